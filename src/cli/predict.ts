@@ -1,0 +1,96 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import {
+  ensureOutputDir,
+  listInputs,
+  makeLog,
+  parseNonNegative,
+  parsePixelSize,
+  parsePositive,
+  runBatch,
+  stem,
+  withCommon,
+} from './common.js';
+import { predictFile, resultTable, type PredictOptions } from '../predict/predict.js';
+import { writeCsv } from '../output/csv.js';
+import type { PixelSize } from '../types.js';
+
+function parseThreshold(s: string): number | 'auto' {
+  if (s === 'auto') return 'auto';
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "auto"');
+  return v;
+}
+
+/** Output names: <stem>.csv, or <basename>.csv where two inputs share a stem (a.tif, a.png). */
+export function outputNames(files: string[]): Map<string, string> {
+  const count = new Map<string, number>();
+  for (const f of files) count.set(stem(f), (count.get(stem(f)) ?? 0) + 1);
+  return new Map(files.map((f) => [f, (count.get(stem(f))! > 1 ? path.basename(f) : stem(f)) + '.csv']));
+}
+
+export function predictCommand(): Command {
+  return withCommon(new Command('predict'))
+    .description(
+      'Detect spots in an image or a folder of images; writes OUTDIR/<name>.csv per image with ' +
+        'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)).',
+    )
+    .requiredOption('-i, --input <path>', 'image file or folder of images (.tif .tiff .png .jpg .jpeg)')
+    .option('-o, --output <dir>', 'output folder (created if missing; default: the input\'s folder)')
+    .addOption(new Option('--method <name>', 'detection method').choices(['log']).default('log'))
+    .option(
+      '-r, --radius <px>',
+      'spot radius in px: the LoG scale (default 2) and, when given, an extra column i = sum of raw intensities in a disk of this radius',
+      parsePositive,
+    )
+    .option('-t, --threshold <value>', 'LoG quality threshold, or "auto" (default: auto)', parseThreshold)
+    .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
+    .option('-p, --pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
+    .action(async (o: {
+      input: string;
+      output?: string;
+      method: 'log';
+      radius?: number;
+      threshold?: number | 'auto';
+      axes?: string;
+      pixelSize?: PixelSize;
+      verbose: boolean;
+    }) => {
+      const log = makeLog(o.verbose);
+      const files = listInputs(o.input);
+      const outDir = o.output ?? (files.length === 1 && files[0] === o.input ? path.dirname(o.input) : o.input);
+      ensureOutputDir(outDir);
+      const names = outputNames(files);
+      const opts: PredictOptions = {
+        method: o.method,
+        radius: o.radius,
+        threshold: o.threshold,
+        axes: o.axes,
+        pixelSize: o.pixelSize,
+      };
+      let total = 0;
+      const failures = await runBatch(
+        files,
+        (f) => f,
+        async (f) => {
+          const res = await predictFile(f, opts);
+          for (const w of res.warnings) log.warn(`${f}: ${w}`);
+          if (res.axesSource === 'guessed' && res.shape.length > 2) {
+            log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
+          }
+          const out = path.join(outDir, names.get(f)!);
+          await writeCsv(out, resultTable(res, opts));
+          const n = res.planes.reduce((s, p) => s + p.detections.length, 0);
+          total += n;
+          log.info(
+            `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
+              `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
+          );
+        },
+        log,
+        'images',
+      );
+      log.info(`${files.length - failures}/${files.length} images done, ${total} spots`);
+      if (failures > 0) process.exitCode = 1;
+    });
+}

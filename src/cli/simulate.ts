@@ -1,0 +1,148 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import path from 'node:path';
+import {
+  ensureOutputDir,
+  makeLog,
+  parseFraction,
+  parseInteger,
+  parseNonNegative,
+  parsePositive,
+  parsePositiveInt,
+  parseRange,
+  runBatch,
+  withCommon,
+} from './common.js';
+import { resolveSimParams, simulateImage, simToPlane, type SimParams } from '../simulate/simulate.js';
+import { imageSeed, writeSimulated } from '../simulate/files.js';
+import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
+import { splitItems } from '../dataset/tiles.js';
+import { Rng } from '../simulate/rng.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { VERSION } from '../version.js';
+
+function parseSize(s: string): [number, number] {
+  const parts = s.split(/[,x×]/).map((p) => Number(p.trim()));
+  if (parts.length > 2 || parts.some((v) => !Number.isInteger(v) || v < 8)) {
+    throw new InvalidArgumentError('expected a size in px ≥ 8, "SIZE" or "HEIGHT,WIDTH"');
+  }
+  return parts.length === 1 ? [parts[0], parts[0]] : [parts[0], parts[1]];
+}
+
+interface SimOpts {
+  output: string;
+  number: number;
+  size: [number, number];
+  seed: number;
+  prefix: string;
+  snr?: [number, number];
+  photons?: [number, number];
+  density?: number;
+  count?: number;
+  placement: 'uniform' | 'clustered';
+  pairSeparation?: [number, number];
+  sigma?: [number, number];
+  background?: number;
+  gradient?: number;
+  structures?: number;
+  readNoise?: number;
+  gain?: number;
+  offset?: number;
+  dataset: boolean;
+  valid: number;
+  test: number;
+  verbose: boolean;
+}
+
+/** Command-line options → simulator parameters (unset options keep the simulator's defaults). */
+export function simParamsFrom(o: SimOpts): Partial<SimParams> {
+  const p: Partial<SimParams> = { height: o.size[0], width: o.size[1], placement: o.placement };
+  if (o.snr) p.snr = o.snr[0] === o.snr[1] ? o.snr[0] : o.snr;
+  if (o.photons) p.photons = o.photons;
+  if (o.density !== undefined) p.density = o.density;
+  if (o.count !== undefined) p.count = o.count;
+  if (o.pairSeparation) p.pairSeparation = o.pairSeparation;
+  if (o.sigma) p.sigma = o.sigma;
+  if (o.background !== undefined) p.background = o.background;
+  if (o.gradient !== undefined) p.gradient = o.gradient;
+  if (o.structures !== undefined) p.structures = o.structures;
+  if (o.readNoise !== undefined) p.readNoise = o.readNoise;
+  if (o.gain !== undefined) p.gain = o.gain;
+  if (o.offset !== undefined) p.offset = o.offset;
+  return p;
+}
+
+export function simulateCommand(): Command {
+  return withCommon(new Command('simulate'))
+    .description(
+      'Simulate fluorescence-spot images with exact ground truth: <prefix>_NNNN.tif (uint16) + <prefix>_NNNN.csv ' +
+        '(y, x, photons, sigma, crlb_y, crlb_x, peak_snr, background; row/column px, pixel centres at integers).',
+    )
+    .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
+    .option('-n, --number <n>', 'number of images', parsePositiveInt, 10)
+    .option('-s, --size <px>', 'image size "SIZE" or "HEIGHT,WIDTH"', parseSize, [512, 512] as [number, number])
+    .option('--seed <n>', 'random seed (same seed and options → identical files)', parseInteger, 0)
+    .option('--prefix <name>', 'file name prefix', 'sim')
+    .option('--snr <value>', 'peak SNR (I_peak − I_bg)/√I_peak (ISBI), a value (1, 2, 4, 7) or a range "MIN,MAX"; sets the photons', parseRange)
+    .option('--photons <range>', 'photons per spot "MIN,MAX" (when --snr is not given; default 300,3000)', parseRange)
+    .option('--density <n>', 'spots per 100×100 px (default 10)', parseNonNegative)
+    .option('--count <n>', 'exact number of spots per image (overrides --density)', parseInteger)
+    .addOption(new Option('--placement <mode>', 'spot placement').choices(['uniform', 'clustered']).default('uniform'))
+    .option('--pair-separation <range>', 'clustered: pair distance range in px (default 1.5,6)', parseRange)
+    .option('--sigma <range>', 'PSF σ in px, a value or "MIN,MAX" (default 1,2)', parseRange)
+    .option('--background <photons>', 'background photons per pixel (default 10)', parseNonNegative)
+    .option('--gradient <fraction>', 'smooth background gradient amplitude, fraction of the background (0–1)', parseNonNegative)
+    .option('--structures <n>', 'number of blurred cell-like background structures', parseInteger)
+    .option('--read-noise <e>', 'Gaussian read noise rms in photo-electrons (default 1; 0 with --snr presets)', parseNonNegative)
+    .option('--gain <counts>', 'camera counts per photo-electron (default 1)', parsePositive)
+    .option('--offset <counts>', 'camera offset in counts (default 100)', parseNonNegative)
+    .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
+    .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
+    .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)
+    .action(async (o: SimOpts) => {
+      const log = makeLog(o.verbose);
+      const params = simParamsFrom(o);
+      // --snr alone means ISBI-style ideal Poisson images unless camera options are given
+      if (o.snr) {
+        params.readNoise ??= 0;
+        params.offset ??= 0;
+        params.gain ??= 1;
+      }
+      const resolved = resolveSimParams(params); // validates before anything is written
+      const names = Array.from({ length: o.number }, (_, k) => `${o.prefix}_${String(k).padStart(4, '0')}`);
+      if (o.dataset) {
+        const entries: DatasetEntry[] = names.map((name, k) => {
+          const sim = simulateImage(params, imageSeed(o.seed, k));
+          return { plane: simToPlane(sim), points: sim.spots.map((s) => [s.y, s.x]), source: name };
+        });
+        if (entries.length < 3) log.warn('fewer than 3 images: some splits will be empty');
+        const rng = new Rng(o.seed, 7);
+        const splits = splitItems(entries, o.valid, o.test, () => rng.uniform());
+        await writeDataset(o.output, splits, {
+          size: o.size[0],
+          seed: o.seed,
+          description: `simulated by deepblink ${VERSION}`,
+          params: { ...resolved, seed: o.seed, number: o.number },
+        });
+        process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
+        return;
+      }
+      ensureOutputDir(o.output);
+      let spots = 0;
+      const failures = await runBatch(
+        names.map((n, k) => ({ n, k })),
+        ({ n }) => path.join(o.output, n),
+        async ({ n, k }) => {
+          const sim = await writeSimulated(o.output, n, params, imageSeed(o.seed, k));
+          spots += sim.spots.length;
+        },
+        log,
+        'images',
+      );
+      await writeFileAtomic(
+        path.join(o.output, 'simulation.json'),
+        JSON.stringify({ tool: `deepblink ${VERSION}`, seed: o.seed, number: o.number, prefix: o.prefix, params: resolved }, null, 1) + '\n',
+      );
+      process.stdout.write(`${o.output}: ${o.number - failures} images, ${spots} spots\n`);
+      if (failures) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,185 @@
+/**
+ * Automatic quality threshold for the LoG detector (no user input).
+ *
+ * Rule ("LoG-FDR"), all in units of the robust noise scale of the LoG response F:
+ *   1. m = median(F), s = 1.4826 * MAD(F) (median absolute deviation; subsample of <= ~65k
+ *      pixels). The MAD of F is dominated by background pixels; in dense images spots inflate it,
+ *      which (measured) also absorbs the extra spurious maxima on the flanks of bright spots.
+ *   2. Candidates: local maxima of F (3x3, see maxima.ts) with u = (F - m) / s > AUTO_K_MIN.
+ *   3. Expected number of pure-noise maxima above u in an H x W image, from the Euler
+ *      characteristic of a smooth isotropic Gaussian random field (Adler; Worsley et al. 1996):
+ *        E(u) = H W * lambda / (2 pi)^(3/2) * u * exp(-u^2 / 2),
+ *      lambda = Var(dF/dx) / Var(F) = 3 / (2 sigma^2) for LoG-filtered white noise
+ *      (sigma = radius / sqrt 2). Measured on Poisson noise images (bg 10 and 100, radius 1 to 4)
+ *      the number of maxima above u agrees with E(u) within a factor ~2 for u = 3 to 5 (E is
+ *      slightly low for bg 10, whose Poisson tail is heavier; high for radius <= 1 px).
+ *   4. Benjamini-Hochberg step-up: with candidates sorted by decreasing u, take the largest i
+ *      (1-based) such that E(u_i) <= AUTO_FDR * i; the threshold lies just below u_i (at the next
+ *      candidate's quality), so the estimated false-discovery rate of what is kept is <= AUTO_FDR.
+ *      If no i qualifies, threshold = m + AUTO_K_MAX * s. The threshold never exceeds
+ *      m + AUTO_K_MAX * s and never goes below m + AUTO_K_MIN * s.
+ * It adapts to image size, spot size and spot density, and an image of pure noise gives (almost)
+ * no detections. A constant image gives threshold m (and no detections). Parameter choice and
+ * measured F1: see src/detect/logbench.ts and the numbers quoted at AUTO_FDR.
+ */
+import type { Plane } from '../types.js';
+import { checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
+import { findLocalMaxima } from './maxima.js';
+
+/** k-th smallest (0-based) of a[0..n), in place (Hoare partition, median-of-three pivot). */
+function quickselect(a: Float64Array, n: number, kth: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    // median of three into a[mid]
+    if (a[mid] < a[lo]) swap(a, mid, lo);
+    if (a[hi] < a[lo]) swap(a, hi, lo);
+    if (a[hi] < a[mid]) swap(a, hi, mid);
+    const pivot = a[mid];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        swap(a, i, j);
+        i++;
+        j--;
+      }
+    }
+    if (kth <= j) hi = j;
+    else if (kth >= i) lo = i;
+    else return a[kth];
+  }
+  return a[kth];
+}
+
+function swap(a: Float64Array, i: number, j: number): void {
+  const t = a[i];
+  a[i] = a[j];
+  a[j] = t;
+}
+
+function medianInPlace(a: Float64Array, n: number): number {
+  const m = quickselect(a, n, n >> 1);
+  if (n % 2) return m;
+  // lower middle = max of the part below n/2 (already partitioned)
+  let lower = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
+  return 0.5 * (lower + m);
+}
+
+/**
+ * Robust location and scale of a LoG response: median and 1.4826 * MAD (median absolute
+ * deviation; = the standard deviation for Gaussian noise), over the finite values of a
+ * deterministic subsample of at most ~65k pixels (odd stride, so every column is visited).
+ */
+export function robustLevel(f: Float32Array): { median: number; sigma: number } {
+  let stride = Math.max(1, Math.floor(f.length / 65536));
+  if (stride > 1 && stride % 2 === 0) stride++;
+  const vals = new Float64Array(Math.ceil(f.length / stride));
+  let n = 0;
+  for (let i = 0; i < f.length; i += stride) {
+    const v = f[i];
+    if (Number.isFinite(v)) vals[n++] = v;
+  }
+  if (n === 0) return { median: 0, sigma: 0 };
+  const med = medianInPlace(vals, n);
+  for (let i = 0; i < n; i++) vals[i] = Math.abs(vals[i] - med);
+  const mad = medianInPlace(vals, n);
+  return { median: med, sigma: 1.4826 * mad };
+}
+
+/** Nominal false-discovery rate of the automatic threshold (chosen by measurement, logbench.ts). */
+export const AUTO_FDR = 0.1;
+/** Floor of the automatic threshold, in robust noise units above the median. */
+export const AUTO_K_MIN = 3;
+/** Cap of the automatic threshold, in robust noise units above the median. */
+export const AUTO_K_MAX = 8;
+
+export interface AutoThresholdOptions {
+  /** nominal false-discovery rate (default AUTO_FDR) */
+  fdr?: number;
+  /** floor in noise units (default AUTO_K_MIN) */
+  kMin?: number;
+  /** cap in noise units (default AUTO_K_MAX) */
+  kMax?: number;
+}
+
+/** Expected number of noise maxima above u noise units (Gaussian-field Euler characteristic). */
+export function expectedNoiseMaxima(u: number, area: number, sigmaLoG: number): number {
+  const lambda = 1.5 / (sigmaLoG * sigmaLoG);
+  const uu = Math.max(u, 1); // u e^(-u^2/2) peaks at u = 1; keep E non-increasing below
+  return ((area * lambda) / Math.pow(2 * Math.PI, 1.5)) * uu * Math.exp((-uu * uu) / 2);
+}
+
+/**
+ * Automatic threshold from an already computed LoG response `f` (H x W) of spots of the given
+ * radius. See the module note for the rule.
+ */
+export function autoThresholdFromResponse(
+  f: Float32Array,
+  H: number,
+  W: number,
+  radius: number,
+  opts: AutoThresholdOptions = {},
+): number {
+  checkRadius(radius);
+  const fdr = opts.fdr ?? AUTO_FDR;
+  const kMin = opts.kMin ?? AUTO_K_MIN;
+  const kMax = Math.max(kMin, opts.kMax ?? AUTO_K_MAX);
+  const level = robustLevel(f);
+  const median = level.median;
+  let sigma = level.sigma;
+  if (!(sigma > 0)) {
+    // (nearly) noise-free plane: scale by the largest deviation so that real structure passes
+    let dev = 0;
+    for (let i = 0; i < f.length; i++) {
+      const d = Math.abs(f[i] - median);
+      if (d > dev) dev = d;
+    }
+    sigma = dev > 0 ? dev * 1e-6 : 0;
+    if (sigma === 0) return median;
+  }
+  const floor = median + kMin * sigma;
+  const cap = median + kMax * sigma;
+  const peaks = findLocalMaxima(f, H, W, floor);
+  if (peaks.length === 0) return floor;
+  const scores = new Float64Array(peaks.length);
+  for (let i = 0; i < peaks.length; i++) scores[i] = f[peaks[i]];
+  scores.sort();
+  scores.reverse();
+  const sigmaLoG = radius / Math.SQRT2;
+  const area = H * W;
+  let best = -1;
+  for (let i = 0; i < scores.length; i++) {
+    const u = (scores[i] - median) / sigma;
+    if (expectedNoiseMaxima(u, area, sigmaLoG) <= fdr * (i + 1)) best = i;
+  }
+  if (best < 0) return cap;
+  // just below scores[best]: the next strictly smaller candidate quality, else the floor
+  let thr = floor;
+  for (let j = best + 1; j < scores.length; j++) {
+    if (scores[j] < scores[best]) {
+      thr = scores[j];
+      break;
+    }
+  }
+  return Math.min(thr, cap);
+}
+
+/**
+ * Automatic LoG quality threshold for `plane` and spots of the given radius (px), chosen without
+ * user input (see the module note). `median` applies the 3x3 median pre-filter first, as
+ * detectLoG does with the same option.
+ */
+export function autoThreshold(
+  plane: Plane,
+  radius: number,
+  opts: AutoThresholdOptions & { median?: boolean; exactKernel?: boolean } = {},
+): number {
+  const src = opts.median ? medianFilter3x3(plane) : plane;
+  const f = logFilter(src, radius, { exact: opts.exactKernel });
+  return autoThresholdFromResponse(f, plane.height, plane.width, radius, opts);
+}

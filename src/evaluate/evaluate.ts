@@ -1,0 +1,112 @@
+/**
+ * Scoring predictions against ground truth, per image and summarised.
+ * Metrics (see docs/metrics.md): deepBlink's F1-integral (0–3 px, 50 cutoffs, per image),
+ * F1 @3px, the original's "RMSE" (pooled mean Euclidean distance), a true RMSE of the pairs
+ * matched at 3 px, precision and recall at 3 px; plus Spotiflow-style pooled F1 @3px and
+ * panoptic quality over all images.
+ */
+import type { Point } from '../types.js';
+import { computeMetrics, pooledMatching } from '../metrics/metrics.js';
+
+export interface ImageScore {
+  name: string;
+  nTrue: number;
+  nPred: number;
+  f1Integral: number;
+  f1At3: number;
+  precision: number;
+  recall: number;
+  meanEuclidean: number;
+  rmse: number;
+}
+
+export interface Summary {
+  images: number;
+  mean: Omit<ImageScore, 'name'>;
+  std: Omit<ImageScore, 'name'>;
+  pooled: { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; panopticQuality: number };
+  mdist: number;
+}
+
+export const SCORE_KEYS = ['nTrue', 'nPred', 'f1Integral', 'f1At3', 'precision', 'recall', 'meanEuclidean', 'rmse'] as const;
+
+export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3): ImageScore {
+  const m = computeMetrics(pred, truth, { mdist });
+  return {
+    name,
+    nTrue: truth.length,
+    nPred: pred.length,
+    f1Integral: m.f1Integral,
+    f1At3: m.f1AtMdist,
+    precision: m.precisionAtMdist,
+    recall: m.recallAtMdist,
+    meanEuclidean: m.meanEuclidean,
+    rmse: m.rmseAtMdist,
+  };
+}
+
+function meanStd(values: number[]): [number, number] {
+  const v = values.filter((x) => Number.isFinite(x));
+  if (v.length === 0) return [NaN, NaN];
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length);
+  return [mean, sd];
+}
+
+/** Mean ± population std per score (NaN scores, e.g. RMSE without matches, are left out). */
+export function summarise(scores: ImageScore[], pairs: { pred: Point[]; truth: Point[] }[], mdist = 3): Summary {
+  const mean = {} as Record<(typeof SCORE_KEYS)[number], number>;
+  const std = {} as Record<(typeof SCORE_KEYS)[number], number>;
+  for (const k of SCORE_KEYS) [mean[k], std[k]] = meanStd(scores.map((s) => s[k]));
+  const p = pooledMatching(pairs, mdist);
+  return {
+    images: scores.length,
+    mean,
+    std,
+    pooled: { tp: p.tp, fp: p.fp, fn: p.fn, precision: p.precision, recall: p.recall, f1: p.f1, panopticQuality: p.panopticQuality },
+    mdist,
+  };
+}
+
+/** A fixed-width text table for the terminal. */
+export function formatScoreTable(scores: ImageScore[], s: Summary): string {
+  const head = ['image', 'true', 'pred', 'F1-integral', `F1@${s.mdist}px`, 'precision', 'recall', 'mean dist', 'RMSE'];
+  const fmt = (v: number, int = false) => (Number.isNaN(v) ? '—' : int ? String(v) : v.toFixed(3));
+  const rows = scores.map((x) => [
+    x.name,
+    fmt(x.nTrue, true),
+    fmt(x.nPred, true),
+    fmt(x.f1Integral),
+    fmt(x.f1At3),
+    fmt(x.precision),
+    fmt(x.recall),
+    fmt(x.meanEuclidean),
+    fmt(x.rmse),
+  ]);
+  const pm = (k: (typeof SCORE_KEYS)[number], d = 3) =>
+    Number.isNaN(s.mean[k]) ? '—' : `${s.mean[k].toFixed(d)}±${s.std[k].toFixed(d)}`;
+  rows.push([
+    `mean ± std (${s.images})`,
+    pm('nTrue', 1),
+    pm('nPred', 1),
+    pm('f1Integral'),
+    pm('f1At3'),
+    pm('precision'),
+    pm('recall'),
+    pm('meanEuclidean'),
+    pm('rmse'),
+  ]);
+  const widths = head.map((h, j) => Math.max(h.length, ...rows.map((r) => r[j].length)));
+  const line = (r: string[]) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join('  ');
+  const out = [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(0, -1).map(line)];
+  out.push(widths.map((w) => '-'.repeat(w)).join('  '), line(rows[rows.length - 1]));
+  const p = s.pooled;
+  out.push(
+    '',
+    `pooled over all images (Spotiflow style, cutoff ${s.mdist} px): TP ${p.tp}, FP ${p.fp}, FN ${p.fn}, ` +
+      `precision ${p.precision.toFixed(3)}, recall ${p.recall.toFixed(3)}, F1 ${p.f1.toFixed(3)}, PQ ${p.panopticQuality.toFixed(3)}`,
+    `F1-integral: deepBlink definition (F1 over 50 cutoffs 0–${s.mdist} px, trapezoid ÷ ${s.mdist}); mean dist: the original's "RMSE" ` +
+      `(mean Euclidean distance pooled over cutoffs); RMSE: root-mean-square distance of pairs matched at ${s.mdist} px; distances in px.`,
+  );
+  return out.join('\n') + '\n';
+}
