@@ -65,7 +65,10 @@ export function evaluateCommand(): Command {
         log,
         'pairs',
       );
-      if (scores.length === 0) throw new UserError('no pair could be scored', o.pred);
+      if (scores.length === 0) {
+        process.exitCode = 1; // every pair failed and said why
+        return;
+      }
       const summary = summarise(scores, sets, o.mdist);
       if (o.json) process.stdout.write(JSON.stringify({ images: scores, summary }, null, 2) + '\n');
       else process.stdout.write(formatScoreTable(scores, summary));

@@ -9,9 +9,12 @@
  */
 
 export class TiffStructureError extends Error {
-  constructor(message: string) {
+  /** True when the problem is data missing at the end of the file. */
+  readonly truncated: boolean;
+  constructor(message: string, truncated = false) {
     super(message);
     this.name = 'TiffStructureError';
+    this.truncated = truncated;
   }
 }
 
@@ -92,7 +95,7 @@ export function scanTiff(bytes: Uint8Array, maxPages = 1_000_000): TiffScan {
     return hi * 2 ** 32 + lo;
   };
   const need = (o: number, n: number, what: string) => {
-    if (o < 0 || o + n > size) throw new TiffStructureError(`${what} lies past the end of the file (truncated file?)`);
+    if (o < 0 || o + n > size) throw new TiffStructureError(`${what} lies past the end of the file`, true);
   };
 
   let first: number;
@@ -134,11 +137,11 @@ export function scanTiff(bytes: Uint8Array, maxPages = 1_000_000): TiffScan {
     if (pages.length >= maxPages) throw new TiffStructureError(`more than ${maxPages} pages (corrupt IFD chain?)`);
     visited.add(offset);
     const pageNo = pages.length + 1;
-    need(offset, big ? 8 : 2, `IFD of page ${pageNo}`);
+    need(offset, big ? 8 : 2, `directory (IFD) of page ${pageNo}`);
     const nEntries = big ? u64(offset) : u16(offset);
     const entrySize = big ? 20 : 12;
     const head = big ? 8 : 2;
-    need(offset, head + nEntries * entrySize + (big ? 8 : 4), `IFD of page ${pageNo}`);
+    need(offset, head + nEntries * entrySize + (big ? 8 : 4), `directory (IFD) of page ${pageNo}`);
     const tags = new Map<number, { values?: number[]; bytes?: Uint8Array }>();
     for (let e = 0; e < nEntries; e++) {
       const p = offset + head + e * entrySize;

@@ -7,7 +7,7 @@ import type { Detection, PixelSize, Plane } from '../types.js';
 import { readImage, type RawImage } from '../image/read.js';
 import { resolveAxes, iteratePlanes } from '../image/axes.js';
 import { checkPlane } from '../normalize/normalize.js';
-import { detectLoG, autoThreshold } from '../detect/log.js';
+import { detectLoGWithThreshold } from '../detect/log.js';
 import { diskIntensity } from '../measure/intensity.js';
 import type { Table } from '../output/csv.js';
 
@@ -50,10 +50,7 @@ export interface ImageResult {
 
 /** Detects spots in one plane with the chosen method. */
 export function detectPlane(plane: Plane, opts: PredictOptions): { detections: Detection[]; threshold: number } {
-  const radius = opts.radius ?? DEFAULT_LOG_RADIUS;
-  const threshold =
-    opts.threshold === undefined || opts.threshold === 'auto' ? autoThreshold(plane, radius) : opts.threshold;
-  return { detections: detectLoG(plane, { radius, threshold }), threshold };
+  return detectLoGWithThreshold(plane, { radius: opts.radius ?? DEFAULT_LOG_RADIUS, threshold: opts.threshold ?? 'auto' });
 }
 
 /** Runs detection on every plane of an already-read image. */

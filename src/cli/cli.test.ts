@@ -1,0 +1,233 @@
+/**
+ * End-to-end tests: run the built `deepblink` bin on files made by the simulator.
+ * (npm test builds dist/ first; these tests run dist/cli/main.js.)
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync, copyFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { repoRoot } from '../testutil/shared.js';
+import { encodeTiff } from '../image/write.js';
+import { parse as parseYaml } from 'yaml';
+import { VERSION } from '../version.js';
+
+const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
+let work = '';
+
+function run(args: string[], cwd = work) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function csvRows(file: string): { header: string[]; rows: number[][] } {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return { header: lines[0].split(','), rows: lines.slice(1).filter(Boolean).map((l) => l.split(',').map(Number)) };
+}
+
+before(() => {
+  work = mkdtempSync(path.join(os.tmpdir(), 'deepblink-cli-'));
+  // 4 images of 128×128 at SNR 7 with ground truth
+  const r = run(['simulate', '-o', 'sim', '-n', '4', '-s', '128', '--snr', '7', '--density', '8', '--seed', '3']);
+  assert.equal(r.code, 0, r.err);
+});
+
+test('--version and --help on the program and on every verb', () => {
+  assert.match(run(['--version']).out, new RegExp(VERSION.replace(/\./g, '\\.')));
+  for (const verb of ['predict', 'check', 'config', 'create', 'simulate', 'evaluate']) {
+    const v = run([verb, '-V']);
+    assert.equal(v.code, 0);
+    assert.equal(v.out.trim(), `deepblink ${verb} ${VERSION}`);
+    const h = run([verb, '--help']);
+    assert.equal(h.code, 0);
+    assert.match(h.out, /-v, --verbose/);
+  }
+});
+
+test('simulate writes uint16 TIFFs and truth CSVs, deterministically', () => {
+  const files = readdirSync(path.join(work, 'sim')).sort();
+  assert.deepEqual(files.filter((f) => f.endsWith('.tif')), ['sim_0000.tif', 'sim_0001.tif', 'sim_0002.tif', 'sim_0003.tif']);
+  const { header, rows } = csvRows(path.join(work, 'sim', 'sim_0000.csv'));
+  assert.deepEqual(header, ['y', 'x', 'photons', 'sigma', 'crlb_y', 'crlb_x', 'peak_snr', 'background']);
+  assert.ok(rows.length > 5);
+  for (const r of rows) {
+    assert.ok(r[0] >= 0 && r[0] < 128 && r[1] >= 0 && r[1] < 128);
+    assert.ok(r[4] > 0 && r[4] < 1, 'CRLB std in px is positive and small at SNR 7');
+  }
+  const again = run(['simulate', '-o', 'sim2', '-n', '1', '-s', '128', '--snr', '7', '--density', '8', '--seed', '3']);
+  assert.equal(again.code, 0, again.err);
+  assert.deepEqual(readFileSync(path.join(work, 'sim2', 'sim_0000.tif')), readFileSync(path.join(work, 'sim', 'sim_0000.tif')));
+  const check = run(['check', path.join('sim', 'sim_0000.tif'), '--json']);
+  assert.equal(check.code, 0, check.err);
+  const info = JSON.parse(check.out);
+  assert.equal(info.dtype, 'uint16');
+  assert.deepEqual(info.shape, [128, 128]);
+  assert.equal(info.axes, 'yx');
+});
+
+test('predict --method log finds the simulated spots; evaluate scores them', () => {
+  const r = run(['predict', '-i', 'sim', '-o', 'pred', '--method', 'log']);
+  assert.equal(r.code, 0, r.err);
+  const out = csvRows(path.join(work, 'pred', 'sim_0000.csv'));
+  assert.deepEqual(out.header, ['y [px]', 'x [px]', 'quality']);
+  const ev = run(['evaluate', '-p', 'pred', '-t', 'sim', '--json']);
+  assert.equal(ev.code, 0, ev.err);
+  const res = JSON.parse(ev.out);
+  assert.equal(res.images.length, 4);
+  assert.ok(res.summary.mean.f1At3 > 0.9, `F1@3px ${res.summary.mean.f1At3}`);
+  assert.ok(res.summary.mean.f1Integral > 0.6, `F1-integral ${res.summary.mean.f1Integral}`);
+  const table = run(['evaluate', '-p', path.join('pred', 'sim_0001.csv'), '-t', path.join('sim', 'sim_0001.csv')]);
+  assert.equal(table.code, 0, table.err);
+  assert.match(table.out, /F1-integral/);
+  assert.match(table.out, /mean ± std \(1\)/);
+});
+
+test('predict: coordinates are (row, col) — a spot placed at row 20, col 90 is reported as y≈20, x≈90', () => {
+  const h = 64;
+  const w = 128;
+  const data = new Uint16Array(h * w).fill(100);
+  for (let r = 0; r < h; r++) {
+    for (let c = 0; c < w; c++) data[r * w + c] += Math.round(2000 * Math.exp(-((r - 20) ** 2 + (c - 90) ** 2) / (2 * 1.5 ** 2)));
+  }
+  writeFileSync(path.join(work, 'one.tif'), encodeTiff([{ data, height: h, width: w }], {}));
+  const r = run(['predict', '-i', 'one.tif', '-o', 'one_out', '-r', '2', '-p', '0.5']);
+  assert.equal(r.code, 0, r.err);
+  const { header, rows } = csvRows(path.join(work, 'one_out', 'one.csv'));
+  assert.deepEqual(header, ['y [px]', 'x [px]', 'y [µm]', 'x [µm]', 'quality', 'i'], 'one spot keeps every column');
+  assert.equal(rows.length, 1);
+  assert.ok(Math.abs(rows[0][0] - 20) < 0.1 && Math.abs(rows[0][1] - 90) < 0.1, String(rows[0]));
+  assert.ok(Math.abs(rows[0][2] - 10) < 0.05 && Math.abs(rows[0][3] - 45) < 0.05);
+  assert.ok(rows[0][5] > 13 * 100, 'disk sum of radius 2 covers 13 pixels above background 100');
+});
+
+test('predict on a stack writes c/t/z columns, one plane per z', () => {
+  const h = 48;
+  const w = 48;
+  const planes = [0, 1, 2].map((z) => {
+    const d = new Uint16Array(h * w).fill(50);
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) d[r * w + c] += Math.round(1000 * Math.exp(-((r - 10 - 5 * z) ** 2 + (c - 30) ** 2) / 4.5));
+    return { data: d, height: h, width: w };
+  });
+  writeFileSync(path.join(work, 'stack.tif'), encodeTiff(planes, { axes: 'zyx' }));
+  const r = run(['predict', '-i', 'stack.tif', '-o', 'stack_out', '--axes', 'zyx']);
+  assert.equal(r.code, 0, r.err);
+  const { header, rows } = csvRows(path.join(work, 'stack_out', 'stack.csv'));
+  assert.deepEqual(header, ['y [px]', 'x [px]', 'quality', 'c', 't', 'z']);
+  assert.equal(rows.length, 3);
+  rows.forEach((row, z) => {
+    assert.equal(row[5], z);
+    assert.ok(Math.abs(row[0] - (10 + 5 * z)) < 0.2);
+  });
+});
+
+test('config writes a described YAML, refuses to overwrite without --force', () => {
+  const r = run(['config', '-n', 'my cfg.v1']);
+  assert.equal(r.code, 0, r.err);
+  const file = path.join(work, 'my_cfg_v1.yaml');
+  const doc = parseYaml(readFileSync(file, 'utf8'));
+  assert.equal(doc.network.filters.value, 5);
+  assert.match(doc.network.filters.description, /filters/);
+  const again = run(['config', '-n', 'my cfg.v1']);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /already exists/);
+  assert.equal(run(['config', '-n', 'raw', '--raw']).code, 0);
+  assert.equal(parseYaml(readFileSync(path.join(work, 'raw.yaml'), 'utf8')).train.batch_size, 2);
+});
+
+test('create makes a dataset folder with seeded splits, pairing images and labels by name', () => {
+  const r = run(['create', '-i', 'sim', '-o', 'ds', '-s', '64', '--seed', '1']);
+  assert.equal(r.code, 0, r.err);
+  const m = JSON.parse(readFileSync(path.join(work, 'ds', 'dataset.json'), 'utf8'));
+  assert.equal(m.format, 'deepblink-dataset');
+  const n = m.splits.train.length + m.splits.valid.length + m.splits.test.length;
+  // expected: crops of 64² (4 per 128² image) holding at least one true spot
+  let expected = 0;
+  for (let k = 0; k < 4; k++) {
+    const spots = csvRows(path.join(work, 'sim', `sim_000${k}.csv`)).rows;
+    for (const [r0, c0] of [[0, 0], [0, 64], [64, 0], [64, 64]]) {
+      if (spots.some(([y, x]) => y >= r0 - 0.5 && y < r0 + 63.5 && x >= c0 - 0.5 && x < c0 + 63.5)) expected++;
+    }
+  }
+  assert.equal(n, expected);
+  assert.ok(n >= 12);
+  assert.equal(m.splits.test.length, Math.round(n * 0.2));
+  const item = m.splits.train[0];
+  assert.ok(existsSync(path.join(work, 'ds', item.image)) && existsSync(path.join(work, 'ds', item.labels)));
+  // crop labels are the source spots shifted by the crop origin
+  const src = csvRows(path.join(work, 'sim', item.source.replace('.tif', '.csv'))).rows;
+  const crop = csvRows(path.join(work, 'ds', item.labels)).rows;
+  assert.equal(crop.length, item.spots);
+  for (const [y, x] of crop) assert.ok(src.some((s) => Math.abs(s[0] - item.row0 - y) < 1e-5 && Math.abs(s[1] - item.col0 - x) < 1e-5));
+  const again = run(['create', '-i', 'sim', '-o', 'ds2', '-s', '64', '--seed', '1']);
+  assert.equal(again.code, 0);
+  const m2 = JSON.parse(readFileSync(path.join(work, 'ds2', 'dataset.json'), 'utf8'));
+  assert.deepEqual(m2.splits, m.splits, 'same seed → same split');
+  assert.equal(run(['create', '-i', 'sim', '-o', 'ds', '-s', '64']).code, 1, 'existing dataset is not overwritten');
+});
+
+test('bad input: one-line errors naming the file, the batch goes on, exit 1, no partial output', () => {
+  const dir = path.join(work, 'bad');
+  mkdirSync(dir);
+  copyFileSync(path.join(work, 'sim', 'sim_0000.tif'), path.join(dir, 'a_good.tif'));
+  writeFileSync(path.join(dir, 'b_empty.tif'), new Uint8Array(0));
+  writeFileSync(path.join(dir, 'c_garbage.tif'), Buffer.from('this is not a tiff at all, just text'));
+  const good = readFileSync(path.join(work, 'sim', 'sim_0001.tif'));
+  writeFileSync(path.join(dir, 'd_truncated.tif'), good.subarray(0, Math.floor(good.length / 2)));
+  writeFileSync(path.join(dir, 'e_constant.tif'), encodeTiff([{ data: new Uint16Array(32 * 32).fill(7), height: 32, width: 32 }], {}));
+  const nan = new Float32Array(32 * 32).map((_, i) => i % 7);
+  nan[100] = NaN;
+  writeFileSync(path.join(dir, 'f_nan.tif'), encodeTiff([{ data: nan, height: 32, width: 32 }], {}));
+  // a TIFF header claiming 100000×100000 pixels: patch the width/height tags of a small file
+  const small = Buffer.from(encodeTiff([{ data: new Uint16Array(16 * 16).fill(1), height: 16, width: 16 }], {}));
+  const ifd = small.readUInt32LE(4);
+  const nTags = small.readUInt16LE(ifd);
+  for (let k = 0; k < nTags; k++) {
+    const e = ifd + 2 + 12 * k;
+    const tag = small.readUInt16LE(e);
+    if (tag === 256 || tag === 257) {
+      small.writeUInt16LE(4, e + 2); // LONG
+      small.writeUInt32LE(1, e + 4);
+      small.writeUInt32LE(100000, e + 8);
+    }
+  }
+  writeFileSync(path.join(dir, 'g_absurd.tif'), small);
+  writeFileSync(path.join(work, 'h.bmp'), Buffer.from('BM'));
+
+  const r = run(['predict', '-i', 'bad', '-o', 'bad_out']);
+  assert.equal(r.code, 1);
+  const errs = r.err.trim().split('\n').filter((l) => l.includes('error'));
+  assert.equal(errs.length, 6, r.err);
+  for (const name of ['b_empty', 'c_garbage', 'd_truncated', 'e_constant', 'f_nan', 'g_absurd']) {
+    assert.ok(errs.some((l) => l.includes(`${name}.tif: `)), `${name} named in: ${r.err}`);
+  }
+  assert.ok(errs.some((l) => /b_empty.*empty/.test(l)));
+  assert.ok(errs.some((l) => /e_constant.*constant/.test(l)));
+  assert.ok(errs.some((l) => /f_nan.*NaN/.test(l)));
+  assert.deepEqual(readdirSync(path.join(work, 'bad_out')), ['a_good.csv'], 'only the good image has output, no temp files');
+
+  const ext = run(['predict', '-i', 'h.bmp', '-o', 'x']);
+  assert.equal(ext.code, 1);
+  assert.match(ext.err, /h\.bmp: .*unsupported/);
+});
+
+test('unwritable output: a clear error and no partial file', () => {
+  writeFileSync(path.join(work, 'afile'), 'x');
+  const r = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', path.join('afile', 'sub')]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /afile/);
+  // target CSV name taken by a folder: the write fails, nothing partial remains
+  mkdirSync(path.join(work, 'blocked', 'sim_0000.csv'), { recursive: true });
+  const b = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', 'blocked']);
+  assert.equal(b.code, 1);
+  assert.match(b.err, /blocked.sim_0000\.csv/);
+  assert.deepEqual(readdirSync(path.join(work, 'blocked')), ['sim_0000.csv']);
+});
+
+test('evaluate: an unknown CSV header is an error listing the columns found', () => {
+  writeFileSync(path.join(work, 'weird.csv'), 'POS_X,POS_Y\n1,2\n');
+  const r = run(['evaluate', '-p', 'weird.csv', '-t', path.join('sim', 'sim_0000.csv')]);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /weird\.csv: .*POS_X/);
+  assert.equal(r.err.trim().split('\n').length, 1, 'one line');
+});
