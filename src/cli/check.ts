@@ -35,7 +35,7 @@ export function checkCommand(): Command {
         if (!(s.max > s.min)) constantPlanes.push(shape.length > 2 ? `c=${c} t=${t} z=${z}` : 'the image');
       }
       const ps = o.pixelSize ?? raw.pixelSize;
-      const psSource = o.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none (coordinates in px only)';
+      const psSource = o.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none: coordinates in px only';
       const problems: string[] = [];
       if (nonFinite) problems.push(`${nonFinite} NaN/infinite pixel(s)`);
       if (constantPlanes.length) problems.push(`constant plane(s): ${constantPlanes.slice(0, 5).join(', ')}${constantPlanes.length > 5 ? ', …' : ''}`);
@@ -64,7 +64,9 @@ export function checkCommand(): Command {
           `file:        ${file}`,
           `data type:   ${raw.dtype}`,
           `shape:       (${shape.join(', ')})${raw.shape.length !== shape.length ? `  [stored as (${raw.shape.join(', ')})]` : ''}`,
-          `axes:        ${axes} (${source === 'guessed' ? 'guessed from the shape; set --axes if wrong' : `from ${source}`})`,
+          `axes:        ${axes} (${
+            source === 'option' ? 'from --axes' : shape.length === 2 ? '2-D image' : source === 'guessed' ? 'guessed from the shape; set --axes if wrong' : 'from metadata'
+          })`,
           ...[...axes].map((a, i) => `  ${a} = ${AXIS_NAMES[a]}, ${shape[i]}`),
           `planes:      ${info.planes} of ${info.height} rows × ${info.width} columns`,
           `pixel size:  ${ps ? `${ps.y} × ${ps.x} µm (y × x)` : '1 px'} (${psSource})`,

@@ -69,6 +69,8 @@ export function predictCommand(): Command {
         pixelSize: o.pixelSize,
       };
       let total = 0;
+      // with a progress bar on the terminal, per-file lines would break it: summary only
+      const quietBar = files.length > 1 && process.stderr.isTTY;
       const failures = await runBatch(
         files,
         (f) => f,
@@ -82,6 +84,7 @@ export function predictCommand(): Command {
           await writeCsv(out, resultTable(res, opts));
           const n = res.planes.reduce((s, p) => s + p.detections.length, 0);
           total += n;
+          if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
           log.info(
             `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
               `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
@@ -90,7 +93,7 @@ export function predictCommand(): Command {
         log,
         'images',
       );
-      log.info(`${files.length - failures}/${files.length} images done, ${total} spots`);
+      if (files.length > 1) process.stdout.write(`${files.length - failures}/${files.length} images done, ${total} spots → ${outDir}\n`);
       if (failures > 0) process.exitCode = 1;
     });
 }
