@@ -231,3 +231,14 @@ test('evaluate: an unknown CSV header is an error listing the columns found', ()
   assert.match(r.err, /weird\.csv: .*POS_X/);
   assert.equal(r.err.trim().split('\n').length, 1, 'one line');
 });
+
+test('the shipped demo image is reproduced by the command in examples/README.md', () => {
+  const r = run([
+    'simulate', '-o', 'demo', '-n', '1', '-s', '256', '--snr', '3,10', '--structures', '4', '--gradient', '0.3',
+    '--density', '8', '--sigma', '1.2,1.8', '--background', '20', '--read-noise', '2', '--offset', '100', '--gain', '2',
+    '--prefix', 'demo', '--seed', '2025',
+  ]);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(readFileSync(path.join(work, 'demo', 'demo_0000.tif')).equals(readFileSync(path.join(repoRoot, 'examples', 'demo.tif'))));
+  assert.equal(readFileSync(path.join(work, 'demo', 'demo_0000.csv'), 'utf8'), readFileSync(path.join(repoRoot, 'examples', 'demo_truth.csv'), 'utf8'));
+});
