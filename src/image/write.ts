@@ -20,15 +20,10 @@
  */
 import { encode as encodePngLib } from 'fast-png';
 import type { PixelSize } from '../types.js';
+import type { PixelArray } from './read.js';
 
-export type TiffPixelArray =
-  | Uint8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+/** Any pixel array the reader returns can be written. */
+export type TiffPixelArray = PixelArray;
 
 export interface TiffPlane {
   data: TiffPixelArray;
