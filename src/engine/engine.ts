@@ -1,0 +1,75 @@
+/**
+ * The one seam between our code and the ML frameworks. Training runs on TensorFlow.js
+ * (src/engine/tfjs.ts, wasm backend); prediction runs on onnxruntime-node from an ONNX export
+ * (src/engine/onnx.ts). Both are driven by the framework-neutral NetworkSpec
+ * (src/network/spec.ts); nothing outside src/engine imports a framework.
+ */
+import type { NetworkSpec } from '../network/spec.js';
+
+/** Named parameter tensors (names and shapes from paramList(spec)). */
+export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;
+
+/**
+ * A batch in plain arrays. x: N×H×W (one channel, already normalised);
+ * y: N×(H/cell)×(W/cell)×3 grid targets (p, relative row, relative col), channel last.
+ */
+export interface Batch {
+  x: Float32Array;
+  y: Float32Array;
+  n: number;
+  height: number;
+  width: number;
+}
+
+export interface OptimizerSettings {
+  /** 'amsgrad' (default, as the original), 'adam' or 'rmsprop'. */
+  name: 'amsgrad' | 'adam' | 'rmsprop';
+  learningRate: number;
+}
+
+/** Optimiser state as named arrays, for checkpoints (resume after a stop). */
+export interface OptimizerState {
+  name: string;
+  step: number;
+  slots: Map<string, Float32Array>;
+}
+
+export interface LossParts {
+  /** Total loss used for the gradient: dice + 2·rmse + l2 penalty. */
+  loss: number;
+  dice: number;
+  rmse: number;
+  l2: number;
+}
+
+export interface TrainEngine {
+  readonly backend: string;
+  /** One optimiser step on a batch (training mode: dropout on). */
+  trainStep(batch: Batch): Promise<LossParts>;
+  /** Loss and network output without dropout or update. Output: N×(H/cell)×(W/cell)×3. */
+  evaluate(batch: Batch): Promise<LossParts & { output: Float32Array }>;
+  /** Network output for N×H×W inputs (inference mode). */
+  predict(x: Float32Array, n: number, height: number, width: number): Promise<Float32Array>;
+  getWeights(): WeightMap;
+  setWeights(w: WeightMap): void;
+  getOptimizerState(): OptimizerState;
+  setOptimizerState(s: OptimizerState): void;
+  dispose(): void;
+}
+
+export interface TrainEngineOptions {
+  optimizer: OptimizerSettings;
+  /** Seed of the weight initialisation and dropout masks. */
+  seed: number;
+  /** Start from these weights instead of a fresh initialisation. */
+  weights?: WeightMap;
+}
+
+/** Inference on an exported model. */
+export interface Predictor {
+  /** Input: H×W normalised plane (H, W multiples of the network's input multiple). Output: (H/cell)×(W/cell)×3. */
+  run(x: Float32Array, height: number, width: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+export type { NetworkSpec };
