@@ -9,7 +9,7 @@
  */
 import os from 'node:os';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
-import { detectPlane } from '../predict/predict.js';
+import { detectLoGWithThreshold } from '../detect/log.js';
 import { scoreImage } from '../evaluate/evaluate.js';
 
 const N_IMAGES = Number(process.env.BENCH_IMAGES ?? 10);
@@ -42,9 +42,9 @@ for (const snr of [2, 4, 7]) {
     );
     const plane = simToPlane(sim);
     const truth = sim.spots.map((s) => [s.y, s.x] as [number, number]);
-    detectPlane(plane, { method: 'log' }); // warm-up (JIT)
+    detectLoGWithThreshold(plane, { radius: 2, threshold: 'auto' }); // warm-up (JIT)
     const t0 = process.hrtime.bigint();
-    const { detections } = detectPlane(plane, { method: 'log' });
+    const { detections } = detectLoGWithThreshold(plane, { radius: 2, threshold: 'auto' });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     const s = scoreImage(String(k), detections.map((d) => [d.r, d.c]), truth);
     f1i.push(s.f1Integral);

@@ -12,6 +12,8 @@ export const IMAGE_EXTENSIONS = ['.tif', '.tiff', '.png', '.jpg', '.jpeg'];
 export interface Log {
   verbose: boolean;
   info(msg: string): void;
+  /** Progress worth showing without --verbose (e.g. one line per training epoch). */
+  progress(msg: string): void;
   warn(msg: string): void;
   error(msg: string): void;
 }
@@ -22,6 +24,7 @@ export function makeLog(verbose: boolean): Log {
     info: (m) => {
       if (verbose) process.stderr.write(`deepblink: ${m}\n`);
     },
+    progress: (m) => process.stderr.write(`deepblink: ${m}\n`),
     warn: (m) => process.stderr.write(`deepblink: warning: ${m}\n`),
     error: (m) => process.stderr.write(`deepblink: error: ${m}\n`),
   };

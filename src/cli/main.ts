@@ -8,6 +8,8 @@ import { predictCommand } from './predict.js';
 import { simulateCommand } from './simulate.js';
 import { evaluateCommand } from './evaluate.js';
 import { createCommand } from './create.js';
+import { trainCommand } from './train.js';
+import { visualizeCommand } from './visualize.js';
 
 export function buildProgram(): Command {
   const program = new Command('deepblink')
@@ -16,7 +18,7 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'print progress details', false)
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions();
-  for (const cmd of [predictCommand(), checkCommand(), configCommand(), createCommand(), simulateCommand(), evaluateCommand()]) {
+  for (const cmd of [predictCommand(), checkCommand(), configCommand(), createCommand(), simulateCommand(), evaluateCommand(), trainCommand(), visualizeCommand()]) {
     program.addCommand(cmd);
   }
   return program;

@@ -11,9 +11,25 @@ import {
   stem,
   withCommon,
 } from './common.js';
-import { predictFile, resultTable, type PredictOptions } from '../predict/predict.js';
+import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../predict/predict.js';
+import { DEFAULT_OVERLAP, DEFAULT_TILE } from '../predict/neural.js';
+import type { Normalization } from '../model/model.js';
+import { UserError } from '../util/errors.js';
+import os from 'node:os';
 import { writeCsv } from '../output/csv.js';
 import type { PixelSize } from '../types.js';
+
+function parseNormalization(s: string): Normalization {
+  if (s === 'zscore') return { method: 'zscore' };
+  const m = /^percentile(?::([\d.]+),([\d.]+))?$/.exec(s);
+  if (m) {
+    const low = m[1] ? Number(m[1]) : 1;
+    const high = m[2] ? Number(m[2]) : 99.8;
+    if (!(low >= 0 && high <= 100 && low < high)) throw new InvalidArgumentError('percentiles must satisfy 0 ≤ LOW < HIGH ≤ 100');
+    return { method: 'percentile', low, high };
+  }
+  throw new InvalidArgumentError('expected "zscore" or "percentile[:LOW,HIGH]" (default percentiles 1,99.8)');
+}
 
 function parseThreshold(s: string): number | 'auto' {
   if (s === 'auto') return 'auto';
@@ -37,21 +53,33 @@ export function predictCommand(): Command {
     )
     .requiredOption('-i, --input <path>', 'image file or folder of images (.tif .tiff .png .jpg .jpeg)')
     .option('-o, --output <dir>', 'output folder (created if missing; default: the input\'s folder)')
-    .addOption(new Option('--method <name>', 'detection method').choices(['log']).default('log'))
+    .option('-m, --model <file>', 'model file (.onnx made by deepblink train)')
+    .addOption(new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian').choices(['deepblink', 'log']).default('deepblink'))
     .option(
       '-r, --radius <px>',
       'spot radius in px: the LoG scale (default 2) and, when given, an extra column i = sum of raw intensities in a disk of this radius',
       parsePositive,
     )
-    .option('-t, --threshold <value>', 'LoG quality threshold, or "auto" (default: auto)', parseThreshold)
+    .option('-t, --threshold <value>', 'network: probability threshold 0–1 (default: the model\'s); log: quality threshold or "auto" (default)', parseThreshold)
+    .addOption(new Option('--probability <p>', 'alias of --threshold for the network (the original deepblink\'s -p)').argParser(parseThreshold).hideHelp())
+    .option('--normalize <how>', 'network: "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (robust; default 1,99.8); default: the model\'s', parseNormalization)
+    .option('--tile <px>', 'network: largest tile edge; bigger images are processed in overlapping tiles', parsePositive, DEFAULT_TILE)
+    .option('--overlap <px>', 'network: context around each tile', parseNonNegative, DEFAULT_OVERLAP)
+    .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('-p, --pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
     .action(async (o: {
       input: string;
       output?: string;
-      method: 'log';
+      model?: string;
+      method: Method;
       radius?: number;
       threshold?: number | 'auto';
+      probability?: number | 'auto';
+      normalize?: Normalization;
+      tile: number;
+      overlap: number;
+      threads: number;
       axes?: string;
       pixelSize?: PixelSize;
       verbose: boolean;
@@ -63,11 +91,20 @@ export function predictCommand(): Command {
       const names = outputNames(files);
       const opts: PredictOptions = {
         method: o.method,
+        model: o.model,
         radius: o.radius,
-        threshold: o.threshold,
+        threshold: o.threshold ?? o.probability,
+        normalization: o.normalize,
+        tileSize: o.tile,
+        overlap: o.overlap,
+        threads: o.threads,
         axes: o.axes,
         pixelSize: o.pixelSize,
       };
+      if (opts.method === 'deepblink' && !opts.model) {
+        throw new UserError('no model given: use -m MODEL.onnx (a model made by deepblink train), or --method log');
+      }
+      const detector = await createDetector(opts);
       let total = 0;
       // with a progress bar on the terminal, per-file lines would break it: summary only
       const quietBar = files.length > 1 && process.stderr.isTTY;
@@ -75,7 +112,7 @@ export function predictCommand(): Command {
         files,
         (f) => f,
         async (f) => {
-          const res = await predictFile(f, opts);
+          const res = await predictFile(f, detector, opts);
           for (const w of res.warnings) log.warn(`${f}: ${w}`);
           if (res.axesSource === 'guessed' && res.shape.length > 2) {
             log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
@@ -93,6 +130,7 @@ export function predictCommand(): Command {
         log,
         'images',
       );
+      await detector.close();
       if (files.length > 1) process.stdout.write(`${files.length - failures}/${files.length} images done, ${total} spots → ${outDir}\n`);
       if (failures > 0) process.exitCode = 1;
     });

@@ -1,9 +1,12 @@
 /**
  * The prediction pipeline for one image file:
  *   read (image/) → axes & planes (image/axes) → check & normalise (normalize/) →
- *   detect (detect/: LoG now, the network later) → measure (measure/) → table (output/).
+ *   detect (the network via engine/ + grid/, or detect/ LoG) → measure (measure/) → table (output/).
  */
 import type { Detection, PixelSize, Plane } from '../types.js';
+import { detectNeural, DEFAULT_OVERLAP, DEFAULT_TILE } from './neural.js';
+import { loadModel, modelPredictor, type LoadedModel, type Normalization } from '../model/model.js';
+import { UserError } from '../util/errors.js';
 import { readImage, type RawImage } from '../image/read.js';
 import { resolveAxes, iteratePlanes } from '../image/axes.js';
 import { checkPlane } from '../normalize/normalize.js';
@@ -11,14 +14,23 @@ import { detectLoGWithThreshold } from '../detect/log.js';
 import { diskIntensity } from '../measure/intensity.js';
 import type { Table } from '../output/csv.js';
 
-export type Method = 'log';
+export type Method = 'deepblink' | 'log';
 
 export interface PredictOptions {
   method: Method;
+  /** deepblink: model file. */
+  model?: string;
   /** Spot radius in px: LoG scale; when given, also adds the `i` column (disk sum). */
   radius?: number;
-  /** LoG quality threshold, or 'auto'. */
+  /** LoG: quality threshold or 'auto'; deepblink: probability threshold (default: the model's). */
   threshold?: number | 'auto';
+  /** deepblink: normalisation override (default: the model's). */
+  normalization?: Normalization;
+  /** deepblink: tile edge and overlap in px. */
+  tileSize?: number;
+  overlap?: number;
+  /** deepblink: onnxruntime threads per session. */
+  threads?: number;
   /** Axis letters of the input (e.g. 'tzyx'); otherwise from metadata, otherwise guessed. */
   axes?: string;
   /** µm per pixel; otherwise from metadata; 1 (pixels only) when neither. */
@@ -26,6 +38,48 @@ export interface PredictOptions {
 }
 
 export const DEFAULT_LOG_RADIUS = 2;
+
+/** A detector for single planes, created once per run (a model is loaded once). */
+export interface PlaneDetector {
+  /** Name of the score column: 'p' (network probability) or 'quality' (LoG response). */
+  scoreColumn: 'p' | 'quality';
+  detect(plane: Plane): Promise<{ detections: Detection[]; threshold: number }>;
+  close(): Promise<void>;
+}
+
+export function logDetector(opts: PredictOptions): PlaneDetector {
+  const radius = opts.radius ?? DEFAULT_LOG_RADIUS;
+  const threshold = opts.threshold ?? 'auto';
+  return {
+    scoreColumn: 'quality',
+    detect: async (plane) => detectLoGWithThreshold(plane, { radius, threshold }),
+    close: async () => undefined,
+  };
+}
+
+export async function neuralDetector(model: LoadedModel, opts: PredictOptions): Promise<PlaneDetector> {
+  if (opts.threshold === 'auto') throw new UserError('--threshold auto is for --method log; the network uses a probability (0–1)');
+  const threshold = opts.threshold ?? model.card.threshold;
+  if (!(threshold >= 0 && threshold < 1)) throw new UserError(`probability threshold ${threshold} is not in [0, 1)`);
+  const predictor = await modelPredictor(model, opts.threads ?? 1);
+  const nopts = {
+    threshold,
+    normalization: opts.normalization ?? model.card.normalization,
+    tileSize: opts.tileSize ?? DEFAULT_TILE,
+    overlap: opts.overlap ?? DEFAULT_OVERLAP,
+  };
+  return {
+    scoreColumn: 'p',
+    detect: async (plane) => ({ detections: await detectNeural(plane, model.spec, predictor, nopts), threshold }),
+    close: () => predictor.dispose(),
+  };
+}
+
+export async function createDetector(opts: PredictOptions): Promise<PlaneDetector> {
+  if (opts.method === 'log') return logDetector(opts);
+  if (!opts.model) throw new UserError('no model given (use -m MODEL)');
+  return neuralDetector(await loadModel(opts.model), opts);
+}
 
 export interface PlaneResult {
   c: number;
@@ -45,16 +99,12 @@ export interface ImageResult {
   pixelSize?: PixelSize;
   pixelSizeSource: 'option' | 'metadata' | 'none';
   planes: PlaneResult[];
+  scoreColumn: 'p' | 'quality';
   warnings: string[];
 }
 
-/** Detects spots in one plane with the chosen method. */
-export function detectPlane(plane: Plane, opts: PredictOptions): { detections: Detection[]; threshold: number } {
-  return detectLoGWithThreshold(plane, { radius: opts.radius ?? DEFAULT_LOG_RADIUS, threshold: opts.threshold ?? 'auto' });
-}
-
 /** Runs detection on every plane of an already-read image. */
-export function predictImage(raw: RawImage, opts: PredictOptions): ImageResult {
+export async function predictImage(raw: RawImage, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
   const { axes, shape, source } = resolveAxes(raw, opts.axes);
   const pixelSize = opts.pixelSize ?? raw.pixelSize;
   const pixelSizeSource = opts.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none';
@@ -62,7 +112,7 @@ export function predictImage(raw: RawImage, opts: PredictOptions): ImageResult {
   const multi = shape.length > 2;
   for (const { c, t, z, plane } of iteratePlanes(raw, axes)) {
     checkPlane(plane, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
-    const { detections, threshold } = detectPlane(plane, opts);
+    const { detections, threshold } = await detector.detect(plane);
     const res: PlaneResult = { c, t, z, detections, threshold };
     if (opts.radius !== undefined) {
       res.intensities = diskIntensity(plane, detections.map((d) => [d.r, d.c]), Math.round(opts.radius));
@@ -77,12 +127,13 @@ export function predictImage(raw: RawImage, opts: PredictOptions): ImageResult {
     pixelSize,
     pixelSizeSource,
     planes,
+    scoreColumn: detector.scoreColumn,
     warnings: raw.warnings,
   };
 }
 
-export async function predictFile(file: string, opts: PredictOptions): Promise<ImageResult> {
-  return predictImage(await readImage(file), opts);
+export async function predictFile(file: string, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
+  return predictImage(await readImage(file), detector, opts);
 }
 
 /**
@@ -92,9 +143,9 @@ export async function predictFile(file: string, opts: PredictOptions): Promise<I
  * for stacks. Columns are never dropped, whatever their values (the original drops
  * constant columns, so a one-spot image lost every column).
  */
-export function resultTable(res: ImageResult, opts: PredictOptions): Table {
+export function resultTable(res: ImageResult, opts: Pick<PredictOptions, 'radius'>): Table {
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
-  const scoreName = opts.method === 'log' ? 'quality' : 'p';
+  const scoreName = res.scoreColumn;
   const withI = opts.radius !== undefined;
   const stack = res.shape.length > 2;
   const columns = ['y [px]', 'x [px]'];

@@ -1,0 +1,65 @@
+import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { makeLog, parseNonNegative, parsePositiveInt, withCommon } from './common.js';
+import { readImage } from '../image/read.js';
+import { resolveAxes, iteratePlanes } from '../image/axes.js';
+import { readLabels } from '../labels/read.js';
+import { loadSplit, SPLITS, type SplitName } from '../dataset/dataset.js';
+import { renderSpots, type Layer } from '../visualize/render.js';
+import { encodePng } from '../image/write.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { UserError } from '../util/errors.js';
+import type { Plane, Point } from '../types.js';
+
+function parseSplit(s: string): SplitName {
+  if (!(SPLITS as readonly string[]).includes(s)) throw new InvalidArgumentError(`expected one of ${SPLITS.join(', ')}`);
+  return s as SplitName;
+}
+
+export function visualizeCommand(): Command {
+  return withCommon(new Command('visualize'))
+    .description(
+      'Draw spots on an image and write a PNG: red rings = spots of --spots (e.g. predict output), green = --truth. ' +
+        'Or show a dataset crop with its labels (--dataset).',
+    )
+    .option('-i, --image <file>', 'image file (2-D; for stacks the first plane is shown)')
+    .option('-s, --spots <csv>', 'spots to draw in red (e.g. the CSV written by predict)')
+    .option('-t, --truth <csv>', 'spots to draw in green (e.g. ground truth)')
+    .option('-d, --dataset <dir>', 'a dataset folder: draw crop --index of --split with its labels in green')
+    .option('--split <name>', 'dataset split', parseSplit, 'train' as SplitName)
+    .option('--index <n>', 'dataset crop index', parseNonNegative, 0)
+    .option('--scale <k>', 'up-scaling factor (default: so the picture is about 1024 px)', parsePositiveInt)
+    .requiredOption('-o, --output <png>', 'PNG file to write')
+    .action(async (o: { image?: string; spots?: string; truth?: string; dataset?: string; split: SplitName; index: number; scale?: number; output: string; verbose: boolean }) => {
+      const log = makeLog(o.verbose);
+      let plane: Plane;
+      const layers: Layer[] = [];
+      if (o.dataset) {
+        const entries = await loadSplit(o.dataset, o.split);
+        if (!Number.isInteger(o.index) || o.index >= entries.length) {
+          throw new UserError(`--index ${o.index} is out of range: the '${o.split}' split has ${entries.length} crops`, o.dataset);
+        }
+        plane = entries[o.index].plane;
+        layers.push({ points: entries[o.index].points, color: [40, 220, 40] });
+      } else {
+        if (!o.image) throw new UserError('give --image (with --spots/--truth) or --dataset');
+        const raw = await readImage(o.image);
+        const { axes, shape } = resolveAxes(raw);
+        if (shape.length > 2) log.warn(`${o.image}: a stack (${axes}); showing its first plane with all spots`);
+        plane = iteratePlanes(raw, axes).next().value!.plane;
+        const add = async (csv: string | undefined, color: [number, number, number]) => {
+          if (!csv) return;
+          const l = await readLabels(csv, { pixelSize: raw.pixelSize });
+          for (const w of l.warnings) log.warn(`${csv}: ${w}`);
+          layers.push({ points: l.points as Point[], color });
+        };
+        await add(o.truth, [40, 220, 40]);
+        await add(o.spots, [255, 40, 40]);
+        if (layers.length === 0) log.warn('no --spots or --truth given: drawing the image only');
+      }
+      const r = renderSpots(plane, layers, { scale: o.scale });
+      await writeFileAtomic(o.output, encodePng(r.rgb, r.width, r.height, 3));
+      process.stdout.write(`${o.output}: ${r.width}×${r.height} (×${r.scale}), ${layers.map((l) => l.points.length).join(' + ')} spots\n`);
+      log.info(`wrote ${path.resolve(o.output)}`);
+    });
+}

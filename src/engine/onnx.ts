@@ -1,0 +1,437 @@
+/**
+ * ONNX export of a NetworkSpec with its weights, the reverse (weights and metadata back from a
+ * model file, for fine-tuning), and prediction with onnxruntime-node.
+ *
+ * The graph (opset 13) computes in NCHW: the input "image" is declared [N, 1, H, W] (for one
+ * channel the same bytes as NHWC), and a final Transpose gives "grid" [N, H/cell, W/cell, 3]
+ * (NHWC). Node mapping:
+ * - conv → Conv (W transposed from Keras [kh,kw,cin,cout] to [cout,cin,kh,kw], explicit TF
+ *   'same' pads) + LeakyRelu(0.2) / Sigmoid;
+ * - se → GlobalAveragePool → Conv 1×1 (dense0) → LeakyRelu → Conv 1×1 (dense1) → Sigmoid → Mul;
+ * - dropout → nothing; maxpool → MaxPool 2×2/2; upsample → Resize (nearest, asymmetric, floor,
+ *   scales [1,1,2,2]); concat → Concat axis 1; add → Add/Sum (+ activation).
+ * Initializers are exactly our parameters, named as in paramList(spec), in ONNX layouts; each
+ * carries its Keras layout in doc_string ("deepblink:conv" | "deepblink:dense" | "deepblink:bias")
+ * so readOnnx can convert it back.
+ *
+ * The caller's metadata go to metadata_props, followed by one reserved entry "deepblink.onnx"
+ * (JSON: format, network config, input multiple, output scale, parameter count). It is the
+ * last field of the file, so its absence reveals a file cut short at a field boundary, which
+ * protobuf decoding alone does not notice.
+ */
+import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
+import ort from 'onnxruntime-node';
+import { LEAKY_ALPHA, channelsOf, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import type { Predictor, WeightMap } from './engine.js';
+import { checkWeights } from './reference.js';
+import { VERSION } from '../version.js';
+
+const { onnx } = onnxProto;
+
+export const ONNX_OPSET = 13;
+export const ONNX_IR_VERSION = 8;
+export const ONNX_INPUT = 'image';
+export const ONNX_OUTPUT = 'grid';
+/** Reserved metadata key of the export's own description (always the last metadata entry). */
+export const ONNX_INFO_KEY = 'deepblink.onnx';
+const PRODUCER = 'deepblink';
+const FORMAT = 1;
+
+/** What exportOnnx records about the graph (metadata entry "deepblink.onnx"). */
+export interface OnnxInfo {
+  format: number;
+  network: NetworkConfig;
+  /** Input height and width must be multiples of this. */
+  inputMultiple: number;
+  /** Output resolution = input resolution / outputScale (the grid cell size). */
+  outputScale: number;
+  inputChannels: number;
+  outputChannels: number;
+  /** Number of parameter tensors (initializers). */
+  parameters: number;
+}
+
+const AT = onnx.AttributeProto.AttributeType;
+const FLOAT = onnx.TensorProto.DataType.FLOAT;
+
+type Attr = OnnxTypes.IAttributeProto;
+const attrInts = (name: string, ints: number[]): Attr => ({ name, type: AT.INTS, ints });
+const attrInt = (name: string, i: number): Attr => ({ name, type: AT.INT, i });
+const attrFloat = (name: string, f: number): Attr => ({ name, type: AT.FLOAT, f });
+const attrStr = (name: string, s: string): Attr => ({ name, type: AT.STRING, s: new TextEncoder().encode(s) });
+
+function floatTensor(name: string, dims: number[], data: Float32Array, docString?: string): OnnxTypes.ITensorProto {
+  // raw_data is little-endian float32 (ONNX convention); write it byte by byte for any host.
+  const raw = new Uint8Array(data.length * 4);
+  const dv = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) dv.setFloat32(4 * i, data[i], true);
+  const t: OnnxTypes.ITensorProto = { name, dims, dataType: FLOAT, rawData: raw };
+  if (docString !== undefined) t.docString = docString;
+  return t;
+}
+
+/** Keras conv kernel [kh,kw,cin,cout] → ONNX [cout,cin,kh,kw]. */
+function convToOnnx(k: Float32Array, kh: number, kw: number, cin: number, cout: number): Float32Array {
+  const o = new Float32Array(k.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let co = 0; co < cout; co++) o[((co * cin + ci) * kh + y) * kw + x] = k[((y * kw + x) * cin + ci) * cout + co];
+  return o;
+}
+
+/** ONNX [cout,cin,kh,kw] → Keras [kh,kw,cin,cout]. */
+function convFromOnnx(k: Float32Array, cout: number, cin: number, kh: number, kw: number): Float32Array {
+  const o = new Float32Array(k.length);
+  for (let y = 0; y < kh; y++)
+    for (let x = 0; x < kw; x++)
+      for (let ci = 0; ci < cin; ci++)
+        for (let co = 0; co < cout; co++) o[((y * kw + x) * cin + ci) * cout + co] = k[((co * cin + ci) * kh + y) * kw + x];
+  return o;
+}
+
+/** Dense [in,out] ↔ transposed [out,in] (the 1×1 conv weight without its unit dims). */
+function transpose2(k: Float32Array, rows: number, cols: number): Float32Array {
+  const o = new Float32Array(k.length);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) o[c * rows + r] = k[r * cols + c];
+  return o;
+}
+
+/** Resolution of every node relative to the input, as a power of two (pools − up-samplings). */
+function depths(spec: NetworkSpec): Map<string, number> {
+  const d = new Map<string, number>();
+  for (const nd of spec.nodes) {
+    if (nd.op === 'input') d.set(nd.name, 0);
+    else if (nd.op === 'maxpool') d.set(nd.name, d.get(nd.input)! + 1);
+    else if (nd.op === 'upsample') d.set(nd.name, d.get(nd.input)! - 1);
+    else if (nd.op === 'concat' || nd.op === 'add') d.set(nd.name, d.get(nd.inputs[0])!);
+    else d.set(nd.name, d.get(nd.input)!);
+  }
+  return d;
+}
+
+/**
+ * Serialises `spec` with `weights` (Keras layouts, names from paramList) as an ONNX model
+ * (opset 13, IR 8). `metadata` goes to metadata_props unchanged; the key "deepblink.onnx" is
+ * reserved.
+ */
+export function exportOnnx(spec: NetworkSpec, weights: WeightMap, metadata: Record<string, string>): Uint8Array {
+  checkWeights(spec, weights);
+  for (const [k, v] of Object.entries(metadata)) {
+    if (k === ONNX_INFO_KEY) throw new Error(`exportOnnx: metadata key '${ONNX_INFO_KEY}' is reserved`);
+    if (typeof v !== 'string') throw new Error(`exportOnnx: metadata '${k}' must be a string`);
+  }
+  const ch = channelsOf(spec);
+  const dep = depths(spec);
+  const inputNodes = spec.nodes.filter((nd) => nd.op === 'input');
+  if (inputNodes.length !== 1) throw new Error(`exportOnnx: the network must have exactly one input node (has ${inputNodes.length})`);
+  const inNode = inputNodes[0] as Extract<NetworkSpec['nodes'][number], { op: 'input' }>;
+  const inC = inNode.channels;
+  const outC = ch.get(spec.output);
+  if (outC === undefined) throw new Error(`exportOnnx: output node '${spec.output}' is not in the network`);
+  const outDepth = dep.get(spec.output)!;
+  if (outDepth < 0) throw new Error('exportOnnx: the output is finer than the input (not supported)');
+  const inputMultiple = 2 ** Math.max(...dep.values());
+
+  const nodes: OnnxTypes.INodeProto[] = [];
+  const inits: OnnxTypes.ITensorProto[] = [];
+  /** Our node name → ONNX tensor name holding its (NCHW) value. */
+  const tens = new Map<string, string>();
+  const t = (name: string): string => {
+    const v = tens.get(name);
+    if (v === undefined) throw new Error(`exportOnnx: node '${name}' used before it is defined`);
+    return v;
+  };
+  const node = (opType: string, name: string, input: string[], output: string, attribute: Attr[] = []) => {
+    nodes.push({ opType, name, input, output: [output], attribute });
+    return output;
+  };
+  const act = (a: Activation, x: string, name: string): string => {
+    if (a === 'linear') return x;
+    if (a === 'sigmoid') return node('Sigmoid', `${name}/sigmoid`, [x], name);
+    return node('LeakyRelu', `${name}/leaky_relu`, [x], name, [attrFloat('alpha', LEAKY_ALPHA)]);
+  };
+  const w = (name: string) => weights.get(name)!.data;
+
+  for (const nd of spec.nodes) {
+    switch (nd.op) {
+      case 'input':
+        if (inC === 1) tens.set(nd.name, ONNX_INPUT);
+        else tens.set(nd.name, node('Transpose', `${nd.name}/to_nchw`, [ONNX_INPUT], `${nd.name}/nchw`, [attrInts('perm', [0, 3, 1, 2])]));
+        break;
+      case 'conv': {
+        const cin = ch.get(nd.input)!;
+        const k = nd.kernel;
+        const pb = Math.floor((k - 1) / 2);
+        const pe = k - 1 - pb;
+        inits.push(floatTensor(`${nd.name}/kernel`, [nd.filters, cin, k, k], convToOnnx(w(`${nd.name}/kernel`), k, k, cin, nd.filters), 'deepblink:conv'));
+        inits.push(floatTensor(`${nd.name}/bias`, [nd.filters], w(`${nd.name}/bias`), 'deepblink:bias'));
+        const pre = nd.activation === 'linear' ? nd.name : `${nd.name}/conv`;
+        node('Conv', `${nd.name}/conv`, [t(nd.input), `${nd.name}/kernel`, `${nd.name}/bias`], pre, [
+          attrInts('kernel_shape', [k, k]),
+          attrInts('pads', [pb, pb, pe, pe]),
+          attrInts('strides', [1, 1]),
+          attrInts('dilations', [1, 1]),
+          attrInt('group', 1),
+        ]);
+        tens.set(nd.name, act(nd.activation, pre, nd.name));
+        break;
+      }
+      case 'se': {
+        const c = ch.get(nd.input)!;
+        const u = nd.units;
+        const p = nd.name;
+        inits.push(floatTensor(`${p}/dense0/kernel`, [u, c, 1, 1], transpose2(w(`${p}/dense0/kernel`), c, u), 'deepblink:dense'));
+        inits.push(floatTensor(`${p}/dense0/bias`, [u], w(`${p}/dense0/bias`), 'deepblink:bias'));
+        inits.push(floatTensor(`${p}/dense1/kernel`, [c, u, 1, 1], transpose2(w(`${p}/dense1/kernel`), u, c), 'deepblink:dense'));
+        inits.push(floatTensor(`${p}/dense1/bias`, [c], w(`${p}/dense1/bias`), 'deepblink:bias'));
+        const x = t(nd.input);
+        const g = node('GlobalAveragePool', `${p}/gap`, [x], `${p}/gap`);
+        const d0 = node('Conv', `${p}/dense0`, [g, `${p}/dense0/kernel`, `${p}/dense0/bias`], `${p}/dense0`, [attrInts('kernel_shape', [1, 1])]);
+        const a0 = act('leaky_relu', d0, `${p}/dense0/act`);
+        const d1 = node('Conv', `${p}/dense1`, [a0, `${p}/dense1/kernel`, `${p}/dense1/bias`], `${p}/dense1`, [attrInts('kernel_shape', [1, 1])]);
+        const s = act('sigmoid', d1, `${p}/scale`);
+        tens.set(p, node('Mul', `${p}/mul`, [x, s], p));
+        break;
+      }
+      case 'dropout':
+        tens.set(nd.name, t(nd.input));
+        break;
+      case 'maxpool':
+        tens.set(nd.name, node('MaxPool', nd.name, [t(nd.input)], nd.name, [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])]));
+        break;
+      case 'upsample': {
+        const scales = `${nd.name}/scales`;
+        nodes.push({ opType: 'Constant', name: scales, output: [scales], attribute: [{ name: 'value', type: AT.TENSOR, t: floatTensor(scales, [4], new Float32Array([1, 1, 2, 2])) }] });
+        tens.set(
+          nd.name,
+          node('Resize', nd.name, [t(nd.input), '', scales], nd.name, [
+            attrStr('mode', 'nearest'),
+            attrStr('coordinate_transformation_mode', 'asymmetric'),
+            attrStr('nearest_mode', 'floor'),
+          ]),
+        );
+        break;
+      }
+      case 'concat':
+        tens.set(nd.name, node('Concat', nd.name, nd.inputs.map(t), nd.name, [attrInt('axis', 1)]));
+        break;
+      case 'add': {
+        const pre = nd.activation === 'linear' ? nd.name : `${nd.name}/sum`;
+        node(nd.inputs.length === 2 ? 'Add' : 'Sum', `${nd.name}/sum`, nd.inputs.map(t), pre);
+        tens.set(nd.name, act(nd.activation, pre, nd.name));
+        break;
+      }
+    }
+  }
+  node('Transpose', `${ONNX_OUTPUT}/to_nhwc`, [t(spec.output)], ONNX_OUTPUT, [attrInts('perm', [0, 2, 3, 1])]);
+
+  const valueInfo = (name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto => ({
+    name,
+    type: { tensorType: { elemType: FLOAT, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
+  });
+  const outH = outDepth === 0 ? 'H' : `H_div_${2 ** outDepth}`;
+  const outW = outDepth === 0 ? 'W' : `W_div_${2 ** outDepth}`;
+  const info: OnnxInfo = {
+    format: FORMAT,
+    network: spec.config,
+    inputMultiple,
+    outputScale: 2 ** outDepth,
+    inputChannels: inC,
+    outputChannels: outC,
+    parameters: inits.length,
+  };
+  const model: OnnxTypes.IModelProto = {
+    irVersion: ONNX_IR_VERSION,
+    producerName: PRODUCER,
+    producerVersion: VERSION,
+    graph: {
+      name: 'deepblink',
+      node: nodes,
+      initializer: inits,
+      input: [valueInfo(ONNX_INPUT, inC === 1 ? ['N', 1, 'H', 'W'] : ['N', 'H', 'W', inC])],
+      output: [valueInfo(ONNX_OUTPUT, ['N', outH, outW, outC])],
+    },
+    opsetImport: [{ domain: '', version: ONNX_OPSET }],
+    metadataProps: [...Object.entries(metadata).map(([key, value]) => ({ key, value })), { key: ONNX_INFO_KEY, value: JSON.stringify(info) }],
+  };
+  return onnx.ModelProto.encode(model).finish();
+}
+
+const num = (v: number | Long | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
+type Long = { toNumber(): number };
+
+/** Decodes and checks a model file written by exportOnnx; clear errors for anything else. */
+function decodeModel(bytes: Uint8Array): { model: OnnxTypes.ModelProto; info: OnnxInfo } {
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('ONNX model: expected the file contents as a Uint8Array');
+  if (bytes.length === 0) throw new Error('not an ONNX model file (empty input)');
+  let model: OnnxTypes.ModelProto;
+  try {
+    model = onnx.ModelProto.decode(bytes);
+  } catch (e) {
+    const msg = e instanceof Error ? e.message : String(e);
+    // An ONNX file starts with field 1 (ir_version, varint): byte 0x08 then a small version.
+    const onnxStart = bytes.length >= 2 && bytes[0] === 0x08 && bytes[1] >= 3 && bytes[1] <= 15;
+    if (onnxStart && /index out of range/.test(msg)) throw new Error(`truncated ONNX model file (${bytes.length} bytes; ${msg})`);
+    if (onnxStart) throw new Error(`corrupt ONNX model file (${msg})`);
+    throw new Error(`not an ONNX model file (${msg})`);
+  }
+  const ir = num(model.irVersion);
+  const g = model.graph;
+  if (!g) {
+    if (ir > 0 || model.producerName) throw new Error(`truncated ONNX model file (${bytes.length} bytes, no graph)`);
+    throw new Error('not an ONNX model file (no graph)');
+  }
+  if (model.producerName !== PRODUCER) {
+    throw new Error(`not a deepblink model file (ONNX written by '${model.producerName || 'unknown'}')`);
+  }
+  const last = model.metadataProps[model.metadataProps.length - 1];
+  if (model.opsetImport.length === 0 || !last || last.key !== ONNX_INFO_KEY) {
+    throw new Error(`truncated deepblink model file (${bytes.length} bytes; ends before its '${ONNX_INFO_KEY}' entry)`);
+  }
+  let info: OnnxInfo;
+  try {
+    info = JSON.parse(last.value ?? '') as OnnxInfo;
+  } catch {
+    throw new Error(`corrupt deepblink model file (unreadable '${ONNX_INFO_KEY}' entry)`);
+  }
+  if (info.format !== FORMAT) throw new Error(`deepblink model file format ${info.format} is not supported (this version reads format ${FORMAT})`);
+  const nInit = g.initializer?.length ?? 0;
+  if (nInit !== info.parameters) {
+    throw new Error(`corrupt deepblink model file (${nInit} parameter tensors, expected ${info.parameters})`);
+  }
+  return { model, info };
+}
+
+function tensorData(t: OnnxTypes.ITensorProto): Float32Array {
+  if (t.dataType !== FLOAT) throw new Error(`deepblink model file: parameter '${t.name}' is not float32 (data type ${t.dataType})`);
+  const size = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
+  let data: Float32Array;
+  if (t.rawData && t.rawData.length > 0) {
+    const raw = t.rawData;
+    if (raw.length !== size * 4) throw new Error(`deepblink model file: parameter '${t.name}' has ${raw.length} bytes, expected ${size * 4}`);
+    const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+    data = new Float32Array(size);
+    for (let i = 0; i < size; i++) data[i] = dv.getFloat32(4 * i, true);
+  } else {
+    data = Float32Array.from(t.floatData ?? []);
+    if (data.length !== size) throw new Error(`deepblink model file: parameter '${t.name}' has ${data.length} values, expected ${size}`);
+  }
+  return data;
+}
+
+/**
+ * Weights (converted back to Keras layouts, names as in paramList) and metadata (without the
+ * reserved "deepblink.onnx" entry) of a model file written by exportOnnx, plus the network
+ * configuration it was exported with.
+ */
+export function readOnnx(bytes: Uint8Array): { weights: WeightMap; metadata: Record<string, string>; network: NetworkConfig } {
+  const { model, info } = decodeModel(bytes);
+  const weights: WeightMap = new Map();
+  for (const t of model.graph?.initializer ?? []) {
+    const name = t.name ?? '';
+    const dims = (t.dims ?? []).map(num);
+    const data = tensorData(t);
+    switch (t.docString) {
+      case 'deepblink:conv': {
+        if (dims.length !== 4) throw new Error(`deepblink model file: conv kernel '${name}' has rank ${dims.length}`);
+        const [co, ci, kh, kw] = dims;
+        weights.set(name, { shape: [kh, kw, ci, co], data: convFromOnnx(data, co, ci, kh, kw) });
+        break;
+      }
+      case 'deepblink:dense': {
+        if (dims.length !== 4 || dims[2] !== 1 || dims[3] !== 1) throw new Error(`deepblink model file: dense kernel '${name}' has shape [${dims.join(', ')}]`);
+        const [out, inp] = dims;
+        weights.set(name, { shape: [inp, out], data: transpose2(data, out, inp) });
+        break;
+      }
+      case 'deepblink:bias':
+        weights.set(name, { shape: dims, data });
+        break;
+      default:
+        throw new Error(`deepblink model file: parameter '${name}' has an unknown layout '${t.docString ?? ''}'`);
+    }
+  }
+  const metadata: Record<string, string> = {};
+  for (const e of model.metadataProps) if (e.key !== ONNX_INFO_KEY) metadata[e.key ?? ''] = e.value ?? '';
+  return { weights, metadata, network: info.network };
+}
+
+/** The "deepblink.onnx" description of a model file (throws like readOnnx on bad input). */
+export function onnxInfo(bytes: Uint8Array): OnnxInfo {
+  return decodeModel(bytes).info;
+}
+
+export interface OnnxPredictorOptions {
+  /** onnxruntime intra-op threads (default 1; parallelise over tiles with workers instead). */
+  threads?: number;
+}
+
+const errMsg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/**
+ * An onnxruntime-node session on a model file written by exportOnnx (CPU, all graph
+ * optimisations, sequential execution, one inter-op thread). Runs on one session are queued,
+ * never concurrent.
+ */
+export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictorOptions = {}): Promise<Predictor> {
+  const { info } = decodeModel(bytes);
+  const threads = opts.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`createOnnxPredictor: threads must be an integer ≥ 1, got ${threads}`);
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, {
+      executionProviders: ['cpu'],
+      graphOptimizationLevel: 'all',
+      intraOpNumThreads: threads,
+      interOpNumThreads: 1,
+      executionMode: 'sequential',
+    });
+  } catch (e) {
+    throw new Error(`onnxruntime could not load the model: ${errMsg(e)}`, { cause: e });
+  }
+  let queue: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+  const m = info.inputMultiple;
+
+  const runOne = async (x: Float32Array, height: number, width: number): Promise<Float32Array> => {
+    const input = new ort.Tensor('float32', x, info.inputChannels === 1 ? [1, 1, height, width] : [1, height, width, info.inputChannels]);
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await session.run({ [ONNX_INPUT]: input });
+    } catch (e) {
+      throw new Error(`onnxruntime failed on a ${height}×${width} input: ${errMsg(e)}`, { cause: e });
+    }
+    const grid = out[ONNX_OUTPUT] as ort.Tensor | undefined;
+    const expected = (height / info.outputScale) * (width / info.outputScale) * info.outputChannels;
+    if (!grid || grid.type !== 'float32' || grid.data.length !== expected) {
+      throw new Error(`onnxruntime returned an unexpected output (expected ${expected} float32 values)`);
+    }
+    return grid.data as Float32Array;
+  };
+
+  return {
+    run(x: Float32Array, height: number, width: number): Promise<Float32Array> {
+      if (disposed) return Promise.reject(new Error('ONNX predictor: run() after dispose()'));
+      if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
+        return Promise.reject(new Error(`ONNX predictor: invalid input size ${height}×${width}`));
+      }
+      if (height % m !== 0 || width % m !== 0) {
+        return Promise.reject(new Error(`ONNX predictor: input size ${height}×${width} is not a multiple of ${m} (pad or crop the image first)`));
+      }
+      if (!(x instanceof Float32Array) || x.length !== height * width * info.inputChannels) {
+        return Promise.reject(new Error(`ONNX predictor: input has ${x?.length} values, expected ${height}×${width}${info.inputChannels === 1 ? '' : `×${info.inputChannels}`} float32`));
+      }
+      const p = queue.then(() => runOne(x, height, width));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      await queue;
+      await session.release();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+/**
+ * The model file: one ONNX file (runs in onnxruntime-node, and in browsers via onnxruntime-web)
+ * whose metadata entry "deepblink" holds the model card as JSON — architecture, probability
+ * threshold, normalisation, the data it was trained on and its validation scores. Parameter
+ * names in the file are our NetworkSpec names, so a model file is also a fine-tuning start.
+ */
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { deepblinkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
+import type { Predictor, WeightMap } from '../engine/engine.js';
+import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { VERSION } from '../version.js';
+
+export const MODEL_FORMAT = 'deepblink-model';
+export const MODEL_VERSION = 1;
+export const METADATA_KEY = 'deepblink';
+
+export type Normalization = { method: 'zscore' } | { method: 'percentile'; low: number; high: number };
+
+export interface ModelScores {
+  /** Validation scores at the stored threshold (deepBlink F1-integral etc., per-image means). */
+  valid?: { images: number; f1Integral: number; f1At3: number; rmse: number; loss?: number };
+  /** F1-integral on the validation split for each threshold tried. */
+  thresholdSearch?: { threshold: number; f1Integral: number }[];
+}
+
+export interface ModelCard {
+  format: typeof MODEL_FORMAT;
+  version: number;
+  name: string;
+  description: string;
+  created: string;
+  tool: string;
+  network: NetworkConfig;
+  /** Probability threshold: a cell is a spot when p > threshold. */
+  threshold: number;
+  normalization: Normalization;
+  training?: {
+    dataset: string;
+    datasetDescription?: string;
+    epochs: number;
+    bestEpoch: number;
+    steps: number;
+    seconds: number;
+    config?: unknown;
+  };
+  scores?: ModelScores;
+}
+
+export function makeCard(p: Partial<ModelCard> & { name: string; network: NetworkConfig }): ModelCard {
+  return {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    description: '',
+    created: new Date().toISOString(),
+    tool: `deepblink ${VERSION}`,
+    threshold: 0.5,
+    normalization: { method: 'zscore' },
+    ...p,
+  };
+}
+
+export function encodeModel(spec: NetworkSpec, weights: WeightMap, card: ModelCard): Uint8Array {
+  return exportOnnx(spec, weights, { [METADATA_KEY]: JSON.stringify(card) });
+}
+
+export async function saveModel(file: string, spec: NetworkSpec, weights: WeightMap, card: ModelCard): Promise<void> {
+  await writeFileAtomic(file, encodeModel(spec, weights, card));
+}
+
+export interface LoadedModel {
+  file: string;
+  card: ModelCard;
+  spec: NetworkSpec;
+  weights: WeightMap;
+  bytes: Uint8Array;
+}
+
+function parseCard(json: string | undefined, file: string): ModelCard {
+  if (json === undefined) throw new UserError('ONNX file without deepblink metadata (not a deepblink model)', file);
+  let card: ModelCard;
+  try {
+    card = JSON.parse(json) as ModelCard;
+  } catch {
+    throw new UserError('model metadata is not valid JSON (corrupt model file)', file);
+  }
+  if (card.format !== MODEL_FORMAT) throw new UserError(`model metadata has format '${String(card.format)}', expected '${MODEL_FORMAT}'`, file);
+  if (!Number.isInteger(card.version) || card.version < 1) throw new UserError('model metadata has no valid version', file);
+  if (card.version > MODEL_VERSION) {
+    throw new UserError(`model format version ${card.version} is newer than this deepblink supports (${MODEL_VERSION}); update deepblink`, file);
+  }
+  if (!(card.threshold >= 0 && card.threshold < 1)) throw new UserError(`model threshold ${card.threshold} is not in [0, 1)`, file);
+  try {
+    validateNetworkConfig(card.network);
+  } catch (err) {
+    throw new UserError((err as Error).message, file);
+  }
+  return card;
+}
+
+/** Parses model bytes: card, spec and weights (no inference session yet). */
+export function decodeModel(bytes: Uint8Array, file: string): LoadedModel {
+  if (bytes.length === 0) throw new UserError('empty model file (0 bytes)', file);
+  let parsed;
+  try {
+    parsed = readOnnx(bytes);
+  } catch (err) {
+    throw new UserError(`not a readable model file: ${(err as Error).message}`, file);
+  }
+  const card = parseCard(parsed.metadata[METADATA_KEY], file);
+  const spec = deepblinkSpec(card.network);
+  return { file, card, spec, weights: parsed.weights, bytes };
+}
+
+export async function loadModel(file: string): Promise<LoadedModel> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await fs.readFile(file));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? 'model file not found' : `cannot read the model file (${code ?? (err as Error).message})`, file);
+  }
+  return decodeModel(bytes, file);
+}
+
+/** An inference session for a loaded model. */
+export async function modelPredictor(model: LoadedModel, threads = 1): Promise<Predictor> {
+  try {
+    return await createOnnxPredictor(model.bytes, { threads });
+  } catch (err) {
+    throw new UserError(`cannot run the model: ${(err as Error).message}`, model.file);
+  }
+}
+
+export function modelName(file: string): string {
+  return path.basename(file).replace(/\.onnx$/i, '');
+}
