@@ -84,7 +84,8 @@ function explicit(top: number, bottom: number, left: number, right: number): tf.
  * (filterShape [kh,kw,Ci,Co]). Exported for tests.
  */
 export function makeConv2DBackpropFilter(backendName: string): tf.KernelFunc {
-  return ({ inputs, backend, attrs }) => {
+  return ({ inputs, backend: b, attrs }) => {
+    const backend = b as Backend;
     const { x, dy } = inputs as { x: Info; dy: Info };
     const a = attrs as unknown as ConvAttrs & { filterShape: [number, number, number, number] };
     const pads = stride1Pads(x.shape, a.filterShape, a);
@@ -129,7 +130,8 @@ export function makeConv2DBackpropFilter(backendName: string): tf.KernelFunc {
  */
 export function makeConv2DBackpropInput(backendName: string, fallback: tf.KernelFunc | null): tf.KernelFunc {
   return (args) => {
-    const { inputs, backend, attrs } = args;
+    const { inputs, attrs } = args;
+    const backend = args.backend as Backend;
     const { dy, filter } = inputs as { dy: Info; filter: Info };
     const a = attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
     const pads = stride1Pads(a.inputShape, filter.shape, a);

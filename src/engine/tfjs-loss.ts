@@ -106,7 +106,9 @@ export function kerasF1(yTrue: Float32Array | Float64Array, yPred: Float32Array 
 }
 
 /** sqrt with gradient 0 (not ∞) at 0. */
-const safeSqrt = tf.customGrad((x: tf.Tensor, save: tf.GradSaveFunc) => {
+const safeSqrt = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const x = args[0] as tf.Tensor;
+  const save = args[1] as tf.GradSaveFunc;
   const y = tf.sqrt(x);
   save([y]);
   return {

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { paramList, type NetworkSpec } from '../network/spec.js';
 import { Rng } from '../simulate/rng.js';
 import type { Batch, LossParts, OptimizerState, TrainEngine, TrainEngineOptions, WeightMap } from './engine.js';
+import { registerGradients } from './tfjs-grads.js';
 import { registerGradientKernels } from './tfjs-kernels.js';
 import { countSpotCells, lossTensors } from './tfjs-loss.js';
 import { forward, initialWeights } from './tfjs-net.js';
@@ -28,6 +29,7 @@ export function wasmDir(): string {
 
 async function setUp(): Promise<string> {
   tf.env().set('PROD', true); // no "Hi, looks like you are running TensorFlow.js in Node.js" etc.
+  registerGradients();
   try {
     const wasm = await import('@tensorflow/tfjs-backend-wasm');
     wasm.setWasmPaths(wasmDir() + path.sep);

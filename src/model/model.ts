@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { deepblinkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
+import { checkWeights } from '../engine/reference.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
 import { UserError } from '../util/errors.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -111,6 +112,11 @@ export function decodeModel(bytes: Uint8Array, file: string): LoadedModel {
   }
   const card = parseCard(parsed.metadata[METADATA_KEY], file);
   const spec = deepblinkSpec(card.network);
+  try {
+    checkWeights(spec, parsed.weights);
+  } catch (err) {
+    throw new UserError(`model weights do not match its architecture: ${(err as Error).message}`, file);
+  }
   return { file, card, spec, weights: parsed.weights, bytes };
 }
 
