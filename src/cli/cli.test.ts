@@ -91,7 +91,7 @@ test('predict: coordinates are (row, col) — a spot placed at row 20, col 90 is
     for (let c = 0; c < w; c++) data[r * w + c] += Math.round(2000 * Math.exp(-((r - 20) ** 2 + (c - 90) ** 2) / (2 * 1.5 ** 2)));
   }
   writeFileSync(path.join(work, 'one.tif'), encodeTiff([{ data, height: h, width: w }], {}));
-  const r = run(['predict', '-i', 'one.tif', '-o', 'one_out', '-r', '2', '-p', '0.5']);
+  const r = run(['predict', '-i', 'one.tif', '-o', 'one_out', '--method', 'log', '-r', '2', '-p', '0.5']);
   assert.equal(r.code, 0, r.err);
   const { header, rows } = csvRows(path.join(work, 'one_out', 'one.csv'));
   assert.deepEqual(header, ['y [px]', 'x [px]', 'y [µm]', 'x [µm]', 'quality', 'i'], 'one spot keeps every column');
@@ -110,7 +110,7 @@ test('predict on a stack writes c/t/z columns, one plane per z', () => {
     return { data: d, height: h, width: w };
   });
   writeFileSync(path.join(work, 'stack.tif'), encodeTiff(planes, { axes: 'zyx' }));
-  const r = run(['predict', '-i', 'stack.tif', '-o', 'stack_out', '--axes', 'zyx']);
+  const r = run(['predict', '-i', 'stack.tif', '-o', 'stack_out', '--method', 'log', '--axes', 'zyx']);
   assert.equal(r.code, 0, r.err);
   const { header, rows } = csvRows(path.join(work, 'stack_out', 'stack.csv'));
   assert.deepEqual(header, ['y [px]', 'x [px]', 'quality', 'c', 't', 'z']);
@@ -194,7 +194,7 @@ test('bad input: one-line errors naming the file, the batch goes on, exit 1, no 
   writeFileSync(path.join(dir, 'g_absurd.tif'), small);
   writeFileSync(path.join(work, 'h.bmp'), Buffer.from('BM'));
 
-  const r = run(['predict', '-i', 'bad', '-o', 'bad_out']);
+  const r = run(['predict', '-i', 'bad', '-o', 'bad_out', '--method', 'log']);
   assert.equal(r.code, 1);
   const errs = r.err.trim().split('\n').filter((l) => l.includes('error'));
   assert.equal(errs.length, 6, r.err);
@@ -206,19 +206,19 @@ test('bad input: one-line errors naming the file, the batch goes on, exit 1, no 
   assert.ok(errs.some((l) => /f_nan.*NaN/.test(l)));
   assert.deepEqual(readdirSync(path.join(work, 'bad_out')), ['a_good.csv'], 'only the good image has output, no temp files');
 
-  const ext = run(['predict', '-i', 'h.bmp', '-o', 'x']);
+  const ext = run(['predict', '-i', 'h.bmp', '-o', 'x', '--method', 'log']);
   assert.equal(ext.code, 1);
   assert.match(ext.err, /h\.bmp: .*unsupported/);
 });
 
 test('unwritable output: a clear error and no partial file', () => {
   writeFileSync(path.join(work, 'afile'), 'x');
-  const r = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', path.join('afile', 'sub')]);
+  const r = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', path.join('afile', 'sub'), '--method', 'log']);
   assert.equal(r.code, 1);
   assert.match(r.err, /afile/);
   // target CSV name taken by a folder: the write fails, nothing partial remains
   mkdirSync(path.join(work, 'blocked', 'sim_0000.csv'), { recursive: true });
-  const b = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', 'blocked']);
+  const b = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', 'blocked', '--method', 'log']);
   assert.equal(b.code, 1);
   assert.match(b.err, /blocked.sim_0000\.csv/);
   assert.deepEqual(readdirSync(path.join(work, 'blocked')), ['sim_0000.csv']);

@@ -12,8 +12,8 @@ import {
   withCommon,
 } from './common.js';
 import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../predict/predict.js';
-import { DEFAULT_OVERLAP, DEFAULT_TILE } from '../predict/neural.js';
 import type { Normalization } from '../model/model.js';
+import { DEFAULT_OVERLAP, DEFAULT_TILE } from '../predict/neural.js';
 import { UserError } from '../util/errors.js';
 import os from 'node:os';
 import { writeCsv } from '../output/csv.js';

@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { makeLog, parsePositiveInt, withCommon } from './common.js';
 import { loadConfigFile } from '../config/load.js';
-import { train } from '../train/train.js';
 
 export function trainCommand(): Command {
   return withCommon(new Command('train'))
@@ -20,6 +19,7 @@ export function trainCommand(): Command {
       const cfg = loadConfigFile(o.config);
       if (o.epochs) cfg.train.epochs = o.epochs;
       if (o.dataset) cfg.dataset = o.dataset;
+      const { train } = await import('../train/train.js'); // loads the ML framework
       const res = await train(cfg, { resume: o.resume, force: o.force, log });
       const v = res.card.scores?.valid;
       process.stdout.write(

@@ -88,6 +88,9 @@ const CASES: Array<[string, number, number, number, number, number, number, 'sam
   ['2×2 same (asymmetric pads)', 2, 5, 6, 3, 2, 2, 'same'],
   ['5×5 same', 1, 9, 8, 2, 3, 5, 'same'],
   ['3×3 same, 16 ch', 2, 16, 16, 16, 8, 3, 'same'],
+  ['3×3 same, 1 input channel (first layer)', 2, 16, 16, 1, 4, 3, 'same'],
+  ['3×3 same, batch 1, 1 → 1 channel', 1, 8, 8, 1, 1, 3, 'same'],
+  ['1×1 same, batch 3', 3, 4, 4, 5, 3, 1, 'same'],
 ];
 
 describe('tfjs gradient kernels (wasm)', () => {
@@ -155,6 +158,47 @@ describe('tfjs gradient kernels (wasm)', () => {
     assertClose(fb.dataSync(), edb, 1e-4, 'fused db');
     tf.dispose([xt, wtt, bt, dyt, px, pw, fx, fw, fb]);
   });
+
+  for (const [k, stride, pad] of [
+    [2, 2, 'valid'],
+    [3, 2, 'same'],
+    [3, 1, 'same'],
+] as Array<[number, number, 'valid' | 'same']>) {
+    it(`MaxPoolGrad ${k}×${k}/${stride} ${pad} is right for all-negative windows (the wasm kernel is not)`, () => {
+      const [n, h, w, c] = [2, 6, 5, 3];
+      const rng = new Rng(k * 10 + stride);
+      const xv = Float32Array.from({ length: n * h * w * c }, () => rng.uniformRange(-2, 0.3));
+      const info = tf.backend_util.computePool2DInfo([n, h, w, c], k, stride, 1, pad);
+      const { outHeight: oh, outWidth: ow } = info;
+      const dyv = Float32Array.from({ length: n * oh * ow * c }, () => rng.uniformRange(-1, 1));
+      const expected = new Float64Array(xv.length);
+      for (let b = 0; b < n; b++)
+        for (let i = 0; i < oh; i++)
+          for (let j = 0; j < ow; j++)
+            for (let ch = 0; ch < c; ch++) {
+              let best = -Infinity;
+              let at = -1;
+              for (let a = 0; a < k; a++)
+                for (let d = 0; d < k; d++) {
+                  const r = i * stride - info.padInfo.top + a;
+                  const q = j * stride - info.padInfo.left + d;
+                  if (r < 0 || r >= h || q < 0 || q >= w) continue;
+                  const idx = ((b * h + r) * w + q) * c + ch;
+                  if (xv[idx] > best) {
+                    best = xv[idx];
+                    at = idx;
+                  }
+                }
+              expected[at] += dyv[((b * oh + i) * ow + j) * c + ch];
+            }
+      const got = tf.tidy(() => {
+        const x = tf.tensor4d(xv, [n, h, w, c]);
+        const y = tf.maxPool(x, k, stride, pad);
+        return (tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dyv, y.shape), input: x, output: y }, { filterSize: k, strides: stride, pad }) as tf.Tensor).dataSync();
+      });
+      assertClose(got, expected, 1e-6, 'MaxPoolGrad');
+    });
+  }
 
   it('stride-2 input gradient falls back to the backend kernel; stride-2 filter gradient says it is unsupported', () => {
     const x = tf.ones([1, 4, 4, 1]) as tf.Tensor4D;

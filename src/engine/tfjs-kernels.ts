@@ -11,7 +11,12 @@
  *   the spatially flipped filter whose in/out channels are swapped, padded by
  *   (k−1−pad) on each side.
  *
- * Both handle any 'same'/'valid'/explicit padding with stride 1 and dilation 1 in NHWC (all our
+ * - `MaxPoolGrad`: the wasm kernel is wrong for all-negative windows; replaced by a JS loop on
+ *   the wasm heap (makeMaxPoolGradHeap).
+ * - `ResizeNearestNeighborGrad` on 'cpu' (the fallback backend) is wrong for batch > 1 with
+ *   several channels; replaced by a JS loop (makeResizeNearestNeighborGradHost).
+ *
+ * The two conv kernels handle any 'same'/'valid'/explicit padding with stride 1 and dilation 1 in NHWC (all our
  * network needs: 3×3 and 1×1 'same' convs). Other cases go to the original wasm kernel
  * (backprop input) or throw (backprop filter).
  *
@@ -180,26 +185,132 @@ export function makeConv2DBackpropInput(backendName: string, fallback: tf.Kernel
   };
 }
 
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(t: Info): Float32Array | Int32Array | Uint8Array;
+}
+
+/**
+ * MaxPoolGrad in JS on the wasm heap. The wasm kernel of tfjs 4.22 is wrong when every value of
+ * a window is negative (it gives the window's gradient to nobody: its running maximum starts at
+ * 0, not −∞), which happens in our network (pooling after leaky ReLU). Same semantics as
+ * TensorFlow: the whole gradient of a window goes to its first maximum in row-major order;
+ * padding never wins.
+ */
+export function makeMaxPoolGradHeap(): tf.KernelFunc {
+  return ({ inputs, backend: b, attrs }) => {
+    const backend = b as unknown as HeapBackend;
+    const { dy, input } = inputs as { dy: Info; input: Info };
+    const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const ci = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
+    const out = backend.makeOutput(input.shape, 'float32');
+    // views after the allocation (a heap growth detaches older views)
+    const x = backend.typedArrayFromHeap(input);
+    const g = backend.typedArrayFromHeap(dy);
+    const dx = backend.typedArrayFromHeap(out);
+    dx.fill(0);
+    const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
+    const top = ci.padInfo.top;
+    const left = ci.padInfo.left;
+    for (let n = 0; n < batchSize; n++) {
+      const xBase = n * inHeight * inWidth * C;
+      for (let oh = 0; oh < outHeight; oh++) {
+        const h0 = oh * strideHeight - top;
+        for (let ow = 0; ow < outWidth; ow++) {
+          const w0 = ow * strideWidth - left;
+          const gBase = ((n * outHeight + oh) * outWidth + ow) * C;
+          for (let c = 0; c < C; c++) {
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            for (let fh = 0; fh < effectiveFilterHeight; fh += dilationHeight) {
+              const h = h0 + fh;
+              if (h < 0 || h >= inHeight) continue;
+              for (let fw = 0; fw < effectiveFilterWidth; fw += dilationWidth) {
+                const w = w0 + fw;
+                if (w < 0 || w >= inWidth) continue;
+                const k = xBase + (h * inWidth + w) * C + c;
+                // first valid pixel always taken (so a NaN-only window still routes somewhere)
+                if (at < 0 || x[k] > best) {
+                  best = x[k];
+                  at = k;
+                }
+              }
+            }
+            if (at >= 0) dx[at] += g[gBase + c];
+          }
+        }
+      }
+    }
+    return out;
+  };
+}
+
+/**
+ * ResizeNearestNeighborGrad in JS for host-memory backends ('cpu'): the cpu kernel of tfjs 4.22
+ * gives wrong results for batch > 1 with several channels (e.g. 2×8×8×8 → 16×16). Routes each
+ * output gradient to the source pixel the forward op reads (same index formulas as tfjs-cpu's
+ * forward ResizeNearestNeighbor).
+ */
+export function makeResizeNearestNeighborGradHost(): tf.KernelFunc {
+  return ({ inputs, backend: b, attrs }) => {
+    const backend = b as Backend & { makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): Info };
+    const { images, dy } = inputs as { images: Info; dy: Info };
+    const { alignCorners, halfPixelCenters } = attrs as unknown as { alignCorners: boolean; halfPixelCenters: boolean };
+    const [n, inH, inW, c] = images.shape;
+    const [, outH, outW] = dy.shape;
+    const g = backend.readSync(dy.dataId) as Float32Array;
+    const dx = new Float32Array(n * inH * inW * c);
+    const source = (o: number, inSize: number, outSize: number): number => {
+      const eIn = alignCorners && outSize > 1 ? inSize - 1 : inSize;
+      const eOut = alignCorners && outSize > 1 ? outSize - 1 : outSize;
+      const frac = halfPixelCenters ? (eIn / eOut) * (o + 0.5) : (eIn / eOut) * o;
+      let s = Math.min(inSize - 1, alignCorners ? Math.round(frac) : Math.floor(frac));
+      if (halfPixelCenters) s = Math.max(0, s);
+      return s;
+    };
+    const rows = Array.from({ length: outH }, (_, r) => source(r, inH, outH));
+    const cols = Array.from({ length: outW }, (_, q) => source(q, inW, outW));
+    for (let b0 = 0; b0 < n; b0++)
+      for (let r = 0; r < outH; r++)
+        for (let q = 0; q < outW; q++) {
+          const src = ((b0 * inH + rows[r]) * inW + cols[q]) * c;
+          const off = ((b0 * outH + r) * outW + q) * c;
+          for (let ch = 0; ch < c; ch++) dx[src + ch] += g[off + ch];
+        }
+    return backend.makeTensorInfo(images.shape, 'float32', dx);
+  };
+}
+
 const registered = new Set<string>();
 
 /**
- * Registers our Conv2DBackpropFilter (where the backend has none) and stride-1
- * Conv2DBackpropInput for `backendName` (default 'wasm'). Idempotent. Call after the backend's
- * own kernels are registered (importing '@tensorflow/tfjs-backend-wasm' does that).
+ * Registers our kernels for `backendName` (default 'wasm'): Conv2DBackpropFilter (where the
+ * backend has none), stride-1 Conv2DBackpropInput, and fixes for buggy kernels (wasm
+ * MaxPoolGrad, cpu ResizeNearestNeighborGrad). Idempotent. Call after the backend's own
+ * kernels are registered (importing its package does that).
  */
 export function registerGradientKernels(backendName = 'wasm'): void {
   if (registered.has(backendName)) return;
+  const replace = (config: tf.KernelConfig) => {
+    if (tf.getKernel(config.kernelName, backendName)) tf.unregisterKernel(config.kernelName, backendName);
+    tf.registerKernel(config);
+  };
   if (tf.getKernel('Conv2DBackpropFilter', backendName) == null) {
     tf.registerKernel({ kernelName: 'Conv2DBackpropFilter', backendName, kernelFunc: makeConv2DBackpropFilter(backendName) });
   }
-  const orig = tf.getKernel('Conv2DBackpropInput', backendName);
-  if (orig) tf.unregisterKernel('Conv2DBackpropInput', backendName);
-  tf.registerKernel({
-    kernelName: 'Conv2DBackpropInput',
-    backendName,
-    kernelFunc: makeConv2DBackpropInput(backendName, orig ? orig.kernelFunc : null),
-    // keep the original's setup (its wasm bindings) in case the backend is initialised later
-    ...(orig?.setupFunc ? { setupFunc: orig.setupFunc } : {}),
-  });
+  if (backendName === 'wasm') {
+    const orig = tf.getKernel('Conv2DBackpropInput', backendName);
+    replace({
+      kernelName: 'Conv2DBackpropInput',
+      backendName,
+      kernelFunc: makeConv2DBackpropInput(backendName, orig ? orig.kernelFunc : null),
+      // keep the original's setup (its wasm bindings) in case the backend is initialised later
+      ...(orig?.setupFunc ? { setupFunc: orig.setupFunc } : {}),
+    });
+    replace({ kernelName: 'MaxPoolGrad', backendName, kernelFunc: makeMaxPoolGradHeap() });
+  }
+  if (backendName === 'cpu') {
+    replace({ kernelName: 'ResizeNearestNeighborGrad', backendName, kernelFunc: makeResizeNearestNeighborGradHost() });
+  }
   registered.add(backendName);
 }

@@ -27,14 +27,37 @@ export function wasmDir(): string {
   return path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm'));
 }
 
+const PROCESS_EVENTS = ['uncaughtException', 'unhandledRejection'];
+type Listener = (...args: unknown[]) => void;
+/** process.listeners / removeListener without the per-event overloads of @types/node. */
+const proc = process as unknown as { listeners(ev: string): Listener[]; removeListener(ev: string, l: Listener): void };
+
+/**
+ * The Emscripten module of tfjs-backend-wasm installs process-wide 'uncaughtException' and
+ * 'unhandledRejection' handlers that rethrow, so that any later crash anywhere in the program
+ * prints the 40 kB minified line of the wasm glue code. Runs `f` and removes the handlers it added.
+ */
+async function withoutProcessHandlers<T>(f: () => Promise<T>): Promise<T> {
+  const before = new Map(PROCESS_EVENTS.map((ev) => [ev, new Set(proc.listeners(ev))]));
+  try {
+    return await f();
+  } finally {
+    for (const ev of PROCESS_EVENTS) {
+      for (const l of proc.listeners(ev)) if (!before.get(ev)!.has(l)) proc.removeListener(ev, l);
+    }
+  }
+}
+
 async function setUp(): Promise<string> {
   tf.env().set('PROD', true); // no "Hi, looks like you are running TensorFlow.js in Node.js" etc.
   registerGradients();
   try {
-    const wasm = await import('@tensorflow/tfjs-backend-wasm');
-    wasm.setWasmPaths(wasmDir() + path.sep);
-    if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
-    await tf.ready();
+    await withoutProcessHandlers(async () => {
+      const wasm = await import('@tensorflow/tfjs-backend-wasm');
+      wasm.setWasmPaths(wasmDir() + path.sep);
+      if (!(await tf.setBackend('wasm'))) throw new Error('tf.setBackend("wasm") failed');
+      await tf.ready();
+    });
     registerGradientKernels('wasm');
     return tf.getBackend();
   } catch (e) {
@@ -42,6 +65,7 @@ async function setUp(): Promise<string> {
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new Error('neither the tfjs wasm nor the cpu backend could start');
     await tf.ready();
+    registerGradientKernels('cpu');
     return tf.getBackend();
   }
 }

@@ -4,8 +4,8 @@
  *   detect (the network via engine/ + grid/, or detect/ LoG) → measure (measure/) → table (output/).
  */
 import type { Detection, PixelSize, Plane } from '../types.js';
+import type { LoadedModel, Normalization } from '../model/model.js';
 import { detectNeural, DEFAULT_OVERLAP, DEFAULT_TILE } from './neural.js';
-import { loadModel, modelPredictor, type LoadedModel, type Normalization } from '../model/model.js';
 import { UserError } from '../util/errors.js';
 import { readImage, type RawImage } from '../image/read.js';
 import { resolveAxes, iteratePlanes } from '../image/axes.js';
@@ -61,6 +61,8 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
   if (opts.threshold === 'auto') throw new UserError('--threshold auto is for --method log; the network uses a probability (0–1)');
   const threshold = opts.threshold ?? model.card.threshold;
   if (!(threshold >= 0 && threshold < 1)) throw new UserError(`probability threshold ${threshold} is not in [0, 1)`);
+  // the ML runtime is loaded only when a network is used (keeps `--method log` and the CLI fast)
+  const { modelPredictor } = await import('../model/model.js');
   const predictor = await modelPredictor(model, opts.threads ?? 1);
   const nopts = {
     threshold,
@@ -78,6 +80,7 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
 export async function createDetector(opts: PredictOptions): Promise<PlaneDetector> {
   if (opts.method === 'log') return logDetector(opts);
   if (!opts.model) throw new UserError('no model given (use -m MODEL)');
+  const { loadModel } = await import('../model/model.js');
   return neuralDetector(await loadModel(opts.model), opts);
 }
 
