@@ -10,6 +10,7 @@ import { evaluateCommand } from './evaluate.js';
 import { createCommand } from './create.js';
 import { trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { downloadCommand } from './download.js';
 
 export function buildProgram(): Command {
   const program = new Command('deepblink')
@@ -18,7 +19,7 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'print progress details', false)
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions();
-  for (const cmd of [predictCommand(), checkCommand(), configCommand(), createCommand(), simulateCommand(), evaluateCommand(), trainCommand(), visualizeCommand()]) {
+  for (const cmd of [predictCommand(), checkCommand(), configCommand(), createCommand(), simulateCommand(), evaluateCommand(), trainCommand(), visualizeCommand(), downloadCommand()]) {
     program.addCommand(cmd);
   }
   return program;

@@ -14,7 +14,7 @@ import {
 import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../predict/predict.js';
 import type { Normalization } from '../model/model.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE } from '../predict/neural.js';
-import { UserError } from '../util/errors.js';
+import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
 import { writeCsv } from '../output/csv.js';
 import type { PixelSize } from '../types.js';
@@ -53,7 +53,7 @@ export function predictCommand(): Command {
     )
     .requiredOption('-i, --input <path>', 'image file or folder of images (.tif .tiff .png .jpg .jpeg)')
     .option('-o, --output <dir>', 'output folder (created if missing; default: the input\'s folder)')
-    .option('-m, --model <file>', 'model file (.onnx made by deepblink train)')
+    .option('-m, --model <file|name>', `model file (.onnx made by deepblink train) or bundled model name (see download --list; default: ${DEFAULT_MODEL})`)
     .addOption(new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian').choices(['deepblink', 'log']).default('deepblink'))
     .option(
       '-r, --radius <px>',
@@ -101,9 +101,6 @@ export function predictCommand(): Command {
         axes: o.axes,
         pixelSize: o.pixelSize,
       };
-      if (opts.method === 'deepblink' && !opts.model) {
-        throw new UserError('no model given: use -m MODEL.onnx (a model made by deepblink train), or --method log');
-      }
       const detector = await createDetector(opts);
       let total = 0;
       // with a progress bar on the terminal, per-file lines would break it: summary only

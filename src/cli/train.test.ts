@@ -16,8 +16,8 @@ import { readManifest } from '../dataset/dataset.js';
 const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
 let work = '';
 
-function run(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 300_000 });
+function run(args: string[], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: work, encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -145,4 +145,34 @@ test('fine-tuning from a model; mismatching architecture and bad configs are cle
   const bm = run(['predict', '-i', path.join('big', 'sim_0000.tif'), '-o', 'x', '-m', 'typo.yaml']);
   assert.equal(bm.code, 1);
   assert.match(bm.err, /typo\.yaml: not a readable model file/);
+});
+
+test('bundled models: download --list, copy, -m NAME, predict without -m uses general', () => {
+  const dir = path.join(work, 'bundled');
+  mkdirSync(dir);
+  copyFileSync(path.join(work, 'models', 'run.onnx'), path.join(dir, 'general.onnx'));
+  copyFileSync(path.join(work, 'models', 'short.onnx'), path.join(dir, 'tiny.onnx'));
+  const env = { DEEPBLINK_MODEL_DIR: dir };
+  const l = run(['download', '--list'], env);
+  assert.equal(l.code, 0, l.err);
+  assert.match(l.out, /^general \(default\)/m);
+  assert.match(l.out, /^tiny /m);
+  const c = run(['download', 'tiny', '-o', 'copied'], env);
+  assert.equal(c.code, 0, c.err);
+  assert.ok(readFileSync(path.join(work, 'copied', 'tiny.onnx')).equals(readFileSync(path.join(dir, 'tiny.onnx'))));
+  assert.equal(run(['download', 'tiny', '-o', 'copied'], env).code, 1, 'no silent overwrite');
+  const u = run(['download', 'nope'], env);
+  assert.equal(u.code, 1);
+  assert.match(u.err, /no bundled model 'nope' \(bundled: general, tiny\)/);
+  const img = path.join('big', 'sim_0000.tif');
+  const a = run(['predict', '-i', img, '-o', 'p_default'], env);
+  const b = run(['predict', '-i', img, '-o', 'p_general', '-m', path.join(dir, 'general.onnx')], env);
+  const t = run(['predict', '-i', img, '-o', 'p_tiny', '-m', 'TINY'], env);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  assert.equal(t.code, 0, t.err);
+  assert.equal(readFileSync(path.join(work, 'p_default', 'sim_0000.csv'), 'utf8'), readFileSync(path.join(work, 'p_general', 'sim_0000.csv'), 'utf8'));
+  const m = run(['predict', '-i', img, '-o', 'x', '-m', 'nomodel'], env);
+  assert.equal(m.code, 1);
+  assert.match(m.err, /nomodel: no such model file or bundled model \(bundled models: general, tiny\)/);
 });

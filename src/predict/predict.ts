@@ -7,6 +7,7 @@ import type { Detection, PixelSize, Plane } from '../types.js';
 import type { LoadedModel, Normalization } from '../model/model.js';
 import { detectNeural, DEFAULT_OVERLAP, DEFAULT_TILE } from './neural.js';
 import { UserError } from '../util/errors.js';
+import { resolveModel } from '../model/bundled.js';
 import { readImage, type RawImage } from '../image/read.js';
 import { resolveAxes, iteratePlanes } from '../image/axes.js';
 import { checkPlane } from '../normalize/normalize.js';
@@ -18,7 +19,7 @@ export type Method = 'deepblink' | 'log';
 
 export interface PredictOptions {
   method: Method;
-  /** deepblink: model file. */
+  /** deepblink: model file or bundled model name (default: the bundled 'general'). */
   model?: string;
   /** Spot radius in px: LoG scale; when given, also adds the `i` column (disk sum). */
   radius?: number;
@@ -79,9 +80,8 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
 
 export async function createDetector(opts: PredictOptions): Promise<PlaneDetector> {
   if (opts.method === 'log') return logDetector(opts);
-  if (!opts.model) throw new UserError('no model given (use -m MODEL)');
   const { loadModel } = await import('../model/model.js');
-  return neuralDetector(await loadModel(opts.model), opts);
+  return neuralDetector(await loadModel(resolveModel(opts.model)), opts);
 }
 
 export interface PlaneResult {

@@ -19,6 +19,7 @@ import { encodeSpots, decodeSpots } from '../grid/pixels.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { Rng } from '../simulate/rng.js';
 import { loadModel, makeCard, saveModel, type ModelCard } from '../model/model.js';
+import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
 import { formatCsv } from '../output/csv.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -144,7 +145,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
 
   let weights: WeightMap | undefined;
   if (cfg.train.pre_train) {
-    const pre = await loadModel(cfg.train.pre_train);
+    const pre = await loadModel(resolveModel(cfg.train.pre_train));
     checkWeights(spec, pre.weights, cfg.train.pre_train);
     weights = pre.weights;
     log.info(`fine-tuning from ${cfg.train.pre_train}`);
