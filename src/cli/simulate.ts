@@ -17,6 +17,7 @@ import { imageSeed, writeSimulated } from '../simulate/files.js';
 import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
 import { splitItems } from '../dataset/tiles.js';
 import { Rng } from '../simulate/rng.js';
+import { CATEGORIES, TEST_SEED_BASE, trainingParams } from '../simulate/presets.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 
@@ -47,6 +48,7 @@ interface SimOpts {
   readNoise?: number;
   gain?: number;
   offset?: number;
+  preset?: string;
   dataset: boolean;
   valid: number;
   test: number;
@@ -95,6 +97,12 @@ export function simulateCommand(): Command {
     .option('--read-noise <e>', 'Gaussian read noise rms in photo-electrons (default 1; 0 with --snr presets)', parseNonNegative)
     .option('--gain <counts>', 'camera counts per photo-electron (default 1)', parsePositive)
     .option('--offset <counts>', 'camera offset in counts (default 100)', parseNonNegative)
+    .addOption(
+      new Option('--preset <category>', 'draw the settings of each image from a training design (docs/models.md); explicit options override it').choices([
+        ...Object.keys(CATEGORIES),
+        'general',
+      ]),
+    )
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)
@@ -109,9 +117,13 @@ export function simulateCommand(): Command {
       }
       const resolved = resolveSimParams(params); // validates before anything is written
       const names = Array.from({ length: o.number }, (_, k) => `${o.prefix}_${String(k).padStart(4, '0')}`);
+      if (o.preset && o.seed >= TEST_SEED_BASE) log.warn(`seeds ≥ ${TEST_SEED_BASE} are reserved for benchmark test sets`);
+      // per image: the preset's draw, then the explicit options on top
+      const paramsOf = (k: number): Partial<SimParams> => (o.preset ? { ...trainingParams(o.preset, o.seed, k), ...params } : params);
+      if (o.preset) for (let k = 0; k < o.number; k++) resolveSimParams(paramsOf(k));
       if (o.dataset) {
         const entries: DatasetEntry[] = names.map((name, k) => {
-          const sim = simulateImage(params, imageSeed(o.seed, k));
+          const sim = simulateImage(paramsOf(k), imageSeed(o.seed, k));
           return { plane: simToPlane(sim), points: sim.spots.map((s) => [s.y, s.x]), source: name };
         });
         if (entries.length < 3) log.warn('fewer than 3 images: some splits will be empty');
@@ -121,7 +133,7 @@ export function simulateCommand(): Command {
           size: o.size[0],
           seed: o.seed,
           description: `simulated by deepblink ${VERSION}`,
-          params: { ...resolved, seed: o.seed, number: o.number },
+          params: { ...resolved, preset: o.preset, seed: o.seed, number: o.number },
         });
         process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
         return;
@@ -132,7 +144,7 @@ export function simulateCommand(): Command {
         names.map((n, k) => ({ n, k })),
         ({ n }) => path.join(o.output, n),
         async ({ n, k }) => {
-          const sim = await writeSimulated(o.output, n, params, imageSeed(o.seed, k));
+          const sim = await writeSimulated(o.output, n, paramsOf(k), imageSeed(o.seed, k));
           spots += sim.spots.length;
         },
         log,
@@ -140,7 +152,7 @@ export function simulateCommand(): Command {
       );
       await writeFileAtomic(
         path.join(o.output, 'simulation.json'),
-        JSON.stringify({ tool: `deepblink ${VERSION}`, seed: o.seed, number: o.number, prefix: o.prefix, params: resolved }, null, 1) + '\n',
+        JSON.stringify({ tool: `deepblink ${VERSION}`, seed: o.seed, number: o.number, prefix: o.prefix, preset: o.preset, params: resolved }, null, 1) + '\n',
       );
       process.stdout.write(`${o.output}: ${o.number - failures} images, ${spots} spots\n`);
       if (failures) process.exitCode = 1;
