@@ -1,0 +1,142 @@
+/**
+ * `npm run bench:accuracy` — accuracy per simulated category (src/simulate/presets.ts
+ * TEST_SETS; seeds ≥ TEST_SEED_BASE, never used in training), for:
+ *   - every bundled model (models/*.onnx) and any extra model given as BENCH_MODELS="label=file,…";
+ *   - LoG with radius and threshold tuned on a training split of the category (other seeds);
+ *   - LoG tuned on the test set itself ("oracle", optimistic).
+ * Columns: deepBlink F1-integral (per image, mean ± std), F1 @3px (mean), RMSE of the pairs
+ * matched at 3 px (pooled), efficiency = that RMSE ÷ √(mean CRLB_y² + CRLB_x²) of the matched
+ * true spots (1 = the Cramér–Rao bound). Writes the table into docs/benchmarks.md.
+ * BENCH_IMAGES (default 8) images of BENCH_SIZE (default 256) px per set.
+ */
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.js';
+import { TEST_SETS, TEST_SEED_BASE, type TestSet } from '../simulate/presets.js';
+import { detectLoGWithThreshold } from '../detect/log.js';
+import { computeMetrics } from '../metrics/metrics.js';
+import { createDetector, type PlaneDetector } from '../predict/predict.js';
+import { bundledNames, bundledPath } from '../model/bundled.js';
+import { packageRoot } from '../version.js';
+import type { Detection, Plane, Point } from '../types.js';
+
+const N = Number(process.env.BENCH_IMAGES ?? 8);
+const SIZE = Number(process.env.BENCH_SIZE ?? 256);
+const RADII = [1, 1.5, 2, 2.5, 3, 4];
+const ONLY = process.env.BENCH_SETS?.split(',');
+
+interface Img {
+  plane: Plane;
+  truth: Point[];
+  sim: SimResult;
+}
+
+function makeSet(set: TestSet, seedBase: number): Img[] {
+  return Array.from({ length: N }, (_, k) => {
+    const sim = simulateImage({ height: SIZE, width: SIZE, ...set.params }, seedBase + k);
+    return { plane: simToPlane(sim), truth: sim.spots.map((s) => [s.y, s.x] as Point), sim };
+  });
+}
+
+interface Row {
+  f1i: number[];
+  f13: number[];
+  sq: number;
+  crlb: number;
+  pairs: number;
+}
+
+function score(imgs: Img[], dets: Detection[][]): Row {
+  const row: Row = { f1i: [], f13: [], sq: 0, crlb: 0, pairs: 0 };
+  imgs.forEach((img, k) => {
+    const pred = dets[k].map((d) => [d.r, d.c] as Point);
+    const m = computeMetrics(pred, img.truth);
+    row.f1i.push(m.f1Integral);
+    row.f13.push(m.f1AtMdist);
+    m.pairsAtMdist.trueIdx.forEach((ti, j) => {
+      const p = pred[m.pairsAtMdist.predIdx[j]];
+      const t = img.truth[ti];
+      const s = img.sim.spots[ti];
+      row.sq += (p[0] - t[0]) ** 2 + (p[1] - t[1]) ** 2;
+      row.crlb += s.crlbY ** 2 + s.crlbX ** 2;
+      row.pairs++;
+    });
+  });
+  return row;
+}
+
+const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
+
+/** LoG candidates at threshold −∞ per radius, then the best (radius, threshold) by mean F1-integral over a grid. */
+function tuneLoG(imgs: Img[]): { radius: number; threshold: number } {
+  let best = { radius: 2, threshold: 0, f1: -1 };
+  for (const radius of RADII) {
+    const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).detections);
+    // candidate thresholds: the qualities at ranks that keep 0.3× … 2× the true number of spots
+    const qualities = all.flat().map((d) => d.score).sort((a, b) => b - a);
+    if (qualities.length === 0) continue;
+    const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
+    const cands = Array.from({ length: 40 }, (_, i) => qualities[Math.min(qualities.length - 1, Math.floor(nTrue * (0.3 + (1.7 * i) / 39)))]);
+    for (const threshold of cands) {
+      const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.r, d.c] as Point), img.truth).f1Integral));
+      if (f1 > best.f1) best = { radius, threshold, f1 };
+    }
+  }
+  return best;
+}
+
+function fmtRow(set: string, method: string, r: Row): string {
+  const rmse = r.pairs ? Math.sqrt(r.sq / r.pairs) : NaN;
+  const eff = r.pairs ? Math.sqrt(r.sq / r.crlb) : NaN;
+  return `| ${set} | ${method} | ${mean(r.f1i).toFixed(3)} ± ${std(r.f1i).toFixed(3)} | ${mean(r.f13).toFixed(3)} | ${rmse.toFixed(3)} | ${eff.toFixed(2)} |`;
+}
+
+async function main(): Promise<void> {
+  const models: [string, string][] = bundledNames().map((n) => [n, bundledPath(n)!]);
+  for (const spec of (process.env.BENCH_MODELS ?? '').split(',').filter(Boolean)) {
+    const [label, file] = spec.split('=');
+    models.push([label, file]);
+  }
+  const detectors: [string, PlaneDetector][] = [];
+  for (const [label, file] of models) detectors.push([label, await createDetector({ method: 'deepblink', model: file, threads: 2 })]);
+  const lines = [
+    `Simulated test sets of ${N} images of ${SIZE}×${SIZE} px each (seeds from ${TEST_SEED_BASE}); ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| test set | method | F1-integral (mean ± std) | F1 @3px | RMSE @3px [px] | efficiency (RMSE ÷ √CRLB) |',
+    '|---|---|---|---|---|---|',
+  ];
+  const sets = TEST_SETS.map((s, i) => ({ s, i })).filter(({ s }) => !ONLY || ONLY.includes(s.name));
+  for (const { s, i } of sets) {
+    const test = makeSet(s, TEST_SEED_BASE + 1000 * i);
+    for (const [label, det] of detectors) {
+      const dets: Detection[][] = [];
+      for (const img of test) dets.push((await det.detect(img.plane)).detections);
+      lines.push(fmtRow(s.name, `model \`${label}\``, score(test, dets)));
+    }
+    const trainSplit = makeSet(s, TEST_SEED_BASE + 500_000 + 1000 * i);
+    const tuned = tuneLoG(trainSplit);
+    lines.push(fmtRow(s.name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).detections))));
+    const oracle = tuneLoG(test);
+    lines.push(fmtRow(s.name, `LoG oracle, tuned on the test set (r ${oracle.radius})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, oracle).detections))));
+    lines.push(fmtRow(s.name, 'LoG auto threshold (r 2)', score(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).detections))));
+    process.stderr.write(`${s.name} done\n`);
+  }
+  for (const [, d] of detectors) await d.close();
+  const table = lines.join('\n');
+  process.stdout.write(table + '\n');
+  const doc = path.join(packageRoot, 'docs', 'benchmarks.md');
+  if (existsSync(doc) && !ONLY) {
+    const begin = '<!-- accuracy:begin (written by npm run bench:accuracy) -->';
+    const end = '<!-- accuracy:end -->';
+    const text = readFileSync(doc, 'utf8');
+    const block = `${begin}\n${table}\n${end}`;
+    const next = text.includes(begin)
+      ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
+      : `${text.trimEnd()}\n\n## Accuracy per category\n\nCommand: \`npm run bench:accuracy\` (source: \`src/bench/accuracy.ts\`; test sets: \`src/simulate/presets.ts\`).\n\n${block}\n`;
+    writeFileSync(doc, next);
+  }
+}
+
+await main();
