@@ -13,7 +13,7 @@ export function checkCommand(): Command {
     .description('Show how deepblink reads an image: shape, data type, axes, pixel size, value range.')
     .argument('<image>', 'image file')
     .option('-a, --axes <letters>', 'axis order to check instead of the metadata/guess (e.g. zyx)')
-    .option('-p, --pixel-size <um>', 'µm per pixel to assume ("0.1" or "Y,X")', parsePixelSize)
+    .option('--pixel-size <um>', 'µm per pixel to assume ("0.1" or "Y,X")', parsePixelSize)
     .option('--json', 'print JSON instead of text', false)
     .action(async (file: string, o: { axes?: string; pixelSize?: PixelSize; json: boolean; verbose: boolean }) => {
       const log = makeLog(o.verbose);

@@ -91,7 +91,7 @@ test('predict: coordinates are (row, col) — a spot placed at row 20, col 90 is
     for (let c = 0; c < w; c++) data[r * w + c] += Math.round(2000 * Math.exp(-((r - 20) ** 2 + (c - 90) ** 2) / (2 * 1.5 ** 2)));
   }
   writeFileSync(path.join(work, 'one.tif'), encodeTiff([{ data, height: h, width: w }], {}));
-  const r = run(['predict', '-i', 'one.tif', '-o', 'one_out', '--method', 'log', '-r', '2', '-p', '0.5']);
+  const r = run(['predict', '-i', 'one.tif', '-o', 'one_out', '--method', 'log', '-r', '2', '--pixel-size', '0.5']);
   assert.equal(r.code, 0, r.err);
   const { header, rows } = csvRows(path.join(work, 'one_out', 'one.csv'));
   assert.deepEqual(header, ['y [px]', 'x [px]', 'y [µm]', 'x [µm]', 'quality', 'i'], 'one spot keeps every column');

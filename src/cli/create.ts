@@ -36,7 +36,7 @@ export function createCommand(): Command {
     .option('--valid <fraction>', 'fraction of crops for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'fraction of crops for testing', parseFraction, 0.2)
     .option('--seed <n>', 'random seed of the split', parseInteger, 0)
-    .option('-p, --pixel-size <um>', 'µm per pixel, for labels in µm (default: image metadata)', parsePixelSize)
+    .option('--pixel-size <um>', 'µm per pixel, for labels in µm (default: image metadata)', parsePixelSize)
     .option('-f, --force', 'replace an existing dataset folder', false)
     .action(async (o: {
       input: string;

@@ -61,13 +61,13 @@ export function predictCommand(): Command {
       parsePositive,
     )
     .option('-t, --threshold <value>', 'network: probability threshold 0–1 (default: the model\'s); log: quality threshold or "auto" (default)', parseThreshold)
-    .addOption(new Option('--probability <p>', 'alias of --threshold for the network (the original deepblink\'s -p)').argParser(parseThreshold).hideHelp())
+    .option('-p, --probability <p>', 'network: same as --threshold (the original deepblink\'s -p)', parseThreshold)
     .option('--normalize <how>', 'network: "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (robust; default 1,99.8); default: the model\'s', parseNormalization)
     .option('--tile <px>', 'network: largest tile edge; bigger images are processed in overlapping tiles', parsePositive, DEFAULT_TILE)
     .option('--overlap <px>', 'network: context around each tile', parseNonNegative, DEFAULT_OVERLAP)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
-    .option('-p, --pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
+    .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
     .action(async (o: {
       input: string;
       output?: string;
