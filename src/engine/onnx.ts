@@ -22,7 +22,7 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import ort from 'onnxruntime-node';
-import { LEAKY_ALPHA, channelsOf, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { LEAKY_ALPHA, channelsOf, nodeDepths, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import type { Predictor, WeightMap } from './engine.js';
 import { checkWeights } from './reference.js';
 import { VERSION } from '../version.js';
@@ -98,19 +98,6 @@ function transpose2(k: Float32Array, rows: number, cols: number): Float32Array {
   return o;
 }
 
-/** Resolution of every node relative to the input, as a power of two (pools − up-samplings). */
-function depths(spec: NetworkSpec): Map<string, number> {
-  const d = new Map<string, number>();
-  for (const nd of spec.nodes) {
-    if (nd.op === 'input') d.set(nd.name, 0);
-    else if (nd.op === 'maxpool') d.set(nd.name, d.get(nd.input)! + 1);
-    else if (nd.op === 'upsample') d.set(nd.name, d.get(nd.input)! - 1);
-    else if (nd.op === 'concat' || nd.op === 'add') d.set(nd.name, d.get(nd.inputs[0])!);
-    else d.set(nd.name, d.get(nd.input)!);
-  }
-  return d;
-}
-
 /**
  * Serialises `spec` with `weights` (Keras layouts, names from paramList) as an ONNX model
  * (opset 13, IR 8). `metadata` goes to metadata_props unchanged; the key "deepblink.onnx" is
@@ -123,7 +110,7 @@ export function exportOnnx(spec: NetworkSpec, weights: WeightMap, metadata: Reco
     if (typeof v !== 'string') throw new Error(`exportOnnx: metadata '${k}' must be a string`);
   }
   const ch = channelsOf(spec);
-  const dep = depths(spec);
+  const dep = nodeDepths(spec);
   const inputNodes = spec.nodes.filter((nd) => nd.op === 'input');
   if (inputNodes.length !== 1) throw new Error(`exportOnnx: the network must have exactly one input node (has ${inputNodes.length})`);
   const inNode = inputNodes[0] as Extract<NetworkSpec['nodes'][number], { op: 'input' }>;

@@ -225,46 +225,22 @@ export function countParams(spec: NetworkSpec): number {
 }
 
 /**
- * Multiply-adds per input pixel of one forward pass (convolutions and SE dense layers;
- * element-wise ops, pooling and resizing not counted). Resolution of each node relative to
- * the input is tracked through pools and up-samplings.
+ * Multiply-adds per input pixel of one forward pass: the convolutions, each weighted by its
+ * resolution relative to the input (squeeze-excitation dense layers run once per image and
+ * element-wise ops, pooling and resizing are not counted).
  */
 export function macsPerPixel(spec: NetworkSpec): number {
   const ch = channelsOf(spec);
-  const scale = new Map<string, number>(); // pixel count relative to the input
+  const depth = nodeDepths(spec);
   let macs = 0;
   for (const nd of spec.nodes) {
-    switch (nd.op) {
-      case 'input':
-        scale.set(nd.name, 1);
-        break;
-      case 'conv': {
-        const s = scale.get(nd.input)!;
-        scale.set(nd.name, s);
-        macs += s * nd.kernel * nd.kernel * ch.get(nd.input)! * nd.filters;
-        break;
-      }
-      case 'maxpool':
-        scale.set(nd.name, scale.get(nd.input)! / 4);
-        break;
-      case 'upsample':
-        scale.set(nd.name, scale.get(nd.input)! * 4);
-        break;
-      case 'concat':
-      case 'add':
-        scale.set(nd.name, scale.get(nd.inputs[0])!);
-        break;
-      default:
-        scale.set(nd.name, scale.get(nd.input)!);
-    }
+    if (nd.op === 'conv') macs += 4 ** -depth.get(nd.name)! * nd.kernel * nd.kernel * ch.get(nd.input)! * nd.filters;
   }
   return macs;
 }
 
-/** Smallest multiple the input height/width must have (pooling depth). */
-export function inputMultiple(spec: NetworkSpec): number {
-  let depth = 0;
-  let maxDepth = 0;
+/** Resolution of every node relative to the input, as a power of two (pools − up-samplings). */
+export function nodeDepths(spec: NetworkSpec): Map<string, number> {
   const d = new Map<string, number>();
   for (const nd of spec.nodes) {
     if (nd.op === 'input') d.set(nd.name, 0);
@@ -272,8 +248,11 @@ export function inputMultiple(spec: NetworkSpec): number {
     else if (nd.op === 'upsample') d.set(nd.name, d.get(nd.input)! - 1);
     else if (nd.op === 'concat' || nd.op === 'add') d.set(nd.name, d.get(nd.inputs[0])!);
     else d.set(nd.name, d.get(nd.input)!);
-    depth = d.get(nd.name)!;
-    maxDepth = Math.max(maxDepth, depth);
   }
-  return 2 ** maxDepth;
+  return d;
+}
+
+/** Smallest multiple the input height/width must have (deepest pooling level). */
+export function inputMultiple(spec: NetworkSpec): number {
+  return 2 ** Math.max(0, ...nodeDepths(spec).values());
 }
