@@ -242,3 +242,17 @@ test('the shipped demo image is reproduced by the command in examples/README.md'
   assert.ok(readFileSync(path.join(work, 'demo', 'demo_0000.tif')).equals(readFileSync(path.join(repoRoot, 'examples', 'demo.tif'))));
   assert.equal(readFileSync(path.join(work, 'demo', 'demo_0000.csv'), 'utf8'), readFileSync(path.join(repoRoot, 'examples', 'demo_truth.csv'), 'utf8'));
 });
+
+test('predict --fit: fit columns, and the fitted positions are closer to the truth than LoG alone', () => {
+  const a = run(['predict', '-i', 'sim', '-o', 'nofit', '--method', 'log']);
+  const b = run(['predict', '-i', 'sim', '-o', 'fit', '--method', 'log', '--fit']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  const { header, rows } = csvRows(path.join(work, 'fit', 'sim_0000.csv'));
+  assert.deepEqual(header, ['y [px]', 'x [px]', 'quality', 'y_det [px]', 'x_det [px]', 'photons', 'background', 'sigma [px]', 'fwhm [px]', 'amplitude', 'snr', 'crlb_y [px]', 'crlb_x [px]', 'fit']);
+  for (const r of rows) assert.ok(Math.hypot(r[0] - r[3], r[1] - r[4]) <= 1.0 + 1e-9, 'the guard keeps the fit within 1 px of the detection');
+  const ea = JSON.parse(run(['evaluate', '-p', 'nofit', '-t', 'sim', '--json']).out).summary.mean;
+  const eb = JSON.parse(run(['evaluate', '-p', 'fit', '-t', 'sim', '--json']).out).summary.mean;
+  assert.ok(eb.rmse < ea.rmse, `RMSE with fit ${eb.rmse} < without ${ea.rmse}`);
+  assert.ok(eb.f1Integral > ea.f1Integral, `F1-integral with fit ${eb.f1Integral} > without ${ea.f1Integral}`);
+});

@@ -7,6 +7,7 @@ import {
   parseNonNegative,
   parsePixelSize,
   parsePositive,
+  parsePositiveInt,
   runBatch,
   stem,
   withCommon,
@@ -66,6 +67,11 @@ export function predictCommand(): Command {
     .option('--tile <px>', 'network: largest tile edge; bigger images are processed in overlapping tiles', parsePositive, DEFAULT_TILE)
     .option('--overlap <px>', 'network: context around each tile', parseNonNegative, DEFAULT_OVERLAP)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
+    .option('--fit', 'refine every spot by a maximum-likelihood Gaussian fit and add photons, background, sigma, FWHM, SNR, CRLB columns', false)
+    .option('--fit-window <px>', 'fit window half-width (window = 2·px+1 square)', parsePositiveInt, 3)
+    .option('--fit-sigma <px>', 'fix the PSF σ of the fit instead of fitting it', parsePositive)
+    .option('--gain <counts>', 'camera counts per photon (fit: photons and Poisson weights in photons)', parsePositive)
+    .option('--offset <counts>', 'camera offset in counts, subtracted before the fit', parseNonNegative)
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
     .action(async (o: {
@@ -82,6 +88,11 @@ export function predictCommand(): Command {
       threads: number;
       axes?: string;
       pixelSize?: PixelSize;
+      fit: boolean;
+      fitWindow: number;
+      fitSigma?: number;
+      gain?: number;
+      offset?: number;
       verbose: boolean;
     }) => {
       const log = makeLog(o.verbose);
@@ -100,6 +111,7 @@ export function predictCommand(): Command {
         threads: o.threads,
         axes: o.axes,
         pixelSize: o.pixelSize,
+        fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
       };
       const detector = await createDetector(opts);
       let total = 0;

@@ -13,6 +13,7 @@ import { resolveAxes, iteratePlanes } from '../image/axes.js';
 import { checkPlane } from '../normalize/normalize.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { diskIntensity } from '../measure/intensity.js';
+import { fitSpots, type FitOptions, type FitResult } from '../measure/fit.js';
 import type { Table } from '../output/csv.js';
 
 export type Method = 'deepblink' | 'log';
@@ -36,6 +37,8 @@ export interface PredictOptions {
   axes?: string;
   /** µm per pixel; otherwise from metadata; 1 (pixels only) when neither. */
   pixelSize?: PixelSize;
+  /** Refine each spot with a maximum-likelihood Gaussian fit and add the fit columns. */
+  fit?: FitOptions;
 }
 
 export const DEFAULT_LOG_RADIUS = 2;
@@ -91,6 +94,8 @@ export interface PlaneResult {
   detections: Detection[];
   /** Disk-sum intensities, when a radius was given. */
   intensities?: number[];
+  /** Gaussian fits (same order as detections), with --fit. */
+  fits?: FitResult[];
   threshold: number;
 }
 
@@ -117,6 +122,7 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
     checkPlane(plane, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
     const { detections, threshold } = await detector.detect(plane);
     const res: PlaneResult = { c, t, z, detections, threshold };
+    if (opts.fit) res.fits = fitSpots(plane, detections, opts.fit);
     if (opts.radius !== undefined) {
       res.intensities = diskIntensity(plane, detections.map((d) => [d.r, d.c]), Math.round(opts.radius));
     }
@@ -139,33 +145,42 @@ export async function predictFile(file: string, detector: PlaneDetector, opts: P
   return predictImage(await readImage(file), detector, opts);
 }
 
+/** Columns added by --fit (see README "Per-spot measurements"). */
+export const FIT_COLUMNS = ['y_det [px]', 'x_det [px]', 'photons', 'background', 'sigma [px]', 'fwhm [px]', 'amplitude', 'snr', 'crlb_y [px]', 'crlb_x [px]', 'fit'];
+
 /**
  * The output table. Columns: `y [px]`, `x [px]` (row, column; 0-based; pixel centre at
- * integers), then `y [µm]`, `x [µm]` when a pixel size is known, the detector's score
- * (`quality` for LoG, `p` for the network), `i` when a radius was given, and `c`, `t`, `z`
- * for stacks. Columns are never dropped, whatever their values (the original drops
- * constant columns, so a one-spot image lost every column).
+ * integers — with --fit the fitted position, else the detector's), then `y [µm]`, `x [µm]` when
+ * a pixel size is known, the detector's score (`quality` for LoG, `p` for the network), `i`
+ * when a radius was given, the fit columns with --fit, and `c`, `t`, `z` for stacks. Columns are
+ * never dropped, whatever their values (the original drops constant columns, so a one-spot
+ * image lost every column).
  */
-export function resultTable(res: ImageResult, opts: Pick<PredictOptions, 'radius'>): Table {
+export function resultTable(res: ImageResult, opts: Pick<PredictOptions, 'radius' | 'fit'>): Table {
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
-  const scoreName = res.scoreColumn;
   const withI = opts.radius !== undefined;
+  const withFit = opts.fit !== undefined;
   const stack = res.shape.length > 2;
   const columns = ['y [px]', 'x [px]'];
   if (um) columns.push('y [µm]', 'x [µm]');
-  columns.push(scoreName);
+  columns.push(res.scoreColumn);
   if (withI) columns.push('i');
+  if (withFit) columns.push(...FIT_COLUMNS);
   if (stack) columns.push('c', 't', 'z');
   const rows: (number | string)[][] = [];
   for (const p of res.planes) {
     p.detections.forEach((d, k) => {
-      const row: number[] = [d.r, d.c];
-      if (um) row.push(d.r * res.pixelSize!.y, d.c * res.pixelSize!.x);
+      const f = p.fits?.[k];
+      const y = f ? f.y : d.r;
+      const x = f ? f.x : d.c;
+      const row: (number | string)[] = [y, x];
+      if (um) row.push(y * res.pixelSize!.y, x * res.pixelSize!.x);
       row.push(d.score);
       if (withI) row.push(p.intensities![k]);
+      if (f) row.push(d.r, d.c, f.photons, f.background, f.sigma, f.fwhm, f.amplitude, f.snr, f.crlbY, f.crlbX, f.status);
       if (stack) row.push(p.c, p.t, p.z);
       rows.push(row);
     });
   }
-  return { columns, rows, decimals: { 'y [µm]': 5, 'x [µm]': 5 } };
+  return { columns, rows, decimals: { 'y [µm]': 5, 'x [µm]': 5, 'crlb_y [px]': 5, 'crlb_x [px]': 5 } };
 }
