@@ -132,7 +132,9 @@ export function simulateCommand(): Command {
         await writeDataset(o.output, splits, {
           size: o.size[0],
           seed: o.seed,
-          description: `simulated by deepblink ${VERSION}`,
+          description: o.preset
+            ? `simulated (deepblink ${VERSION}), design '${o.preset}': ${o.preset === 'general' ? 'one of the designs per image' : CATEGORIES[o.preset].description}`
+            : `simulated (deepblink ${VERSION})`,
           params: { ...resolved, preset: o.preset, seed: o.seed, number: o.number },
         });
         process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);

@@ -193,7 +193,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
       network: spec.config,
       threshold,
       normalization: { method: 'zscore' },
-      description: `trained by deepblink train on ${manifest.description || cfg.dataset}`,
+      description: `trained on ${path.basename(cfg.dataset)}: ${manifest.description || 'no description'}`,
       training: {
         dataset: path.basename(cfg.dataset),
         datasetDescription: manifest.description,
