@@ -141,7 +141,9 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const modelFile = path.join(cfg.savedir, `${cfg.run_name}.onnx`);
   const ckptFile = path.join(cfg.savedir, `${cfg.run_name}.ckpt`);
   const logFile = path.join(cfg.savedir, `${cfg.run_name}.log.csv`);
-  const fingerprint = JSON.stringify({ network: spec.config, size, train: tr.samples.length, dataset: path.resolve(cfg.dataset) });
+  // identifies the run's architecture and data (not their paths), so a checkpoint can be resumed
+  // elsewhere on a re-generated copy of the same dataset
+  const fingerprint = JSON.stringify({ network: spec.config, size, train: tr.samples.length, seed: manifest.seed });
 
   let weights: WeightMap | undefined;
   if (cfg.train.pre_train) {
