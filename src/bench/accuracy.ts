@@ -1,7 +1,7 @@
 /**
  * `npm run bench:accuracy` — accuracy per simulated category (src/simulate/presets.ts
  * TEST_SETS; seeds ≥ TEST_SEED_BASE, never used in training), for:
- *   - every bundled model (models/*.onnx) and any extra model given as BENCH_MODELS="label=file,…";
+ *   - every bundled model (models/*.onnx) and any extra model given as BENCH_MODELS="label=file;…";
  *   - LoG with radius and threshold tuned on a training split of the category (other seeds);
  *   - LoG tuned on the test set itself ("oracle", optimistic).
  * Columns: deepBlink F1-integral (per image, mean ± std), F1 @3px (mean), RMSE of the pairs
@@ -95,8 +95,10 @@ function fmtRow(set: string, method: string, r: Row): string {
 
 async function main(): Promise<void> {
   const models: [string, string][] = bundledNames().map((n) => [n, bundledPath(n)!]);
-  for (const spec of (process.env.BENCH_MODELS ?? '').split(',').filter(Boolean)) {
-    const [label, file] = spec.split('=');
+  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
+    const eq = spec.indexOf('=');
+    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
+    const [label, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
     models.push([label, file]);
   }
   const detectors: [string, PlaneDetector][] = [];

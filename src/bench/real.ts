@@ -3,7 +3,7 @@
  * (29 images 300×300 uint8, Gaussian spots σ 1.75 px added at integer positions to real smFISH
  * max projections, peak SNR 5–20; labels y,x,snr). The backgrounds hold real, unlabelled spots,
  * so precision is meaningless and recall (matched at ≤ 3 px, Hungarian) is the metric, overall
- * and per nominal image SNR (5, 10, 15, 20, from the file names). Rows: every bundled model (+ BENCH_MODELS="label=file,…") and LoG (auto, r 2).
+ * and per nominal image SNR (5, 10, 15, 20, from the file names). Rows: every bundled model (+ BENCH_MODELS="label=file;…") and LoG (auto, r 2).
  */
 import { readdirSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -35,8 +35,10 @@ async function main(): Promise<void> {
   }
   const methods: [string, PlaneDetector][] = [];
   for (const n of bundledNames()) methods.push([`model \`${n}\``, await createDetector({ method: 'deepblink', model: bundledPath(n)!, threads: 2 })]);
-  for (const spec of (process.env.BENCH_MODELS ?? '').split(',').filter(Boolean)) {
-    const [label, file] = spec.split('=');
+  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
+    const eq = spec.indexOf('=');
+    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
+    const [label, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
     methods.push([`model \`${label}\``, await createDetector({ method: 'deepblink', model: file, threads: 2 })]);
   }
   methods.push(['LoG auto threshold (r 2)', await createDetector({ method: 'log' })]);

@@ -22,7 +22,7 @@ test('the bundled models are the documented ones, general is the default', { ski
 });
 
 for (const name of names) {
-  test(`bundled model '${name}': card, size, and F1-integral > 0.8 on simulated SNR-7 particles`, async () => {
+  test(`bundled model '${name}': card, size, and F1-integral > 0.7 on simulated SNR-7 particles`, async () => {
     const file = bundledPath(name)!;
     const m = await loadModel(file);
     assert.equal(m.card.format, MODEL_FORMAT);
@@ -39,6 +39,6 @@ for (const name of names) {
       f1 += computeMetrics(detections.map((d) => [d.r, d.c] as Point), sim.spots.map((s) => [s.y, s.x] as Point)).f1Integral / 2;
     }
     await det.close();
-    assert.ok(f1 > 0.8, `F1-integral ${f1.toFixed(3)}`);
+    assert.ok(f1 > 0.7, `F1-integral ${f1.toFixed(3)}`);
   });
 }
