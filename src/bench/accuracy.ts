@@ -9,8 +9,6 @@
  * true spots (1 = the Cramér–Rao bound). Writes the table into docs/benchmarks.md.
  * BENCH_IMAGES (default 8) images of BENCH_SIZE (default 256) px per set.
  */
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import os from 'node:os';
 import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.js';
 import { TEST_SETS, TEST_SEED_BASE, type TestSet } from '../simulate/presets.js';
@@ -18,7 +16,7 @@ import { detectLoGWithThreshold } from '../detect/log.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { createDetector, type PlaneDetector } from '../predict/predict.js';
 import { bundledNames, bundledPath } from '../model/bundled.js';
-import { packageRoot } from '../version.js';
+import { writeBenchmarkBlock } from './doc.js';
 import type { Detection, Plane, Point } from '../types.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 8);
@@ -128,16 +126,8 @@ async function main(): Promise<void> {
   for (const [, d] of detectors) await d.close();
   const table = lines.join('\n');
   process.stdout.write(table + '\n');
-  const doc = path.join(packageRoot, 'docs', 'benchmarks.md');
-  if (existsSync(doc) && !ONLY) {
-    const begin = '<!-- accuracy:begin (written by npm run bench:accuracy) -->';
-    const end = '<!-- accuracy:end -->';
-    const text = readFileSync(doc, 'utf8');
-    const block = `${begin}\n${table}\n${end}`;
-    const next = text.includes(begin)
-      ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block)
-      : `${text.trimEnd()}\n\n## Accuracy per category\n\nCommand: \`npm run bench:accuracy\` (source: \`src/bench/accuracy.ts\`; test sets: \`src/simulate/presets.ts\`).\n\n${block}\n`;
-    writeFileSync(doc, next);
+  if (!ONLY) {
+    writeBenchmarkBlock('accuracy', 'Accuracy per category', 'Command: `npm run bench:accuracy` (source: `src/bench/accuracy.ts`; test sets: `src/simulate/presets.ts`).', table);
   }
 }
 

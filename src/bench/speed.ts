@@ -11,8 +11,6 @@
  * Weights are random (speed does not depend on them); data are simulated (SNR 4).
  */
 import os from 'node:os';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import path from 'node:path';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { deepblinkSpec, countParams, macsPerPixel, paramList } from '../network/spec.js';
@@ -21,7 +19,7 @@ import { exportOnnx, createOnnxPredictor } from '../engine/onnx.js';
 import { detectNeural } from '../predict/neural.js';
 import { encodeSpots } from '../grid/pixels.js';
 import { zscore } from '../normalize/normalize.js';
-import { packageRoot } from '../version.js';
+import { writeBenchmarkBlock } from './doc.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
 const TRAIN_STEPS = Number(process.env.BENCH_TRAIN_STEPS ?? 3);
@@ -96,16 +94,8 @@ async function main(): Promise<void> {
   ].join('\n');
   process.stdout.write(table + '\n');
 
-  const doc = path.join(packageRoot, 'docs', 'benchmarks.md');
-  if (existsSync(doc)) {
-    const begin = '<!-- speed:begin (written by npm run bench:speed) -->';
-    const end = '<!-- speed:end -->';
-    const text = readFileSync(doc, 'utf8');
-    const block = `${begin}\n${table}\n${end}`;
-    const next = text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*?${end}`), block) : `${text.trimEnd()}\n\n## Speed\n\nCommand: \`npm run bench:speed\` (source: \`src/bench/speed.ts\`).\n\n${block}\n`;
-    writeFileSync(doc, next);
-    process.stdout.write(`(written to ${path.relative(process.cwd(), doc)})\n`);
-  }
+  const doc = writeBenchmarkBlock('speed', 'Speed', 'Command: `npm run bench:speed` (source: `src/bench/speed.ts`).', table);
+  if (doc) process.stdout.write(`(written to ${doc})\n`);
 }
 
 await main();
