@@ -14,9 +14,10 @@ import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.
 import { TEST_SETS, TEST_SEED_BASE, type TestSet } from '../simulate/presets.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { computeMetrics } from '../metrics/metrics.js';
+import { meanStd } from '../evaluate/evaluate.js';
 import { createDetector, type PlaneDetector } from '../predict/predict.js';
 import { bundledNames, bundledPath } from '../model/bundled.js';
-import { writeBenchmarkBlock } from './doc.js';
+import { benchModels, writeBenchmarkBlock } from './doc.js';
 import type { Detection, Plane, Point } from '../types.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 8);
@@ -64,8 +65,7 @@ function score(imgs: Img[], dets: Detection[][]): Row {
   return row;
 }
 
-const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / v.length;
-const std = (v: number[]) => Math.sqrt(mean(v.map((x) => (x - mean(v)) ** 2)));
+const mean = (v: number[]) => meanStd(v)[0];
 
 /** LoG candidates at threshold −∞ per radius, then the best (radius, threshold) by mean F1-integral over a grid. */
 function tuneLoG(imgs: Img[]): { radius: number; threshold: number } {
@@ -88,17 +88,11 @@ function tuneLoG(imgs: Img[]): { radius: number; threshold: number } {
 function fmtRow(set: string, method: string, r: Row): string {
   const rmse = r.pairs ? Math.sqrt(r.sq / r.pairs) : NaN;
   const eff = r.pairs ? Math.sqrt(r.sq / r.crlb) : NaN;
-  return `| ${set} | ${method} | ${mean(r.f1i).toFixed(3)} ± ${std(r.f1i).toFixed(3)} | ${mean(r.f13).toFixed(3)} | ${rmse.toFixed(3)} | ${eff.toFixed(2)} |`;
+  return `| ${set} | ${method} | ${meanStd(r.f1i)[0].toFixed(3)} ± ${meanStd(r.f1i)[1].toFixed(3)} | ${mean(r.f13).toFixed(3)} | ${rmse.toFixed(3)} | ${eff.toFixed(2)} |`;
 }
 
 async function main(): Promise<void> {
-  const models: [string, string][] = bundledNames().map((n) => [n, bundledPath(n)!]);
-  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
-    const eq = spec.indexOf('=');
-    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
-    const [label, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
-    models.push([label, file]);
-  }
+  const models = benchModels(bundledNames().map((n) => [n, bundledPath(n)!]));
   const detectors: [string, PlaneDetector][] = [];
   for (const [label, file] of models) detectors.push([label, await createDetector({ method: 'deepblink', model: file, threads: 2 })]);
   const lines = [

@@ -19,3 +19,14 @@ export function writeBenchmarkBlock(name: string, heading: string, intro: string
   writeFileSync(doc, next);
   return doc;
 }
+
+/** Bundled models plus BENCH_MODELS="label=file;…" (entries separated by ';'), as [label, file]. */
+export function benchModels(bundled: [string, string][]): [string, string][] {
+  const out = [...bundled];
+  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
+    const eq = spec.indexOf('=');
+    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
+    out.push([spec.slice(0, eq), spec.slice(eq + 1)]);
+  }
+  return out;
+}

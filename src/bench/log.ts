@@ -10,16 +10,14 @@
 import os from 'node:os';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
-import { scoreImage } from '../evaluate/evaluate.js';
+import { meanStd, scoreImage } from '../evaluate/evaluate.js';
 
 const N_IMAGES = Number(process.env.BENCH_IMAGES ?? 10);
 const SIZE = 512;
 
-function meanStd(v: number[]): string {
-  const f = v.filter(Number.isFinite);
-  const m = f.reduce((a, b) => a + b, 0) / f.length;
-  const s = Math.sqrt(f.reduce((a, b) => a + (b - m) ** 2, 0) / f.length);
-  return `${m.toFixed(3)} ± ${s.toFixed(3)}`;
+function fmt(v: number[]): string {
+  const [m, sd] = meanStd(v);
+  return `${m.toFixed(3)} ± ${sd.toFixed(3)}`;
 }
 
 const median = (v: number[]) => {
@@ -53,7 +51,7 @@ for (const snr of [2, 4, 7]) {
     spots += truth.length;
   }
   allTimes.push(...times);
-  rows.push(`| ${snr} | ${N_IMAGES} | ${spots} | ${meanStd(f1i)} | ${meanStd(f1)} | ${meanStd(rmse)} | ${median(times).toFixed(1)} |`);
+  rows.push(`| ${snr} | ${N_IMAGES} | ${spots} | ${fmt(f1i)} | ${fmt(f1)} | ${fmt(rmse)} | ${median(times).toFixed(1)} |`);
 }
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -14,6 +14,7 @@ import { pointsMatching } from '../metrics/metrics.js';
 import { createDetector, type PlaneDetector } from '../predict/predict.js';
 import { bundledNames, bundledPath } from '../model/bundled.js';
 import { sharedPath } from '../testutil/shared.js';
+import { benchModels } from './doc.js';
 import { readFileSync } from 'node:fs';
 import type { Plane, Point } from '../types.js';
 
@@ -34,11 +35,7 @@ async function main(): Promise<void> {
     data.push({ name: f, plane, truth: points, snr: points.map(() => nominal) });
   }
   const methods: [string, PlaneDetector][] = [];
-  for (const n of bundledNames()) methods.push([`model \`${n}\``, await createDetector({ method: 'deepblink', model: bundledPath(n)!, threads: 2 })]);
-  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
-    const eq = spec.indexOf('=');
-    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
-    const [label, file] = [spec.slice(0, eq), spec.slice(eq + 1)];
+  for (const [label, file] of benchModels(bundledNames().map((n) => [n, bundledPath(n)!]))) {
     methods.push([`model \`${label}\``, await createDetector({ method: 'deepblink', model: file, threads: 2 })]);
   }
   methods.push(['LoG auto threshold (r 2)', await createDetector({ method: 'log' })]);

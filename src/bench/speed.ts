@@ -17,7 +17,7 @@ import { deepblinkSpec, countParams, macsPerPixel, paramList } from '../network/
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { exportOnnx, createOnnxPredictor } from '../engine/onnx.js';
 import { detectNeural } from '../predict/neural.js';
-import { encodeSpots } from '../grid/pixels.js';
+import { makeBatch } from '../train/train.js';
 import { zscore } from '../normalize/normalize.js';
 import { writeBenchmarkBlock } from './doc.js';
 
@@ -57,12 +57,7 @@ async function main(): Promise<void> {
     const s = simulateImage({ height: 256, width: 256, snr: 4, readNoise: 0, offset: 0 }, 8800 + k);
     return { x: zscore(simToPlane(s)).data, points: s.spots.map((q) => [q.y, q.x] as [number, number]) };
   });
-  const g = 256 / 4;
-  const batch = { x: new Float32Array(2 * 256 * 256), y: new Float32Array(2 * g * g * 3), n: 2, height: 256, width: 256 };
-  crops.forEach((c, k) => {
-    batch.x.set(c.x, k * 256 * 256);
-    batch.y.set(encodeSpots(c.points, 256, 256, 4).data, k * g * g * 3);
-  });
+  const batch = makeBatch(crops, 256, 4, 1);
   await engine.trainStep(batch);
   const stepTimes: number[] = [];
   for (let i = 0; i < TRAIN_STEPS; i++) {

@@ -7,6 +7,7 @@
  *  - the split is seeded (reproducible); the original shuffled without a seed.
  */
 import type { Plane, Point } from '../types.js';
+import { roundHalfEven } from '../metrics/numpy.js';
 
 export interface Crop {
   /** Crop origin in the source image (row, col of its top-left pixel). */
@@ -43,14 +44,7 @@ export function cropImage(plane: Plane, points: Point[], size: number, minSpots 
   return crops;
 }
 
-/** Python's round(): half to even. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x);
-  const d = x - f;
-  if (d > 0.5) return f + 1;
-  if (d < 0.5) return f;
-  return f % 2 === 0 ? f : f + 1;
-}
+export { roundHalfEven };
 
 export interface Splits<T> {
   train: T[];

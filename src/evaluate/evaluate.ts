@@ -45,7 +45,8 @@ export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 
   };
 }
 
-function meanStd(values: number[]): [number, number] {
+/** Mean and population std of the finite values ([NaN, NaN] when none). */
+export function meanStd(values: number[]): [number, number] {
   const v = values.filter((x) => Number.isFinite(x));
   if (v.length === 0) return [NaN, NaN];
   const mean = v.reduce((a, b) => a + b, 0) / v.length;

@@ -14,7 +14,8 @@ import type { Predictor } from '../engine/engine.js';
 import { inputMultiple, type NetworkSpec } from '../network/spec.js';
 import { decodeSpots } from '../grid/pixels.js';
 import type { Normalization } from '../model/model.js';
-import { planeStats } from '../normalize/normalize.js';
+import { zscore } from '../normalize/normalize.js';
+import { mirrorIndex } from '../detect/logfilter.js';
 
 export interface NeuralOptions {
   /** Probability threshold (strict >); default the model's. */
@@ -44,38 +45,21 @@ export function quantile(data: Float32Array, q: number): number {
  * 'percentile': (x − P_low)/(P_high − P_low), robust to a few very bright pixels.
  */
 export function normalizePlane(plane: Plane, n: Normalization): Float32Array {
+  if (n.method === 'zscore') return zscore(plane).data;
+  const lo = quantile(plane.data, n.low / 100);
+  const hi = quantile(plane.data, n.high / 100);
+  const scale = hi > lo ? 1 / (hi - lo) : 0;
   const out = new Float32Array(plane.data.length);
-  let offset: number;
-  let scale: number;
-  if (n.method === 'zscore') {
-    const s = planeStats(plane);
-    offset = s.mean;
-    scale = s.std > 0 ? 1 / s.std : 0;
-  } else {
-    const lo = quantile(plane.data, n.low / 100);
-    const hi = quantile(plane.data, n.high / 100);
-    offset = lo;
-    scale = hi > lo ? 1 / (hi - lo) : 0;
-  }
-  for (let i = 0; i < out.length; i++) out[i] = (plane.data[i] - offset) * scale;
+  for (let i = 0; i < out.length; i++) out[i] = (plane.data[i] - lo) * scale;
   return out;
-}
-
-/** numpy 'reflect' index (mirror without repeating the edge), for any distance. */
-function reflect(i: number, n: number): number {
-  if (n === 1) return 0;
-  const period = 2 * (n - 1);
-  let k = ((i % period) + period) % period;
-  if (k >= n) k = period - k;
-  return k;
 }
 
 /** Window [r0, r0+h) × [c0, c0+w) of the plane, reflect-padded where it leaves the image. */
 export function window(data: Float32Array, H: number, W: number, r0: number, c0: number, h: number, w: number): Float32Array {
   const out = new Float32Array(h * w);
   for (let r = 0; r < h; r++) {
-    const rr = reflect(r0 + r, H) * W;
-    for (let c = 0; c < w; c++) out[r * w + c] = data[rr + reflect(c0 + c, W)];
+    const rr = mirrorIndex(r0 + r, H) * W;
+    for (let c = 0; c < w; c++) out[r * w + c] = data[rr + mirrorIndex(c0 + c, W)];
   }
   return out;
 }

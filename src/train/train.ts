@@ -10,7 +10,8 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../config/load.js';
 import { loadSplit, readManifest, type DatasetEntry } from '../dataset/dataset.js';
-import { deepblinkSpec, inputMultiple, paramList, type NetworkSpec } from '../network/spec.js';
+import { deepblinkSpec, inputMultiple } from '../network/spec.js';
+import { checkWeights } from '../engine/reference.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { zscore } from '../normalize/normalize.js';
@@ -41,7 +42,7 @@ export interface TrainResult {
   log: LogRow[];
 }
 
-interface Sample {
+export interface Sample {
   x: Float32Array;
   points: Point[];
 }
@@ -60,7 +61,8 @@ function toSamples(entries: DatasetEntry[], split: string, dataset: string, m: n
   return { samples: entries.map((e) => ({ x: zscore(e.plane).data, points: e.points })), size };
 }
 
-function makeBatch(samples: Sample[], size: number, cell: number, smooth: number): Batch {
+/** Packs normalised crops and their spots into an engine batch (grid targets, label smoothing). */
+export function makeBatch(samples: Sample[], size: number, cell: number, smooth: number): Batch {
   const n = samples.length;
   const g = size / cell;
   const x = new Float32Array(n * size * size);
@@ -112,18 +114,6 @@ export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: numb
   return { f1Integral: f1i / outs.length, f1At3: f13 / outs.length, rmse: nr ? rmse / nr : NaN };
 }
 
-function checkWeights(spec: NetworkSpec, w: WeightMap, file: string): void {
-  for (const p of paramList(spec)) {
-    const got = w.get(p.name);
-    if (!got || got.shape.join('x') !== p.shape.join('x')) {
-      throw new UserError(
-        `pre-trained model does not match the configured network (parameter ${p.name}: ${got ? got.shape.join('×') : 'missing'} vs ${p.shape.join('×')})`,
-        file,
-      );
-    }
-  }
-}
-
 export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const { log } = opts;
   const t0 = Date.now();
@@ -148,7 +138,11 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   let weights: WeightMap | undefined;
   if (cfg.train.pre_train) {
     const pre = await loadModel(resolveModel(cfg.train.pre_train));
-    checkWeights(spec, pre.weights, cfg.train.pre_train);
+    try {
+      checkWeights(spec, pre.weights);
+    } catch (err) {
+      throw new UserError(`pre-trained model does not match the configured network (${(err as Error).message})`, cfg.train.pre_train);
+    }
     weights = pre.weights;
     log.info(`fine-tuning from ${cfg.train.pre_train}`);
   }
