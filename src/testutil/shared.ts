@@ -18,6 +18,19 @@ export function sharedDir(): string {
   throw new Error(`shared/ folder not found (looked in ${candidates.join(', ')}); set DEEPBLINK_SHARED`);
 }
 
+/**
+ * A file of shared/. The golden reference values (shared/reference/metric_cases.json) are also
+ * kept in fixtures/ so the tests run in a clone without shared/ beside it; shared/ wins when present.
+ */
 export function sharedPath(...parts: string[]): string {
+  if (parts[0] === 'reference') {
+    try {
+      return path.join(sharedDir(), ...parts);
+    } catch {
+      const copy = path.join(repoRoot, 'fixtures', ...parts.slice(1));
+      if (existsSync(copy)) return copy;
+      throw new Error(`reference file ${parts.join('/')} not found in shared/ nor fixtures/`);
+    }
+  }
   return path.join(sharedDir(), ...parts);
 }
