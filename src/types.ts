@@ -9,11 +9,22 @@
 /** A position [row, col] in pixels. */
 export type Point = [number, number];
 
-/** One 2-D grey image plane, row-major, float32. */
+/** Pixel values of a plane: float32 for computed planes, or a view on the file's own samples. */
+export type PlaneData = Float32Array | Float64Array | Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
+
+/**
+ * One 2-D grey image plane, row-major. Read-only for every consumer: a plane read from a file
+ * may be a view on the decoded samples (no float copy of a 20000² image).
+ */
 export interface Plane {
-  data: Float32Array;
+  data: PlaneData;
   height: number;
   width: number;
+}
+
+/** A plane of computed float32 values (normalised images, filter outputs). */
+export interface FloatPlane extends Plane {
+  data: Float32Array;
 }
 
 /** A detected spot. `score` is the detector's confidence (probability or LoG quality). */

@@ -100,6 +100,37 @@ test('a tiny network learns simulated spots: held-out F1-integral well above cha
   assert.equal(run(['visualize', '-d', 'ds', '--index', '999', '-o', 'x.png']).code, 1);
 });
 
+test('the lean architecture with a cosine schedule learns too; being local, tiled = untiled exactly', () => {
+  const cfg = writeConfig('lean.yaml', (c) => {
+    c.run_name = 'lean';
+    c.network = { ...c.network, architecture: 'lean', filters: 3, ndown: 0, cell_size: 2, dropout: 0 };
+    c.train = { ...c.train, epochs: 40, batch_size: 4, learning_rate: 0.005, lr_schedule: 'cosine' };
+  });
+  const r = run(['train', '-c', cfg]);
+  assert.equal(r.code, 0, r.err);
+  const model = path.join('models', 'lean.onnx');
+  const p = run(['predict', '-i', 'test_img', '-o', 'lean_pred', '-m', model]);
+  assert.equal(p.code, 0, p.err);
+  const ev = run(['evaluate', '-p', 'lean_pred', '-t', 'test_truth', '--json']);
+  assert.equal(ev.code, 0, ev.err);
+  const s = JSON.parse(ev.out).summary;
+  assert.ok(s.mean.f1Integral > 0.6, `lean held-out F1-integral ${s.mean.f1Integral}`);
+  const a = run(['predict', '-i', path.join('big', 'sim_0000.tif'), '-o', 'lean_untiled', '-m', model]);
+  const b = run(['predict', '-i', path.join('big', 'sim_0000.tif'), '-o', 'lean_tiled', '-m', model, '--tile', '48', '--overlap', '12']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  const ua = csvRows(path.join(work, 'lean_untiled', 'sim_0000.csv')).sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+  const tb = csvRows(path.join(work, 'lean_tiled', 'sim_0000.csv')).sort((u, v) => u[0] - v[0] || u[1] - v[1]);
+  assert.ok(ua.length > 20, `${ua.length} spots`);
+  assert.deepEqual(tb, ua);
+  const bad = writeConfig('badlr.yaml', (c) => {
+    c.train.lr_schedule = 'step';
+  });
+  const e = run(['train', '-c', bad]);
+  assert.equal(e.code, 1);
+  assert.match(e.err, /'train\.lr_schedule' must be 'constant' or 'cosine'/);
+});
+
 test('resume continues from the checkpoint; an existing run is not overwritten silently', () => {
   const cfg = writeConfig('short.yaml', (c) => {
     c.run_name = 'short';

@@ -21,6 +21,7 @@ export interface TrainConfig {
     batch_size: number;
     epochs: number;
     learning_rate: number;
+    lr_schedule: 'constant' | 'cosine';
     smooth_factor: number;
     overfit: boolean;
     pre_train: string | null;
@@ -67,13 +68,14 @@ export function resolveConfig(user: unknown, file = 'config'): TrainConfig {
   check(isInt(t.batch_size, 1), 'train.batch_size', 'an integer ≥ 1');
   check(isInt(t.epochs, 1), 'train.epochs', 'an integer ≥ 1');
   check(typeof t.learning_rate === 'number' && t.learning_rate > 0, 'train.learning_rate', 'a positive number');
+  check(t.lr_schedule === 'constant' || t.lr_schedule === 'cosine', 'train.lr_schedule', "'constant' or 'cosine'");
   check(typeof t.smooth_factor === 'number' && t.smooth_factor > 0.5 && t.smooth_factor <= 1, 'train.smooth_factor', 'in (0.5, 1]');
   check(typeof t.overfit === 'boolean', 'train.overfit', 'true or false');
   check(t.pre_train === null || typeof t.pre_train === 'string', 'train.pre_train', 'a model file or null');
   for (const [k, v] of Object.entries(c.augmentation)) check(typeof v === 'boolean', `augmentation.${k}`, 'true or false');
   const n = c.network;
   const network: NetworkConfig = {
-    architecture: n.architecture as 'deepblink',
+    architecture: n.architecture as NetworkConfig['architecture'],
     filters: n.filters as number,
     ndown: n.ndown as number,
     cellSize: n.cell_size as number,

@@ -32,6 +32,7 @@ export const CONFIG_SCHEMA: Record<string, ConfigEntry | ConfigSection> = {
     batch_size: { value: 2, description: 'Samples per mini-batch' },
     epochs: { value: 200, description: 'Total rounds of training' },
     learning_rate: { value: 1e-4, description: 'Learning rate' },
+    lr_schedule: { value: 'constant', description: 'constant, or cosine: decays from learning_rate to learning_rate/100 over the epochs' },
     smooth_factor: { value: 1, description: 'Label smoothing of the probability channel (1 = none)' },
     overfit: { value: false, description: 'Train on a single batch (debugging)' },
     pre_train: { value: null, description: 'Model file (or bundled model name) to fine-tune from; null = train from scratch' },

@@ -15,7 +15,7 @@
  * h(t) = -(t^2 / sigma^2 - 1) g(t) / (pi sigma^4). By default h is corrected to zero sum so that a
  * flat image gives exactly ~0 (see LogFilterOptions.exact).
  */
-import type { Plane } from '../types.js';
+import type { Plane, PlaneData } from '../types.js';
 import { UserError } from '../util/errors.js';
 
 /** Mirror (single boundary) index into [0, n): ... 2 1 | 0 1 2 ... n-1 | n-2 ... */
@@ -143,7 +143,7 @@ export function logFilter(plane: Plane, radius: number, opts: LogFilterOptions =
 }
 
 /** Fills pad[0 .. n + 2k) with src[off + mirror(i - k)], i.e. a mirror-padded line. */
-function fillPad(pad: Float64Array, src: Float32Array, off: number, n: number, k: number): void {
+function fillPad(pad: Float64Array, src: PlaneData, off: number, n: number, k: number): void {
   for (let i = 0; i < n; i++) pad[k + i] = src[off + i];
   for (let j = 0; j < k; j++) {
     pad[j] = src[off + mirrorIndex(j - k, n)];
@@ -153,7 +153,7 @@ function fillPad(pad: Float64Array, src: Float32Array, off: number, n: number, k
 
 /** AT[c*H + r] = (row r of src) *x g at c; BT likewise with h. */
 function rowPass(
-  src: Float32Array,
+  src: PlaneData,
   H: number,
   W: number,
   k: number,

@@ -53,6 +53,8 @@ export interface TrainEngine {
   getWeights(): WeightMap;
   setWeights(w: WeightMap): void;
   getOptimizerState(): OptimizerState;
+  /** Changes the learning rate for the next steps (learning-rate schedules). */
+  setLearningRate(lr: number): void;
   setOptimizerState(s: OptimizerState): void;
   dispose(): void;
 }

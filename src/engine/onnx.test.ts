@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { DEFAULT_NETWORK, countParams, deepblinkSpec, type NetNode, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { DEFAULT_NETWORK, countParams, deepblinkSpec, networkSpec, type NetNode, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { Rng } from '../simulate/rng.js';
 import { createOnnxPredictor, exportOnnx, onnxInfo, readOnnx } from './onnx.js';
 import { randomWeights, referenceForward } from './reference.js';
@@ -30,6 +30,8 @@ const tiny: [string, Partial<NetworkConfig>][] = [
   ['filters 2, ndown 2, cell 4', { filters: 2, ndown: 2, cellSize: 4 }],
   ['filters 2, ndown 2, cell 4, residual', { filters: 2, ndown: 2, cellSize: 4, block: 'residual' }],
   ['filters 3, ndown 1, cell 4', { filters: 3, ndown: 1, cellSize: 4 }],
+  ['lean, filters 2, ndown 1, cell 4', { architecture: 'lean', filters: 2, ndown: 1, cellSize: 4 }],
+  ['lean, filters 2, ndown 0, cell 2, dropout', { architecture: 'lean', filters: 2, ndown: 0, cellSize: 2, dropout: 0.2 }],
 ];
 
 for (const [label, cfg] of tiny) {
@@ -38,7 +40,7 @@ for (const [label, cfg] of tiny) {
     ['linear head', linearHead],
   ] as const) {
     test(`onnxruntime output of the export equals referenceForward (${label}, ${headLabel})`, async () => {
-      const spec = mk(deepblinkSpec(cfg));
+      const spec = mk(networkSpec(cfg));
       const w = randomWeights(spec, 11);
       const p = await createOnnxPredictor(exportOnnx(spec, w, {}));
       try {

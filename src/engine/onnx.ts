@@ -188,6 +188,9 @@ export function exportOnnx(spec: NetworkSpec, weights: WeightMap, metadata: Reco
       case 'maxpool':
         tens.set(nd.name, node('MaxPool', nd.name, [t(nd.input)], nd.name, [attrInts('kernel_shape', [2, 2]), attrInts('strides', [2, 2])]));
         break;
+      case 's2d':
+        tens.set(nd.name, node('SpaceToDepth', nd.name, [t(nd.input)], nd.name, [attrInt('blocksize', nd.block)]));
+        break;
       case 'upsample': {
         const scales = `${nd.name}/scales`;
         nodes.push({ opType: 'Constant', name: scales, output: [scales], attribute: [{ name: 'value', type: AT.TENSOR, t: floatTensor(scales, [4], new Float32Array([1, 1, 2, 2])) }] });

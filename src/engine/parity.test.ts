@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTfjsEngine } from './tfjs.js';
 import { exportOnnx, createOnnxPredictor } from './onnx.js';
-import { deepblinkSpec, type NetworkConfig } from '../network/spec.js';
+import { networkSpec, type NetworkConfig } from '../network/spec.js';
 import { Rng } from '../simulate/rng.js';
 import { encodeSpots } from '../grid/pixels.js';
 
 async function maxDiff(config: Partial<NetworkConfig>, h: number, w: number, trainSteps: number): Promise<number> {
-  const spec = deepblinkSpec(config);
+  const spec = networkSpec(config);
   const engine = await createTfjsEngine(spec, { optimizer: { name: 'amsgrad', learningRate: 1e-3 }, seed: 11 });
   const rng = new Rng(12);
   const x = Float32Array.from({ length: h * w }, () => rng.normal());
@@ -33,6 +33,11 @@ async function maxDiff(config: Partial<NetworkConfig>, h: number, w: number, tra
 
 test('tfjs and onnxruntime agree on a tiny trained network (≤ 1e-4)', async () => {
   const d = await maxDiff({ filters: 2, ndown: 1, cellSize: 2 }, 32, 48, 5);
+  assert.ok(d <= 1e-4, `max abs diff ${d}`);
+});
+
+test('tfjs and onnxruntime agree on a lean network: space-to-depth channel order and U-Net at grid resolution (≤ 1e-4)', async () => {
+  const d = await maxDiff({ architecture: 'lean', filters: 3, ndown: 2, cellSize: 4 }, 32, 64, 5);
   assert.ok(d <= 1e-4, `max abs diff ${d}`);
 });
 

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_NETWORK, deepblinkSpec, paramList, type NetNode, type NetworkSpec } from '../network/spec.js';
 import type { WeightMap } from './engine.js';
-import { checkWeights, randomWeights, referenceForward, refMaxPool, refUpsample, type RefTensor } from './reference.js';
+import { checkWeights, randomWeights, referenceForward, refMaxPool, refSpaceToDepth, refUpsample, type RefTensor } from './reference.js';
 
 const spec = (nodes: NetNode[], output: string): NetworkSpec => ({ config: DEFAULT_NETWORK, nodes, output });
 const wm = (entries: Record<string, [number[], number[]]>): WeightMap =>
@@ -169,4 +169,15 @@ test('randomWeights is seeded and matches paramList; checkWeights reports missin
   const bad = new Map(a);
   bad.set('head/kernel', { shape: [3, 1, 1, 1], data: new Float32Array(3) });
   assert.throws(() => referenceForward(s, bad, new Float32Array(16), 1, 4, 4), /'head\/kernel' has shape \[3, 1, 1, 1\]/);
+});
+
+test('space-to-depth: channel (by·b + bx)·C + c, as TensorFlow and ONNX SpaceToDepth', () => {
+  // 1 × 2 × 4 × 2 (C = 2): value = 100·row + 10·col + channel
+  const x: RefTensor = { data: new Float64Array(16), n: 1, h: 2, w: 4, c: 2 };
+  for (let r = 0; r < 2; r++) for (let c = 0; c < 4; c++) for (let k = 0; k < 2; k++) x.data[(r * 4 + c) * 2 + k] = 100 * r + 10 * c + k;
+  const y = refSpaceToDepth(x, 2);
+  assert.deepEqual([y.n, y.h, y.w, y.c], [1, 1, 2, 8]);
+  assert.deepEqual(Array.from(y.data.subarray(0, 8)), [0, 1, 10, 11, 100, 101, 110, 111]);
+  assert.deepEqual(Array.from(y.data.subarray(8)), [20, 21, 30, 31, 120, 121, 130, 131]);
+  assert.throws(() => refSpaceToDepth(x, 4), /not a multiple/);
 });

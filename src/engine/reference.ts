@@ -160,6 +160,21 @@ export function refSqueezeExcite(x: RefTensor, k0: Float32Array, b0: Float32Arra
   return y;
 }
 
+/** Space-to-depth: y[i, j, (by·b + bx)·C + c] = x[i·b + by, j·b + bx, c]. */
+export function refSpaceToDepth(x: RefTensor, b: number): RefTensor {
+  if (x.h % b !== 0 || x.w % b !== 0) throw new Error(`space-to-depth: ${x.h}×${x.w} is not a multiple of ${b}`);
+  const y = tensor(x.n, x.h / b, x.w / b, x.c * b * b);
+  for (let n = 0; n < x.n; n++)
+    for (let i = 0; i < y.h; i++)
+      for (let j = 0; j < y.w; j++)
+        for (let by = 0; by < b; by++)
+          for (let bx = 0; bx < b; bx++)
+            for (let c = 0; c < x.c; c++) {
+              y.data[((n * y.h + i) * y.w + j) * y.c + (by * b + bx) * x.c + c] = x.data[((n * x.h + i * b + by) * x.w + j * b + bx) * x.c + c];
+            }
+  return y;
+}
+
 /** Throws unless `weights` holds every parameter of `spec` with the right shape. */
 export function checkWeights(spec: NetworkSpec, weights: WeightMap): void {
   for (const p of paramList(spec)) {
@@ -204,6 +219,9 @@ export function referenceForward(spec: NetworkSpec, weights: WeightMap, x: Float
         break;
       case 'maxpool':
         y = refMaxPool(val(nd.input));
+        break;
+      case 's2d':
+        y = refSpaceToDepth(val(nd.input), nd.block);
         break;
       case 'upsample':
         y = refUpsample(val(nd.input));

@@ -141,6 +141,15 @@ export function forward(spec: NetworkSpec, params: Map<string, tf.Tensor>, x: tf
       case 'maxpool':
         y = tf.maxPool(inp(nd.input), 2, 2, 'valid');
         break;
+      case 's2d': {
+        // [N,H,W,C] → [N,H/b,b,W/b,b·C] → [N,H/b,W/b,b,b·C] → [N,H/b,W/b,b²·C]: channel (by·b + bx)·C + c
+        const xi = inp(nd.input);
+        const [bn, h, w, c] = xi.shape;
+        const b = nd.block;
+        const t = tf.transpose(tf.reshape(xi, [bn, h / b, b, w / b, b * c]), [0, 1, 3, 2, 4]);
+        y = tf.reshape(t, [bn, h / b, w / b, b * b * c]);
+        break;
+      }
       case 'upsample': {
         const xi = inp(nd.input);
         y = tf.image.resizeNearestNeighbor(xi, [xi.shape[1] * 2, xi.shape[2] * 2], false, false);

@@ -18,7 +18,8 @@ export const OPTIMIZER_EPSILON = 1e-7;
 
 export interface TfjsOptimizer {
   readonly name: OptimizerSettings['name'];
-  readonly learningRate: number;
+  /** Current learning rate (a schedule may change it between steps). */
+  learningRate: number;
   /** Number of updates applied so far (Keras `iterations`). */
   readonly step: number;
   /** One update of every variable that has a gradient in `grads`. Disposes nothing it did not create. */
@@ -47,8 +48,11 @@ function slotNames(name: OptimizerSettings['name']): string[] {
  */
 export function createOptimizer(settings: OptimizerSettings, params: { name: string; shape: number[] }[], varPrefix?: string): TfjsOptimizer {
   const name = settings.name;
-  const lr = settings.learningRate;
-  if (!(lr > 0) || !Number.isFinite(lr)) throw new Error(`learning rate must be > 0, got ${lr}`);
+  let lr = settings.learningRate;
+  const checkLr = (v: number) => {
+    if (!(v > 0) || !Number.isFinite(v)) throw new Error(`learning rate must be > 0, got ${v}`);
+  };
+  checkLr(lr);
   const kinds = slotNames(name);
   const slots = new Map<string, tf.Variable>();
   for (const p of params) {
@@ -100,7 +104,13 @@ export function createOptimizer(settings: OptimizerSettings, params: { name: str
 
   return {
     name,
-    learningRate: lr,
+    get learningRate() {
+      return lr;
+    },
+    set learningRate(v: number) {
+      checkLr(v);
+      lr = v;
+    },
     get step() {
       return step;
     },

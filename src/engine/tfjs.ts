@@ -236,6 +236,11 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
       optimizer.setState(s);
     },
 
+    setLearningRate(lr: number): void {
+      alive();
+      optimizer.learningRate = lr;
+    },
+
     dispose(): void {
       if (disposed) return;
       disposed = true;

@@ -107,18 +107,25 @@ describe('alignAxes', () => {
 });
 
 describe('iteratePlanes', () => {
-  test('order c (outer), t, z (inner); values per plane; float32 copies', () => {
+  test('order c (outer), t, z (inner); values per plane; contiguous planes are views, no copy', () => {
     // shape (c=2, z=3, y=2, x=2): plane index k holds values 4k..4k+3
     const img = raw([2, 3, 2, 2], { axes: 'czyx' });
     const planes = [...iteratePlanes(img, 'czyx')];
     assert.deepEqual(planes.map((p) => [p.c, p.t, p.z]), [[0, 0, 0], [0, 0, 1], [0, 0, 2], [1, 0, 0], [1, 0, 1], [1, 0, 2]]);
     assert.deepEqual(Array.from((planes[4] as (typeof planes)[0]).plane.data), [16, 17, 18, 19]);
     const p = (planes[0] as (typeof planes)[0]).plane;
-    assert.ok(p.data instanceof Float32Array);
+    assert.equal(p.data.buffer, img.data.buffer, 'a view on the image samples');
+    assert.equal(p.data.length, 4);
     assert.equal(p.height, 2);
     assert.equal(p.width, 2);
-    p.data[0] = 999;
-    assert.equal(img.data[0], 0, 'the plane is a copy');
+  });
+
+  test('a plane with x before y is a transposed float32 copy', () => {
+    const img = raw([2, 3], { data: [0, 1, 2, 3, 4, 5] }); // (x=2, y=3)
+    const [p] = [...iteratePlanes(img, 'xy')];
+    assert.ok(p.plane.data instanceof Float32Array);
+    assert.deepEqual([p.plane.height, p.plane.width], [3, 2]);
+    assert.deepEqual(Array.from(p.plane.data), [0, 3, 1, 4, 2, 5]);
   });
 
   test('storage order z,c is iterated as c, then z', () => {

@@ -742,9 +742,27 @@ function readUncompressed(bytes: Uint8Array, le: boolean, p: TiffPageInfo): Pixe
   if (!ctor || !p.byteCounts) return undefined;
   const size = bps / 8;
   const rowSamples = p.width * p.samplesPerPixel;
-  const out = new ctor(rowSamples * p.height);
-  const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  const total = rowSamples * p.height;
   const rps = p.rowsPerStrip > 0 ? p.rowsPerStrip : p.height;
+  // Strips back to back, aligned, in host byte order: a view on the file's bytes, no copy
+  // (the common case for uncompressed microscopy TIFFs; keeps a 20000² plane at its 800 MB).
+  const off0 = p.offsets[0];
+  if (off0 !== undefined && (size === 1 || le === HOST_LITTLE_ENDIAN) && (bytes.byteOffset + off0) % size === 0 && off0 + total * size <= bytes.length) {
+    let contiguous = true;
+    for (let i = 0, row = 0; row < p.height; i++, row += rps) {
+      const len = Math.min(rps, p.height - row) * rowSamples * size;
+      if (p.offsets[i] !== off0 + row * rowSamples * size || (p.byteCounts[i] ?? 0) < len) {
+        contiguous = false;
+        break;
+      }
+    }
+    if (contiguous) {
+      const View = ctor as unknown as new (b: ArrayBufferLike, off: number, len: number) => PixelArray;
+      return new View(bytes.buffer, bytes.byteOffset + off0, total);
+    }
+  }
+  const out = new ctor(total);
+  const outBytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
   let dst = 0;
   for (let i = 0, row = 0; row < p.height; i++, row += rps) {
     const rows = Math.min(rps, p.height - row);

@@ -18,12 +18,12 @@
  * sum 0 (mean / std NaN). (Upstream misindexes windows of points more than R px beyond the
  * top or left edge through negative slice bounds; such points never come out of `predict`.)
  */
-import type { Point } from '../types.js';
+import type { PlaneData, Point } from '../types.js';
 import { pairwiseSum, roundHalfEven } from '../metrics/numpy.js';
 
 /** A 2-D plane, row-major. Compatible with `Plane` from src/types.ts. */
 export interface PlaneLike {
-  data: Float32Array | Float64Array;
+  data: PlaneData;
   height: number;
   width: number;
 }

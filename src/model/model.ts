@@ -6,7 +6,7 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { deepblinkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { networkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
@@ -111,7 +111,7 @@ export function decodeModel(bytes: Uint8Array, file: string): LoadedModel {
     throw new UserError(`not a readable model file: ${(err as Error).message}`, file);
   }
   const card = parseCard(parsed.metadata[METADATA_KEY], file);
-  const spec = deepblinkSpec(card.network);
+  const spec = networkSpec(card.network);
   try {
     checkWeights(spec, parsed.weights);
   } catch (err) {

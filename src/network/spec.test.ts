@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { countParams, deepblinkSpec, inputMultiple, macsPerPixel, paramList, channelsOf } from './spec.js';
+import { leanSpec, networkSpec, countParams, deepblinkSpec, inputMultiple, macsPerPixel, paramList, channelsOf } from './spec.js';
 
 test('the paper network has exactly 1,258,723 parameters (filters 5, ndown 2, cell 4)', () => {
   assert.equal(countParams(deepblinkSpec()), 1_258_723);
@@ -46,4 +46,18 @@ test('input multiple and multiply-adds per pixel', () => {
 test('invalid configs are rejected', () => {
   assert.throws(() => deepblinkSpec({ cellSize: 3 }), /power of 2/);
   assert.throws(() => deepblinkSpec({ dropout: 1 }), /dropout/);
+});
+
+test('lean network: grid-resolution layers, multiply-adds counted by hand, 16 channels after space-to-depth', () => {
+  const spec = leanSpec({ filters: 4, ndown: 1, cellSize: 4 });
+  assert.equal(spec.config.architecture, 'lean');
+  assert.equal(channelsOf(spec).get('fold'), 16);
+  assert.equal(inputMultiple(spec), 8);
+  // stem0 9·16·16/16 + stem1 9·16·16/16 + down1_0 9·16·32/64 + down1_1 9·32·32/64
+  // + merge1 9·48·16/16 + last 9·16·16/16 + head 16·3/16
+  assert.equal(macsPerPixel(spec), 144 + 144 + 72 + 144 + 432 + 144 + 3);
+  assert.ok(macsPerPixel(deepblinkSpec()) / macsPerPixel(spec) > 100);
+  assert.deepEqual(networkSpec({ architecture: 'lean', filters: 4, ndown: 1 }).nodes, spec.nodes);
+  assert.equal(networkSpec({ filters: 2 }).config.architecture, 'deepblink');
+  assert.throws(() => networkSpec({ architecture: 'unet' as never }), /unknown architecture/);
 });

@@ -19,6 +19,8 @@ export type NetNode =
   /** SpatialDropout2D (whole feature maps), only while training. */
   | { op: 'dropout'; name: string; input: string; rate: number }
   | { op: 'maxpool'; name: string; input: string }
+  /** Space-to-depth: each block×block patch becomes block² channels, channel (by·block + bx)·C + c (TensorFlow / ONNX order). */
+  | { op: 's2d'; name: string; input: string; block: number }
   /** Nearest-neighbour ×2 up-sampling. */
   | { op: 'upsample'; name: string; input: string }
   | { op: 'concat'; name: string; inputs: string[] }
@@ -27,8 +29,11 @@ export type NetNode =
 
 export type BlockType = 'convolutional' | 'residual';
 
+export type Architecture = 'deepblink' | 'lean';
+
 export interface NetworkConfig {
-  architecture: 'deepblink';
+  /** 'deepblink' = the paper's U-Net + grid encoder; 'lean' = our grid-resolution network (leanSpec). */
+  architecture: Architecture;
   /** 2**filters channels in the first layer. */
   filters: number;
   /** Encoding steps of the U-Net. */
@@ -72,7 +77,7 @@ export function validateNetworkConfig(c: NetworkConfig): void {
   const bad = (m: string) => {
     throw new Error(`invalid network config: ${m}`);
   };
-  if (c.architecture !== 'deepblink') bad(`unknown architecture '${c.architecture}'`);
+  if (c.architecture !== 'deepblink' && c.architecture !== 'lean') bad(`unknown architecture '${String(c.architecture)}' (deepblink | lean)`);
   if (!Number.isInteger(c.filters) || c.filters < 0 || c.filters > 8) bad('filters must be an integer in 0..8 (2**filters channels)');
   if (!Number.isInteger(c.ndown) || c.ndown < 0 || c.ndown > 6) bad('ndown must be an integer in 0..6');
   if (!isPowerOfTwo(c.cellSize) || c.cellSize > 64) bad('cell_size must be a power of 2 (1..64)');
@@ -89,7 +94,7 @@ export function validateNetworkConfig(c: NetworkConfig): void {
  * With filters 5, ndown 2, cell 4 it has 1,258,723 parameters.
  */
 export function deepblinkSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
-  const c: NetworkConfig = { ...DEFAULT_NETWORK, ...config };
+  const c: NetworkConfig = { ...DEFAULT_NETWORK, ...config, architecture: 'deepblink' };
   validateNetworkConfig(c);
   const nodes: NetNode[] = [{ op: 'input', name: 'input', channels: 1 }];
   let n = 0;
@@ -164,6 +169,68 @@ export function deepblinkSpec(config: Partial<NetworkConfig> = {}): NetworkSpec 
   return { config: c, nodes, output: 'head' };
 }
 
+/** The network a config describes (dispatch on `architecture`). */
+export function networkSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
+  if (config.architecture === 'lean') return leanSpec(config);
+  if (config.architecture === undefined || config.architecture === 'deepblink') return deepblinkSpec(config);
+  return validateNetworkConfig({ ...DEFAULT_NETWORK, ...config }) as never; // throws: unknown architecture
+}
+
+/** Defaults of the lean network (architecture 'lean'). */
+export const DEFAULT_LEAN: NetworkConfig = {
+  architecture: 'lean',
+  filters: 4,
+  ndown: 1,
+  cellSize: 4,
+  dropout: 0,
+  block: 'convolutional',
+  l2: 1e-6,
+};
+
+/**
+ * Our lean network: the whole computation runs at grid resolution. The image is folded into
+ * cells by a lossless space-to-depth (a cell of 4×4 px becomes 16 channels), so every pixel is
+ * still seen, but each 3×3 convolution costs 1/cell² of its full-resolution price. Then two
+ * 3×3 convolutions (2**filters channels), `ndown` small U-Net levels at ½, ¼, … of the grid
+ * for context (2 convolutions each, max-pool down, nearest up-sampling + concat back), one
+ * more 3×3 convolution and the 1×1 sigmoid head (p, row offset, column offset), as the paper's.
+ */
+export function leanSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
+  const c: NetworkConfig = { ...DEFAULT_LEAN, ...config, architecture: 'lean' };
+  validateNetworkConfig(c);
+  const f = 2 ** c.filters;
+  const nodes: NetNode[] = [{ op: 'input', name: 'input', channels: 1 }];
+  const conv = (name: string, input: string, filters: number): string => {
+    nodes.push({ op: 'conv', name, input, filters, kernel: 3, activation: 'leaky_relu', l2: true, init: 'he_normal' });
+    return name;
+  };
+  const drop = (name: string, input: string): string => {
+    if (c.dropout === 0) return input;
+    nodes.push({ op: 'dropout', name, input, rate: c.dropout });
+    return name;
+  };
+  let x = 'input';
+  if (c.cellSize > 1) {
+    nodes.push({ op: 's2d', name: 'fold', input: x, block: c.cellSize });
+    x = 'fold';
+  }
+  x = conv('stem1', conv('stem0', x, f), f);
+  const skips: string[] = [];
+  for (let i = 1; i <= c.ndown; i++) {
+    skips.push(x);
+    nodes.push({ op: 'maxpool', name: `pool${i}`, input: x });
+    x = drop(`drop${i}`, conv(`down${i}_1`, conv(`down${i}_0`, `pool${i}`, f * 2 ** i), f * 2 ** i));
+  }
+  for (let i = c.ndown; i >= 1; i--) {
+    nodes.push({ op: 'upsample', name: `up${i}`, input: x });
+    nodes.push({ op: 'concat', name: `cat${i}`, inputs: [skips[i - 1], `up${i}`] });
+    x = conv(`merge${i}`, `cat${i}`, f * 2 ** (i - 1));
+  }
+  x = conv('last', x, f);
+  nodes.push({ op: 'conv', name: 'head', input: x, filters: 3, kernel: 1, activation: 'sigmoid', l2: false, init: 'glorot_uniform' });
+  return { config: c, nodes, output: 'head' };
+}
+
 export interface ParamInfo {
   name: string;
   shape: number[];
@@ -191,6 +258,9 @@ export function channelsOf(spec: NetworkSpec): Map<string, number> {
         break;
       case 'add':
         ch.set(nd.name, ch.get(nd.inputs[0])!);
+        break;
+      case 's2d':
+        ch.set(nd.name, ch.get(nd.input)! * nd.block * nd.block);
         break;
       default:
         ch.set(nd.name, ch.get(nd.input)!);
@@ -245,6 +315,7 @@ export function nodeDepths(spec: NetworkSpec): Map<string, number> {
   for (const nd of spec.nodes) {
     if (nd.op === 'input') d.set(nd.name, 0);
     else if (nd.op === 'maxpool') d.set(nd.name, d.get(nd.input)! + 1);
+    else if (nd.op === 's2d') d.set(nd.name, d.get(nd.input)! + Math.log2(nd.block));
     else if (nd.op === 'upsample') d.set(nd.name, d.get(nd.input)! - 1);
     else if (nd.op === 'concat' || nd.op === 'add') d.set(nd.name, d.get(nd.inputs[0])!);
     else d.set(nd.name, d.get(nd.input)!);

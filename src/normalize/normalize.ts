@@ -1,4 +1,4 @@
-import type { Plane } from '../types.js';
+import type { FloatPlane, Plane } from '../types.js';
 import { UserError } from '../util/errors.js';
 
 /** Summary statistics of a plane (float64 accumulation). */
@@ -56,7 +56,7 @@ export function checkPlane(plane: Plane, where = 'image'): PlaneStats {
  * Per-plane z-score as the original deepBlink: (x - mean) / std with the population std.
  * Returns a new plane.
  */
-export function zscore(plane: Plane): Plane {
+export function zscore(plane: Plane): FloatPlane {
   const s = planeStats(plane);
   const out = new Float32Array(plane.data.length);
   const inv = s.std > 0 ? 1 / s.std : 0;

@@ -89,3 +89,16 @@ test('reflect window and tile cores', () => {
   assert.deepEqual(Array.from(window(d, 1, 4, 0, -2, 1, 8)), [2, 1, 0, 1, 2, 3, 2, 1]);
   assert.deepEqual(tileCores(10, 4), [[0, 4], [4, 8], [8, 10]]);
 });
+
+test('window applies the affine normalisation to raw integer samples, inside and in the mirrored border', () => {
+  const d = Uint16Array.from([10, 20, 30, 40, 50, 60]); // 2 × 3
+  // rows −1..1 (row −1 mirrors row 1), columns 1..4 (column 3 mirrors column 1)
+  const w = window(d, 2, 3, -1, 1, 3, 3, { offset: 10, scale: 0.5 });
+  assert.deepEqual(Array.from(w), [20, 25, 20, 5, 10, 5, 20, 25, 20]);
+  // the whole-plane z-score equals the per-window one on the same pixels
+  const plane = { data: d, height: 2, width: 3 };
+  const z = normalizePlane(plane, { method: 'zscore' });
+  const zf = normalizePlane({ ...plane, data: Float32Array.from(d) }, { method: 'zscore' });
+  assert.deepEqual(Array.from(z), Array.from(zf));
+  assert.ok(Math.abs(z[0] + 1.4638501) < 1e-6, `z[0] = ${z[0]}`);
+});

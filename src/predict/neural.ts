@@ -9,12 +9,12 @@
  * The squeeze-excitation blocks pool globally, so tiled and untiled outputs differ slightly
  * (tested: the same spots within a small tolerance).
  */
-import type { Detection, Plane } from '../types.js';
+import type { Detection, Plane, PlaneData } from '../types.js';
 import type { Predictor } from '../engine/engine.js';
 import { inputMultiple, type NetworkSpec } from '../network/spec.js';
 import { decodeSpots } from '../grid/pixels.js';
 import type { Normalization } from '../model/model.js';
-import { zscore } from '../normalize/normalize.js';
+import { planeStats } from '../normalize/normalize.js';
 import { mirrorIndex } from '../detect/logfilter.js';
 
 export interface NeuralOptions {
@@ -30,36 +30,73 @@ export interface NeuralOptions {
 export const DEFAULT_TILE = 512;
 export const DEFAULT_OVERLAP = 32;
 
-/** Value at quantile q of the data (linear interpolation, NaNs excluded), on a copy. */
-export function quantile(data: Float32Array, q: number): number {
-  const s = Float32Array.from(data.filter((v) => !Number.isNaN(v))).sort();
-  if (s.length === 0) return NaN;
-  const pos = q * (s.length - 1);
+/** Above this many pixels, quantiles are taken on an evenly strided sample of this size. */
+export const QUANTILE_SAMPLE = 1 << 24;
+
+/**
+ * Value at quantile q of the data (linear interpolation, NaNs excluded), on a copy. Planes of
+ * more than QUANTILE_SAMPLE pixels (16.8 M, e.g. 4096²) use every k-th pixel so that the copy
+ * stays bounded (64 MB); the result is then an estimate.
+ */
+export function quantile(data: PlaneData, q: number): number {
+  const step = Math.max(1, Math.ceil(data.length / QUANTILE_SAMPLE));
+  const s = new Float32Array(Math.ceil(data.length / step));
+  let n = 0;
+  for (let i = 0; i < data.length; i += step) {
+    const v = data[i];
+    if (!Number.isNaN(v)) s[n++] = v;
+  }
+  if (n === 0) return NaN;
+  const sorted = s.subarray(0, n).sort();
+  const pos = q * (n - 1);
   const lo = Math.floor(pos);
-  const hi = Math.min(lo + 1, s.length - 1);
-  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** A per-plane normalisation as an affine map: normalised = (x − offset) · scale. */
+export interface Affine {
+  offset: number;
+  scale: number;
 }
 
 /**
  * 'zscore': (x − mean)/std over the plane (the original's per-plane normalisation).
  * 'percentile': (x − P_low)/(P_high − P_low), robust to a few very bright pixels.
+ * Returned as a map, applied tile by tile (window), so no normalised copy of the whole image
+ * is ever made.
  */
-export function normalizePlane(plane: Plane, n: Normalization): Float32Array {
-  if (n.method === 'zscore') return zscore(plane).data;
+export function normalization(plane: Plane, n: Normalization): Affine {
+  if (n.method === 'zscore') {
+    const s = planeStats(plane);
+    return { offset: s.mean, scale: s.std > 0 ? 1 / s.std : 0 };
+  }
   const lo = quantile(plane.data, n.low / 100);
   const hi = quantile(plane.data, n.high / 100);
-  const scale = hi > lo ? 1 / (hi - lo) : 0;
-  const out = new Float32Array(plane.data.length);
-  for (let i = 0; i < out.length; i++) out[i] = (plane.data[i] - lo) * scale;
-  return out;
+  return { offset: lo, scale: hi > lo ? 1 / (hi - lo) : 0 };
 }
 
-/** Window [r0, r0+h) × [c0, c0+w) of the plane, reflect-padded where it leaves the image. */
-export function window(data: Float32Array, H: number, W: number, r0: number, c0: number, h: number, w: number): Float32Array {
+/** The whole plane normalised (float32), for tests and small images. */
+export function normalizePlane(plane: Plane, n: Normalization): Float32Array {
+  return window(plane.data, plane.height, plane.width, 0, 0, plane.height, plane.width, normalization(plane, n));
+}
+
+/**
+ * Window [r0, r0+h) × [c0, c0+w) of the plane, reflect-padded where it leaves the image, mapped
+ * through `affine` (identity by default).
+ */
+export function window(data: PlaneData, H: number, W: number, r0: number, c0: number, h: number, w: number, affine: Affine = { offset: 0, scale: 1 }): Float32Array {
   const out = new Float32Array(h * w);
+  const { offset, scale } = affine;
+  // columns inside the image form one run [a, b) of the window: copy it without index mirroring
+  const a = Math.min(w, Math.max(0, -c0));
+  const b = Math.max(a, Math.min(w, W - c0));
   for (let r = 0; r < h; r++) {
     const rr = mirrorIndex(r0 + r, H) * W;
-    for (let c = 0; c < w; c++) out[r * w + c] = data[rr + mirrorIndex(c0 + c, W)];
+    const o = r * w;
+    for (let c = 0; c < a; c++) out[o + c] = (data[rr + mirrorIndex(c0 + c, W)] - offset) * scale;
+    for (let c = a, src = rr + c0 + a; c < b; c++, src++) out[o + c] = (data[src] - offset) * scale;
+    for (let c = b; c < w; c++) out[o + c] = (data[rr + mirrorIndex(c0 + c, W)] - offset) * scale;
   }
   return out;
 }
@@ -82,12 +119,12 @@ export async function detectNeural(
   const { height: H, width: W } = plane;
   const m = inputMultiple(spec);
   const cell = spec.config.cellSize;
-  const x = normalizePlane(plane, opts.normalization);
+  const norm = normalization(plane, opts.normalization);
   const overlap = roundUp(opts.overlap, m);
   const tile = Math.max(roundUp(opts.tileSize, m), 2 * overlap + m);
   const out: Detection[] = [];
   const run = async (r0: number, c0: number, h: number, w: number, keep: (r: number, c: number) => boolean) => {
-    const input = window(x, H, W, r0, c0, h, w);
+    const input = window(plane.data, H, W, r0, c0, h, w, norm);
     const grid = await predictor.run(input, h, w);
     const { points, probabilities } = decodeSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
     points.forEach(([r, c], k) => {

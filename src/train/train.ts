@@ -10,7 +10,7 @@ import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { TrainConfig } from '../config/load.js';
 import { loadSplit, readManifest, type DatasetEntry } from '../dataset/dataset.js';
-import { deepblinkSpec, inputMultiple } from '../network/spec.js';
+import { networkSpec, inputMultiple } from '../network/spec.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
@@ -114,11 +114,19 @@ export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: numb
   return { f1Integral: f1i / outs.length, f1At3: f13 / outs.length, rmse: nr ? rmse / nr : NaN };
 }
 
+/** Learning rate of an epoch (1-based): constant, or cosine from `lr` (epoch 1) to lr/100 (last epoch). */
+export function scheduledRate(lr: number, schedule: 'constant' | 'cosine', epoch: number, epochs: number): number {
+  if (schedule === 'constant' || epochs <= 1) return lr;
+  const lo = lr / 100;
+  const f = Math.min(1, Math.max(0, (epoch - 1) / (epochs - 1)));
+  return lo + 0.5 * (lr - lo) * (1 + Math.cos(Math.PI * f));
+}
+
 export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
   const { log } = opts;
   const t0 = Date.now();
   const manifest = await readManifest(cfg.dataset);
-  const spec = deepblinkSpec(cfg.network);
+  const spec = networkSpec(cfg.network);
   const cell = spec.config.cellSize;
   const m = inputMultiple(spec);
   const tr = toSamples(await loadSplit(cfg.dataset, 'train'), 'train', cfg.dataset, m);
@@ -204,6 +212,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
 
   for (let epoch = start; epoch <= cfg.train.epochs; epoch++) {
     const te = Date.now();
+    engine.setLearningRate(scheduledRate(cfg.train.learning_rate, cfg.train.lr_schedule, epoch, cfg.train.epochs));
     const order = tr.samples.map((_, i) => i);
     const shuffle = new Rng(cfg.seed, 1000 + epoch);
     for (let i = order.length - 1; i > 0; i--) {
