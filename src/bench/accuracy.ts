@@ -10,33 +10,20 @@
  * BENCH_IMAGES (default 8) images of BENCH_SIZE (default 256) px per set.
  */
 import os from 'node:os';
-import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.js';
-import { TEST_SETS, TEST_SEED_BASE, type TestSet } from '../simulate/presets.js';
+import { TEST_SETS, TEST_SEED_BASE } from '../simulate/presets.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { meanStd } from '../evaluate/evaluate.js';
 import { createDetector, type PlaneDetector } from '../predict/predict.js';
-import { bundledNames, bundledPath } from '../model/bundled.js';
+import { DEFAULT_MODEL, bundledNames, bundledPath } from '../model/bundled.js';
+import { fitSpots } from '../measure/fit.js';
 import { benchModels, writeBenchmarkBlock } from './doc.js';
-import type { Detection, Plane, Point } from '../types.js';
+import type { Detection, Point } from '../types.js';
+import { makeSet, tuneLoG, type Img } from './sets.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 8);
 const SIZE = Number(process.env.BENCH_SIZE ?? 256);
-const RADII = [1, 1.5, 2, 2.5, 3, 4];
 const ONLY = process.env.BENCH_SETS?.split(',');
-
-interface Img {
-  plane: Plane;
-  truth: Point[];
-  sim: SimResult;
-}
-
-function makeSet(set: TestSet, seedBase: number): Img[] {
-  return Array.from({ length: N }, (_, k) => {
-    const sim = simulateImage({ height: SIZE, width: SIZE, ...set.params }, seedBase + k);
-    return { plane: simToPlane(sim), truth: sim.spots.map((s) => [s.y, s.x] as Point), sim };
-  });
-}
 
 interface Row {
   f1i: number[];
@@ -67,24 +54,6 @@ function score(imgs: Img[], dets: Detection[][]): Row {
 
 const mean = (v: number[]) => meanStd(v)[0];
 
-/** LoG candidates at threshold −∞ per radius, then the best (radius, threshold) by mean F1-integral over a grid. */
-function tuneLoG(imgs: Img[]): { radius: number; threshold: number } {
-  let best = { radius: 2, threshold: 0, f1: -1 };
-  for (const radius of RADII) {
-    const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).detections);
-    // candidate thresholds: the qualities at ranks that keep 0.3× … 2× the true number of spots
-    const qualities = all.flat().map((d) => d.score).sort((a, b) => b - a);
-    if (qualities.length === 0) continue;
-    const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
-    const cands = Array.from({ length: 40 }, (_, i) => qualities[Math.min(qualities.length - 1, Math.floor(nTrue * (0.3 + (1.7 * i) / 39)))]);
-    for (const threshold of cands) {
-      const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.r, d.c] as Point), img.truth).f1Integral));
-      if (f1 > best.f1) best = { radius, threshold, f1 };
-    }
-  }
-  return best;
-}
-
 function fmtRow(set: string, method: string, r: Row): string {
   const rmse = r.pairs ? Math.sqrt(r.sq / r.pairs) : NaN;
   const eff = r.pairs ? Math.sqrt(r.sq / r.crlb) : NaN;
@@ -103,13 +72,18 @@ async function main(): Promise<void> {
   ];
   const sets = TEST_SETS.map((s, i) => ({ s, i })).filter(({ s }) => !ONLY || ONLY.includes(s.name));
   for (const { s, i } of sets) {
-    const test = makeSet(s, TEST_SEED_BASE + 1000 * i);
+    const test = makeSet(s, TEST_SEED_BASE + 1000 * i, N, SIZE);
     for (const [label, det] of detectors) {
       const dets: Detection[][] = [];
       for (const img of test) dets.push((await det.detect(img.plane)).detections);
       lines.push(fmtRow(s.name, `model \`${label}\``, score(test, dets)));
+      if (label === DEFAULT_MODEL) {
+        // the same detections refined by the per-spot MLE fit (predict --fit)
+        const fitted = test.map((img, k) => fitSpots(img.plane, dets[k]).map((f, j) => ({ ...dets[k][j], r: f.y, c: f.x })));
+        lines.push(fmtRow(s.name, `model \`${label}\` + \`--fit\``, score(test, fitted)));
+      }
     }
-    const trainSplit = makeSet(s, TEST_SEED_BASE + 500_000 + 1000 * i);
+    const trainSplit = makeSet(s, TEST_SEED_BASE + 500_000 + 1000 * i, N, SIZE);
     const tuned = tuneLoG(trainSplit);
     lines.push(fmtRow(s.name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).detections))));
     const oracle = tuneLoG(test);

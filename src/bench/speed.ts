@@ -2,18 +2,23 @@
  * `npm run bench:speed` — speed of prediction and training on this machine, written to
  * docs/benchmarks.md (between the "speed" markers) and printed.
  *
- * Predict: median wall time per 512×512 image, image in memory, for
- *   - the deepblink network (paper architecture, filters 5 / ndown 2 / cell 4), onnxruntime-node
- *     with 2 threads: normalisation + forward + decode;
- *   - `--method log` (LoG, radius 2, automatic threshold), one thread.
- * Train: tfjs (wasm backend) time per step (batch 2 × 256²) and per epoch of 100 crops of 256²
- * (50 steps, extrapolated from the measured steps).
- * Weights are random (speed does not depend on them); data are simulated (SNR 4).
+ * Predict: median wall time per 512×512 image, image in memory (normalisation + forward +
+ * decode), for the default bundled model (onnxruntime-node on all cores, as `predict` runs it),
+ * `--method log` (LoG, radius 2, automatic threshold, one thread) and the paper's network.
+ * Designs: parameters, multiply-adds per pixel (convolutions; src/network/spec.ts), forward
+ * time of a 512² input with random weights (speed does not depend on them), and tfjs (wasm,
+ * one thread) time per training step and per epoch of 256 crops of 128² (batch 2 for the
+ * deepBlink topology as the original, 8 for the lean designs). Data: simulated, SNR 4.
  */
 import os from 'node:os';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
-import { deepblinkSpec, countParams, macsPerPixel, paramList } from '../network/spec.js';
+import { deepblinkSpec, networkSpec, countParams, macsPerPixel, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { randomWeights } from '../engine/reference.js';
+import type { Predictor } from '../engine/engine.js';
+import { loadModel, modelPredictor } from '../model/model.js';
+import { DEFAULT_MODEL, resolveModel } from '../model/bundled.js';
+import type { Plane } from '../types.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { exportOnnx, createOnnxPredictor } from '../engine/onnx.js';
 import { detectNeural } from '../predict/neural.js';
@@ -22,70 +27,120 @@ import { zscore } from '../normalize/normalize.js';
 import { writeBenchmarkBlock } from './doc.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 7);
-const TRAIN_STEPS = Number(process.env.BENCH_TRAIN_STEPS ?? 3);
+const TRAIN_STEPS = Number(process.env.BENCH_TRAIN_STEPS ?? 5);
 const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
 const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 
+/** Network designs compared (random weights: speed does not depend on them). */
+const DESIGNS: [string, Partial<NetworkConfig>][] = [
+  ['paper deepBlink (filters 5, ndown 2, cell 4)', {}],
+  ['deepBlink topology, filters 3 (bundled models before 0.2)', { filters: 3 }],
+  ['lean, filters 4, ndown 1, cell 4', { architecture: 'lean', filters: 4, ndown: 1, cellSize: 4 }],
+  ['lean, filters 4, ndown 2, cell 4', { architecture: 'lean', filters: 4, ndown: 2, cellSize: 4 }],
+  ['lean, filters 5, ndown 1, cell 4', { architecture: 'lean', filters: 5, ndown: 1, cellSize: 4 }],
+  ['lean, filters 4, ndown 1, cell 2', { architecture: 'lean', filters: 4, ndown: 1, cellSize: 2 }],
+];
+
+async function timeNeural(planes: Plane[], spec: NetworkSpec, predictor: Predictor, threshold: number): Promise<number> {
+  const nopts = { threshold, normalization: { method: 'zscore' as const }, tileSize: 512, overlap: 32 };
+  await detectNeural(planes[0], spec, predictor, nopts);
+  const t: number[] = [];
+  for (const p of planes) {
+    const t0 = process.hrtime.bigint();
+    await detectNeural(p, spec, predictor, nopts);
+    t.push(ms(t0));
+  }
+  return median(t);
+}
+
+/** Median time of one forward pass on a 512² input. */
+async function timeForward(predictor: Predictor): Promise<number> {
+  const x = new Float32Array(512 * 512).map((_, i) => Math.sin(i));
+  await predictor.run(x, 512, 512);
+  const t: number[] = [];
+  for (let i = 0; i < REPEATS; i++) {
+    const t0 = process.hrtime.bigint();
+    await predictor.run(x, 512, 512);
+    t.push(ms(t0));
+  }
+  return median(t);
+}
+
+/** Median seconds per training step (batch of `batch` crops of `size`²), tfjs wasm. */
+async function timeTrainStep(spec: NetworkSpec, batch: number, size: number): Promise<{ step: number; backend: string }> {
+  const engine = await createTfjsEngine(spec, { optimizer: { name: 'amsgrad', learningRate: 1e-4 }, seed: 1 });
+  const crops = Array.from({ length: batch }, (_, k) => {
+    const s = simulateImage({ height: size, width: size, snr: 4, readNoise: 0, offset: 0 }, 8800 + k);
+    return { x: zscore(simToPlane(s)).data, points: s.spots.map((q) => [q.y, q.x] as [number, number]) };
+  });
+  const b = makeBatch(crops, size, spec.config.cellSize, 1);
+  await engine.trainStep(b);
+  const t: number[] = [];
+  for (let i = 0; i < TRAIN_STEPS; i++) {
+    const t0 = process.hrtime.bigint();
+    await engine.trainStep(b);
+    t.push(ms(t0));
+  }
+  const backend = engine.backend;
+  engine.dispose();
+  return { step: median(t) / 1000, backend };
+}
+
 async function main(): Promise<void> {
-  const spec = deepblinkSpec();
+  const threads = os.availableParallelism();
   const planes = Array.from({ length: REPEATS }, (_, k) => simToPlane(simulateImage({ height: 512, width: 512, snr: 4, readNoise: 0, offset: 0 }, 7700 + k)));
 
-  // LoG
+  // LoG, one thread
   detectLoGWithThreshold(planes[0], { radius: 2, threshold: 'auto' });
   const logTimes = planes.map((p) => {
     const t0 = process.hrtime.bigint();
     detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' });
     return ms(t0);
   });
-
-  // network: random weights from a fresh engine, exported to ONNX
-  const engine = await createTfjsEngine(spec, { optimizer: { name: 'amsgrad', learningRate: 1e-4 }, seed: 1 });
-  const onnx = exportOnnx(spec, engine.getWeights(), {});
-  const predictor = await createOnnxPredictor(onnx, { threads: 2 });
-  const nopts = { threshold: 0.5, normalization: { method: 'zscore' as const }, tileSize: 512, overlap: 32 };
-  await detectNeural(planes[0], spec, predictor, nopts);
-  const netTimes: number[] = [];
-  for (const p of planes) {
-    const t0 = process.hrtime.bigint();
-    await detectNeural(p, spec, predictor, nopts);
-    netTimes.push(ms(t0));
-  }
-  await predictor.dispose();
-
-  // training steps, batch 2 × 256²
-  const crops = Array.from({ length: 2 }, (_, k) => {
-    const s = simulateImage({ height: 256, width: 256, snr: 4, readNoise: 0, offset: 0 }, 8800 + k);
-    return { x: zscore(simToPlane(s)).data, points: s.spots.map((q) => [q.y, q.x] as [number, number]) };
-  });
-  const batch = makeBatch(crops, 256, 4, 1);
-  await engine.trainStep(batch);
-  const stepTimes: number[] = [];
-  for (let i = 0; i < TRAIN_STEPS; i++) {
-    const t0 = process.hrtime.bigint();
-    await engine.trainStep(batch);
-    stepTimes.push(ms(t0));
-  }
-  engine.dispose();
-
-  const net = median(netTimes);
   const lg = median(logTimes);
-  const step = median(stepTimes);
+
+  // the default bundled model, as `predict` runs it
+  const model = await loadModel(resolveModel(DEFAULT_MODEL));
+  const mp = await modelPredictor(model, threads);
+  const def = await timeNeural(planes, model.spec, mp, model.card.threshold);
+  const defForward = await timeForward(mp);
+  await mp.dispose();
+  const c = model.spec.config;
+  const defName = `${c.architecture}, filters ${c.filters}, ndown ${c.ndown}, cell ${c.cellSize}`;
+
+  // the designs: forward time with random weights, multiply-adds, training step
+  const paperMacs = macsPerPixel(deepblinkSpec());
+  const designRows: string[] = [];
+  let paperPredict = NaN;
+  for (const [label, cfg] of DESIGNS) {
+    const spec = networkSpec(cfg);
+    const predictor = await createOnnxPredictor(exportOnnx(spec, randomWeights(spec, 1), {}), { threads });
+    const fwd = await timeForward(predictor);
+    if (Number.isNaN(paperPredict)) paperPredict = await timeNeural(planes.slice(0, 3), spec, predictor, 0.5);
+    await predictor.dispose();
+    const lean = cfg.architecture === 'lean';
+    const tr = await timeTrainStep(spec, lean ? 8 : 2, 128);
+    const perEpoch = (256 / (lean ? 8 : 2)) * tr.step;
+    const macs = macsPerPixel(spec);
+    designRows.push(
+      `| ${label} | ${countParams(spec).toLocaleString('en')} | ${(macs / 1000).toFixed(2)} k | ${(paperMacs / macs).toFixed(0)}× | ${fwd.toFixed(1)} ms | ${lean ? 8 : 2} × 128²: ${tr.step.toFixed(3)} s | ${perEpoch.toFixed(0)} s |`,
+    );
+  }
+
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const table = [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
-    `Network: deepblink paper architecture (filters 5, ndown 2, cell 4): ${countParams(spec).toLocaleString('en')} parameters, ` +
-      `${(macsPerPixel(spec) / 1000).toFixed(1)} k multiply-adds per pixel (${((macsPerPixel(spec) * 512 * 512) / 1e9).toFixed(1)} G per 512² image), ${paramList(spec).length} tensors.`,
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Median of ${REPEATS} images of 512×512 (simulated, SNR 4), image in memory.`,
     '',
-    '| task | engine | median | repeats |',
-    '|---|---|---|---|',
-    `| predict 512×512, deepblink network (normalise + forward + decode) | onnxruntime-node, 2 threads | **${net.toFixed(0)} ms** | ${REPEATS} |`,
-    `| predict 512×512, \`--method log\` (radius 2, auto threshold) | JavaScript, 1 thread | **${lg.toFixed(1)} ms** | ${REPEATS} |`,
-    `| ratio network / LoG | | ${(net / lg).toFixed(1)}× | |`,
-    `| train step, batch 2 × 256² | tfjs ${engine.backend}, 1 thread | **${(step / 1000).toFixed(2)} s** | ${TRAIN_STEPS} |`,
-    `| train epoch of 100 crops of 256² (50 steps, extrapolated) | tfjs ${engine.backend} | **${((50 * step) / 60000).toFixed(1)} min** | |`,
+    '| predict 512×512 (normalise + forward + decode) | engine | median |',
+    '|---|---|---|',
+    `| default model \`${DEFAULT_MODEL}\` (${defName}; ${(macsPerPixel(model.spec) / 1000).toFixed(2)} k MAC/px) | onnxruntime-node, ${threads} threads | **${def.toFixed(1)} ms** (forward alone ${defForward.toFixed(1)} ms) |`,
+    `| \`--method log\` (radius 2, auto threshold) | JavaScript, 1 thread | **${lg.toFixed(1)} ms** |`,
+    `| ratio default model / LoG | | **${(def / lg).toFixed(2)}×** |`,
+    `| paper deepBlink network (random weights; ${(paperMacs / 1000).toFixed(1)} k MAC/px) | onnxruntime-node, ${threads} threads | ${paperPredict.toFixed(0)} ms |`,
     '',
-    `Targets: the paper measured 502 ms per 512² for deepBlink on a 4-core laptop; our first goal is the network at ≤ 2× the LoG path, ` +
-      `and a 200-image model trained in under an hour on 2 cores (${((200 / 2) * step / 60000).toFixed(1)} min per epoch of 200 crops of 256² here).`,
+    '| design | parameters | multiply-adds per pixel | fewer than paper | forward 512² (onnxruntime) | train step (tfjs wasm, 1 thread) | epoch of 256 crops of 128² |',
+    '|---|---|---|---|---|---|---|',
+    ...designRows,
   ].join('\n');
   process.stdout.write(table + '\n');
 

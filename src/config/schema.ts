@@ -18,9 +18,9 @@ export const CONFIG_SCHEMA: Record<string, ConfigEntry | ConfigSection> = {
   savedir: { value: 'models', description: 'Folder where the model, checkpoints and training log are written' },
   seed: { value: 0, description: 'Random seed (weights, shuffling, augmentation)' },
   network: {
-    architecture: { value: 'deepblink', description: 'Network architecture (deepblink = the paper\'s U-Net + grid encoder)' },
+    architecture: { value: 'deepblink', description: 'Network architecture: deepblink (the paper\'s U-Net + grid encoder) or lean (ours: everything at grid resolution, ~200x fewer multiply-adds)' },
     filters: { value: 5, description: '2 ** filters channels in the first layer' },
-    ndown: { value: 2, description: 'Network depth (encoding steps)' },
+    ndown: { value: 2, description: 'Network depth (encoding steps; lean: context levels below the grid)' },
     cell_size: { value: 4, description: 'Size of one grid cell in px (power of 2); at most one spot per cell' },
     dropout: { value: 0.3, description: 'Fraction of feature maps dropped (spatial dropout) during training' },
     block: { value: 'convolutional', description: 'Basic architectural block (convolutional | residual | inception)' },

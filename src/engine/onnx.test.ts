@@ -32,6 +32,7 @@ const tiny: [string, Partial<NetworkConfig>][] = [
   ['filters 3, ndown 1, cell 4', { filters: 3, ndown: 1, cellSize: 4 }],
   ['lean, filters 2, ndown 1, cell 4', { architecture: 'lean', filters: 2, ndown: 1, cellSize: 4 }],
   ['lean, filters 2, ndown 0, cell 2, dropout', { architecture: 'lean', filters: 2, ndown: 0, cellSize: 2, dropout: 0.2 }],
+  ['lean, filters 2, ndown 2, cell 2, residual', { architecture: 'lean', filters: 2, ndown: 2, cellSize: 2, block: 'residual' }],
 ];
 
 for (const [label, cfg] of tiny) {

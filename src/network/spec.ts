@@ -194,6 +194,8 @@ export const DEFAULT_LEAN: NetworkConfig = {
  * 3×3 convolutions (2**filters channels), `ndown` small U-Net levels at ½, ¼, … of the grid
  * for context (2 convolutions each, max-pool down, nearest up-sampling + concat back), one
  * more 3×3 convolution and the 1×1 sigmoid head (p, row offset, column offset), as the paper's.
+ * With block 'residual' every stage (and the last convolution) is a residual block of three
+ * convolutions instead: one more convolution per stage, same width.
  */
 export function leanSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
   const c: NetworkConfig = { ...DEFAULT_LEAN, ...config, architecture: 'lean' };
@@ -209,24 +211,33 @@ export function leanSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
     nodes.push({ op: 'dropout', name, input, rate: c.dropout });
     return name;
   };
+  /** A stage: two 3×3 convolutions, or (block 'residual') conv → conv → conv(linear) + skip → leaky. */
+  const stage = (tag: string, input: string, filters: number): string => {
+    const a = conv(`${tag}0`, input, filters);
+    if (c.block !== 'residual') return conv(`${tag}1`, a, filters);
+    const b = conv(`${tag}1`, a, filters);
+    nodes.push({ op: 'conv', name: `${tag}2`, input: b, filters, kernel: 3, activation: 'linear', l2: true, init: 'he_normal' });
+    nodes.push({ op: 'add', name: `${tag}add`, inputs: [a, `${tag}2`], activation: 'leaky_relu' });
+    return `${tag}add`;
+  };
   let x = 'input';
   if (c.cellSize > 1) {
     nodes.push({ op: 's2d', name: 'fold', input: x, block: c.cellSize });
     x = 'fold';
   }
-  x = conv('stem1', conv('stem0', x, f), f);
+  x = stage('stem', x, f);
   const skips: string[] = [];
   for (let i = 1; i <= c.ndown; i++) {
     skips.push(x);
     nodes.push({ op: 'maxpool', name: `pool${i}`, input: x });
-    x = drop(`drop${i}`, conv(`down${i}_1`, conv(`down${i}_0`, `pool${i}`, f * 2 ** i), f * 2 ** i));
+    x = drop(`drop${i}`, stage(`down${i}_`, `pool${i}`, f * 2 ** i));
   }
   for (let i = c.ndown; i >= 1; i--) {
     nodes.push({ op: 'upsample', name: `up${i}`, input: x });
     nodes.push({ op: 'concat', name: `cat${i}`, inputs: [skips[i - 1], `up${i}`] });
     x = conv(`merge${i}`, `cat${i}`, f * 2 ** (i - 1));
   }
-  x = conv('last', x, f);
+  x = c.block === 'residual' ? stage('last_', x, f) : conv('last', x, f);
   nodes.push({ op: 'conv', name: 'head', input: x, filters: 3, kernel: 1, activation: 'sigmoid', l2: false, init: 'glorot_uniform' });
   return { config: c, nodes, output: 'head' };
 }
