@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
+import cliProgress from 'cli-progress';
 import {
   ensureOutputDir,
   listInputs,
@@ -113,6 +114,22 @@ export function predictCommand(): Command {
         pixelSize: o.pixelSize,
         fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
       };
+      // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
+      let tileBar: cliProgress.SingleBar | undefined;
+      if (files.length === 1 && process.stderr.isTTY) {
+        opts.progress = (done, total) => {
+          if (total < 16) return;
+          if (!tileBar) {
+            tileBar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} tiles', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+            tileBar.start(total, 0);
+          }
+          tileBar.update(done);
+          if (done === total) {
+            tileBar.stop();
+            tileBar = undefined;
+          }
+        };
+      }
       const detector = await createDetector(opts);
       let total = 0;
       // with a progress bar on the terminal, per-file lines would break it: summary only

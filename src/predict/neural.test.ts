@@ -58,7 +58,10 @@ test('tiled and untiled prediction agree exactly for a local model; every spot r
   const whole = knownModel(4, [0.1, 0.2]);
   const a = (await detectNeural(plane, spec, whole, { ...opts, tileSize: 1024 })).sort(byPos);
   const tiled = knownModel(4, [0.1, 0.2]);
-  const b = (await detectNeural(plane, spec, tiled, { ...opts, tileSize: 48 })).sort(byPos);
+  const progress: [number, number][] = [];
+  const b = (await detectNeural(plane, spec, tiled, { ...opts, tileSize: 48, progress: (d, t) => progress.push([d, t]) })).sort(byPos);
+  assert.equal(progress.length, tiled.calls.length, 'one progress call per tile');
+  assert.deepEqual(progress[progress.length - 1], [tiled.calls.length, tiled.calls.length]);
   assert.equal(whole.calls.length, 1);
   assert.ok(tiled.calls.length > 10, `${tiled.calls.length} tiles`);
   for (const [h, w] of tiled.calls) assert.ok(h <= 48 && w <= 48 && h % 2 === 0 && w % 2 === 0);

@@ -25,6 +25,8 @@ export interface NeuralOptions {
   tileSize: number;
   /** Context on each side of a tile's core in px (default 32). */
   overlap: number;
+  /** Called after each tile of a tiled image: (tiles done, tiles in total). */
+  progress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_TILE = 512;
@@ -139,13 +141,17 @@ export async function detectNeural(
     return out;
   }
   const core = tile - 2 * overlap;
-  for (const [rs, re] of tileCores(H, core)) {
-    for (const [cs, ce] of tileCores(W, core)) {
+  const rowCores = tileCores(H, core);
+  const colCores = tileCores(W, core);
+  let done = 0;
+  for (const [rs, re] of rowCores) {
+    for (const [cs, ce] of colCores) {
       const r0 = Math.max(0, rs - overlap);
       const c0 = Math.max(0, cs - overlap);
       const h = roundUp(Math.min(H, re + overlap) - r0, m);
       const w = roundUp(Math.min(W, ce + overlap) - c0, m);
       await run(r0, c0, h, w, (r, c) => inside(r, c) && r >= rs - 0.5 && r < re - 0.5 && c >= cs - 0.5 && c < ce - 0.5);
+      opts.progress?.(++done, rowCores.length * colCores.length);
     }
   }
   return out;

@@ -39,6 +39,8 @@ export interface PredictOptions {
   pixelSize?: PixelSize;
   /** Refine each spot with a maximum-likelihood Gaussian fit and add the fit columns. */
   fit?: FitOptions;
+  /** deepblink: called after each tile of a tiled plane (tiles done, tiles in the plane). */
+  progress?: (done: number, total: number) => void;
 }
 
 export const DEFAULT_LOG_RADIUS = 2;
@@ -73,6 +75,7 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
     normalization: opts.normalization ?? model.card.normalization,
     tileSize: opts.tileSize ?? DEFAULT_TILE,
     overlap: opts.overlap ?? DEFAULT_OVERLAP,
+    progress: opts.progress,
   };
   return {
     scoreColumn: 'p',
