@@ -15,7 +15,7 @@ import {
 } from './common.js';
 import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../predict/predict.js';
 import type { Normalization } from '../model/model.js';
-import { DEFAULT_OVERLAP, DEFAULT_TILE } from '../predict/neural.js';
+import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../predict/neural.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
 import { writeCsv } from '../output/csv.js';
@@ -65,8 +65,8 @@ export function predictCommand(): Command {
     .option('-t, --threshold <value>', 'network: probability threshold 0–1 (default: the model\'s); log: quality threshold or "auto" (default)', parseThreshold)
     .option('-p, --probability <p>', 'network: same as --threshold (the original deepblink\'s -p)', parseThreshold)
     .option('--normalize <how>', 'network: "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (robust; default 1,99.8); default: the model\'s', parseNormalization)
-    .option('--tile <px>', 'network: largest tile edge; bigger images are processed in overlapping tiles', parsePositive, DEFAULT_TILE)
-    .option('--overlap <px>', 'network: context around each tile', parseNonNegative, DEFAULT_OVERLAP)
+    .option('--tile <px>', `network: largest tile edge; bigger images are processed in overlapping tiles (default ${LEAN_TILE} for lean models, ${DEFAULT_TILE} for the paper's network)`, parsePositive)
+    .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
     .option('--fit', 'refine every spot by a maximum-likelihood Gaussian fit and add photons, background, sigma, FWHM, SNR, CRLB columns', false)
     .option('--fit-window <px>', 'fit window half-width (window = 2·px+1 square)', parsePositiveInt, 3)
@@ -84,8 +84,8 @@ export function predictCommand(): Command {
       threshold?: number | 'auto';
       probability?: number | 'auto';
       normalize?: Normalization;
-      tile: number;
-      overlap: number;
+      tile?: number;
+      overlap?: number;
       threads: number;
       axes?: string;
       pixelSize?: PixelSize;

@@ -221,11 +221,9 @@ export function* iteratePlanes(raw: RawImage, axes: string): Generator<PlaneEntr
           continue;
         }
         const out = new Float32Array(height * width);
-        {
-          for (let r = 0, k = 0; r < height; r++) {
-            const rowBase = base + r * sy;
-            for (let col = 0; col < width; col++, k++) out[k] = data[rowBase + col * sx] as number;
-          }
+        for (let r = 0, k = 0; r < height; r++) {
+          const rowBase = base + r * sy;
+          for (let col = 0; col < width; col++, k++) out[k] = data[rowBase + col * sx] as number;
         }
         yield { c, t, z, plane: { data: out, height, width } };
       }

@@ -6,8 +6,11 @@
  * a power of two and ran one pass, which ran out of memory on large images). Tiles are
  * aligned to the network's input multiple, read `overlap` px of context on each side, and
  * keep only the spots whose centre falls in their core, so every spot is reported once.
- * The squeeze-excitation blocks pool globally, so tiled and untiled outputs differ slightly
- * (tested: the same spots within a small tolerance).
+ * Normalisation is computed once per plane and applied tile by tile, so the only full-size
+ * array is the image itself. Lean networks are local, so with an overlap at least their
+ * receptive field tiled and untiled outputs are identical; the paper network's
+ * squeeze-excitation blocks pool globally, so there they differ slightly (tested: the same
+ * spots within a small tolerance).
  */
 import type { Detection, Plane, PlaneData } from '../types.js';
 import type { Predictor } from '../engine/engine.js';
@@ -31,6 +34,18 @@ export interface NeuralOptions {
 
 export const DEFAULT_TILE = 512;
 export const DEFAULT_OVERLAP = 32;
+/**
+ * Lean networks: their activations are 16× smaller, so tiles can be larger, and the 64 px
+ * overlap covers the receptive field of the bundled design (15 cells of 4 px plus the cell's
+ * own 3 px: 63 px), so tiling changes nothing.
+ */
+export const LEAN_TILE = 1024;
+export const LEAN_OVERLAP = 64;
+
+/** Default tile edge and overlap for a network. */
+export function tilingFor(spec: NetworkSpec): { tileSize: number; overlap: number } {
+  return spec.config.architecture === 'lean' ? { tileSize: LEAN_TILE, overlap: LEAN_OVERLAP } : { tileSize: DEFAULT_TILE, overlap: DEFAULT_OVERLAP };
+}
 
 /** Above this many pixels, quantiles are taken on an evenly strided sample of this size. */
 export const QUANTILE_SAMPLE = 1 << 24;

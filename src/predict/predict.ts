@@ -5,7 +5,7 @@
  */
 import type { Detection, PixelSize, Plane } from '../types.js';
 import type { LoadedModel, Normalization } from '../model/model.js';
-import { detectNeural, DEFAULT_OVERLAP, DEFAULT_TILE } from './neural.js';
+import { detectNeural, tilingFor } from './neural.js';
 import { UserError } from '../util/errors.js';
 import { resolveModel } from '../model/bundled.js';
 import { readImage, type RawImage } from '../image/read.js';
@@ -73,8 +73,8 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
   const nopts = {
     threshold,
     normalization: opts.normalization ?? model.card.normalization,
-    tileSize: opts.tileSize ?? DEFAULT_TILE,
-    overlap: opts.overlap ?? DEFAULT_OVERLAP,
+    tileSize: opts.tileSize ?? tilingFor(model.spec).tileSize,
+    overlap: opts.overlap ?? tilingFor(model.spec).overlap,
     progress: opts.progress,
   };
   return {
