@@ -34,7 +34,7 @@ const ms = (t0: bigint) => Number(process.hrtime.bigint() - t0) / 1e6;
 /** Network designs compared (random weights: speed does not depend on them). */
 const DESIGNS: [string, Partial<NetworkConfig>][] = [
   ['paper deepBlink (filters 5, ndown 2, cell 4)', {}],
-  ['deepBlink topology, filters 3 (bundled models before 0.2)', { filters: 3 }],
+  ['deepBlink topology, filters 3 (the first bundled models)', { filters: 3 }],
   ['lean, filters 4, ndown 1, cell 4', { architecture: 'lean', filters: 4, ndown: 1, cellSize: 4 }],
   ['lean, filters 4, ndown 2, cell 4', { architecture: 'lean', filters: 4, ndown: 2, cellSize: 4 }],
   ['lean, filters 5, ndown 1, cell 4', { architecture: 'lean', filters: 5, ndown: 1, cellSize: 4 }],
