@@ -12,6 +12,8 @@
  */
 import { fitSpots, type FitOptions } from '../measure/fit.js';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
+import { Rng } from '../simulate/rng.js';
+import { fitEfficiency } from '../measure/efficiency.js';
 
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
 const median = (v: number[]): number => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)];
@@ -42,9 +44,8 @@ function main(): void {
       900 + snr,
     );
     const plane = simToPlane(sim);
-    let seed = 12345;
-    const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
-    const starts = sim.spots.map((s) => ({ r: s.y + rnd() - 0.5, c: s.x + rnd() - 0.5 }));
+    const rng = new Rng(12345);
+    const starts = sim.spots.map((s) => ({ r: s.y + rng.uniformRange(-0.5, 0.5), c: s.x + rng.uniformRange(-0.5, 0.5) }));
     for (const [name, opts] of settings) {
       const res = fitSpots(plane, starts, opts); // warm-up + accuracy
       const times: number[] = [];
@@ -53,29 +54,14 @@ function main(): void {
         fitSpots(plane, starts, opts);
         times.push(Number(process.hrtime.bigint() - t0) / 1e3 / starts.length);
       }
-      let sy = 0;
-      let sx = 0;
-      let cy = 0;
-      let cx = 0;
-      let bias = 0;
-      let iters = 0;
-      let bad = 0;
-      let moved = 0;
-      res.forEach((f, i) => {
-        const s = sim.spots[i];
-        sy += (f.y - s.y) ** 2;
-        sx += (f.x - s.x) ** 2;
-        cy += s.crlbY;
-        cx += s.crlbX;
-        bias += f.photons / s.photons - 1;
-        iters += f.iterations;
-        if (f.status === 'not-converged') bad++;
-        if (f.status === 'moved') moved++;
-      });
+      const e = fitEfficiency(sim.spots, res);
       const n = res.length;
+      const iters = res.reduce((a, f) => a + f.iterations, 0);
+      const bad = res.filter((f) => f.status === 'not-converged').length;
+      const moved = res.filter((f) => f.status === 'moved').length;
       console.log(
-        `SNR ${snr}  ${name.padEnd(17)} n=${n}  RMSE/√CRLB y ${(Math.sqrt(sy / n) / (cy / n)).toFixed(3)} ` +
-          `x ${(Math.sqrt(sx / n) / (cx / n)).toFixed(3)}  photons bias ${((100 * bias) / n).toFixed(2)} %  ` +
+        `SNR ${snr}  ${name.padEnd(17)} n=${n}  RMSE/√CRLB y ${e.effY.toFixed(3)} x ${e.effX.toFixed(3)}  ` +
+          `photons bias ${(100 * e.bias).toFixed(2)} % (median ${(100 * e.medianBias).toFixed(2)} %)  ` +
           `iterations ${(iters / n).toFixed(1)}  not converged ${bad}  moved>1px ${moved}  ` +
           `${Math.min(...times).toFixed(1)} µs/spot (min; median ${median(times).toFixed(1)})`,
       );

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fitSpot, fitSpots, type FitOptions, type FitResult } from './fit.js';
+import { fitEfficiency } from './efficiency.js';
 import { crlbGaussian2D } from '../simulate/crlb.js';
 import { addSpot, pixelIntegratedGaussian } from '../simulate/psf.js';
 import { logFactorial, Rng } from '../simulate/rng.js';
@@ -137,33 +138,8 @@ describe('fitSpot: efficiency on simulated isolated spots (σ 1.5, β 10, Poisso
   function evaluateFits(sim: SimResult, opts: FitOptions, seed: number) {
     const plane = simToPlane(sim);
     const rng = new Rng(seed, 1);
-    let sy = 0;
-    let sx = 0;
-    let cy = 0;
-    let cx = 0;
-    let bias = 0;
-    let notConverged = 0;
-    const ratios: number[] = [];
-    for (const s of sim.spots) {
-      const f = fitSpot(plane, s.y + rng.uniformRange(-0.5, 0.5), s.x + rng.uniformRange(-0.5, 0.5), opts);
-      if (!f.converged) notConverged++;
-      sy += (f.y - s.y) ** 2;
-      sx += (f.x - s.x) ** 2;
-      cy += s.crlbY;
-      cx += s.crlbX;
-      bias += f.photons / s.photons - 1;
-      ratios.push(f.photons / s.photons);
-    }
-    const n = sim.spots.length;
-    ratios.sort((a, b) => a - b);
-    return {
-      n,
-      effY: Math.sqrt(sy / n) / (cy / n),
-      effX: Math.sqrt(sx / n) / (cx / n),
-      bias: bias / n,
-      medianBias: ratios[n >> 1] - 1,
-      notConverged,
-    };
+    const fits = sim.spots.map((s) => fitSpot(plane, s.y + rng.uniformRange(-0.5, 0.5), s.x + rng.uniformRange(-0.5, 0.5), opts));
+    return { ...fitEfficiency(sim.spots, fits), notConverged: fits.filter((f) => !f.converged).length };
   }
 
   for (const [snr, seed] of [

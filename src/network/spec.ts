@@ -171,9 +171,8 @@ export function deepblinkSpec(config: Partial<NetworkConfig> = {}): NetworkSpec 
 
 /** The network a config describes (dispatch on `architecture`). */
 export function networkSpec(config: Partial<NetworkConfig> = {}): NetworkSpec {
-  if (config.architecture === 'lean') return leanSpec(config);
-  if (config.architecture === undefined || config.architecture === 'deepblink') return deepblinkSpec(config);
-  return validateNetworkConfig({ ...DEFAULT_NETWORK, ...config }) as never; // throws: unknown architecture
+  validateNetworkConfig({ ...DEFAULT_NETWORK, ...config }); // an unknown architecture throws here
+  return config.architecture === 'lean' ? leanSpec(config) : deepblinkSpec(config);
 }
 
 /** Defaults of the lean network (architecture 'lean'). */

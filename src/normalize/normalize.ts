@@ -10,7 +10,23 @@ export interface PlaneStats {
   nonFinite: number;
 }
 
+/** Statistics already computed, per plane object (planes are read-only by contract). */
+const statsCache = new WeakMap<Plane, PlaneStats>();
+
+/**
+ * Min, max, mean, population std and non-finite count of a plane. Remembered per plane object,
+ * so the check before detection and the network's z-score share one pass over the image.
+ */
 export function planeStats(plane: Plane): PlaneStats {
+  let s = statsCache.get(plane);
+  if (!s) {
+    s = computeStats(plane);
+    statsCache.set(plane, s);
+  }
+  return s;
+}
+
+function computeStats(plane: Plane): PlaneStats {
   const d = plane.data;
   let min = Infinity;
   let max = -Infinity;

@@ -70,11 +70,12 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
   // the ML runtime is loaded only when a network is used (keeps `--method log` and the CLI fast)
   const { modelPredictor } = await import('../model/model.js');
   const predictor = await modelPredictor(model, opts.threads ?? 1);
+  const tiling = tilingFor(model.spec);
   const nopts = {
     threshold,
     normalization: opts.normalization ?? model.card.normalization,
-    tileSize: opts.tileSize ?? tilingFor(model.spec).tileSize,
-    overlap: opts.overlap ?? tilingFor(model.spec).overlap,
+    tileSize: opts.tileSize ?? tiling.tileSize,
+    overlap: opts.overlap ?? tiling.overlap,
     progress: opts.progress,
   };
   return {
