@@ -23,6 +23,7 @@ import type { PixelSize } from '../types.js';
 
 function parseNormalization(s: string): Normalization {
   if (s === 'zscore') return { method: 'zscore' };
+  if (s === 'noise') return { method: 'noise' };
   const m = /^percentile(?::([\d.]+),([\d.]+))?$/.exec(s);
   if (m) {
     const low = m[1] ? Number(m[1]) : 1;
@@ -30,7 +31,7 @@ function parseNormalization(s: string): Normalization {
     if (!(low >= 0 && high <= 100 && low < high)) throw new InvalidArgumentError('percentiles must satisfy 0 ≤ LOW < HIGH ≤ 100');
     return { method: 'percentile', low, high };
   }
-  throw new InvalidArgumentError('expected "zscore" or "percentile[:LOW,HIGH]" (default percentiles 1,99.8)');
+  throw new InvalidArgumentError('expected "noise", "zscore" or "percentile[:LOW,HIGH]" (default percentiles 1,99.8)');
 }
 
 function parseThreshold(s: string): number | 'auto' {
@@ -64,7 +65,7 @@ export function predictCommand(): Command {
     )
     .option('-t, --threshold <value>', 'network: probability threshold 0–1 (default: the model\'s); log: quality threshold or "auto" (default)', parseThreshold)
     .option('-p, --probability <p>', 'network: same as --threshold (the original deepblink\'s -p)', parseThreshold)
-    .option('--normalize <how>', 'network: "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (robust; default 1,99.8); default: the model\'s', parseNormalization)
+    .option('--normalize <how>', 'network: "noise" (local contrast in local noise units, the bundled models\' own), "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (default 1,99.8); default: the model\'s', parseNormalization)
     .option('--tile <px>', `network: largest tile edge; bigger images are processed in overlapping tiles (default ${LEAN_TILE} for lean models, ${DEFAULT_TILE} for the paper's network)`, parsePositive)
     .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))

@@ -18,6 +18,10 @@ import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
 import { splitItems } from '../dataset/tiles.js';
 import { Rng } from '../simulate/rng.js';
 import { CATEGORIES, TEST_SEED_BASE, trainingParams } from '../simulate/presets.js';
+import { simulateScene, scenePoints, SCENES_DESCRIPTION } from '../simulate/scenes.js';
+import { readImage } from '../image/read.js';
+import { resolveAxes, iteratePlanes } from '../image/axes.js';
+import type { Plane } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { VERSION } from '../version.js';
 
@@ -49,6 +53,7 @@ interface SimOpts {
   gain?: number;
   offset?: number;
   preset?: string;
+  backgrounds?: string[];
   dataset: boolean;
   valid: number;
   test: number;
@@ -101,8 +106,10 @@ export function simulateCommand(): Command {
       new Option('--preset <category>', 'draw the settings of each image from a training design (docs/models.md); explicit options override it').choices([
         ...Object.keys(CATEGORIES),
         'general',
+        'scenes',
       ]),
     )
+    .option('--backgrounds <files>', "with --preset scenes: comma-separated images WITHOUT spots (every plane) to cut real background templates from", (v: string) => v.split(',').filter(Boolean))
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)
@@ -116,6 +123,11 @@ export function simulateCommand(): Command {
         params.gain ??= 1;
       }
       const resolved = resolveSimParams(params); // validates before anything is written
+      if (o.preset === 'scenes') {
+        await simulateScenes(o);
+        return;
+      }
+      if (o.backgrounds) throw new InvalidArgumentError('--backgrounds is for --preset scenes');
       const names = Array.from({ length: o.number }, (_, k) => `${o.prefix}_${String(k).padStart(4, '0')}`);
       if (o.preset && o.seed >= TEST_SEED_BASE) log.warn(`seeds ≥ ${TEST_SEED_BASE} are reserved for benchmark test sets`);
       // per image: the preset's draw, then the explicit options on top
@@ -159,4 +171,30 @@ export function simulateCommand(): Command {
       process.stdout.write(`${o.output}: ${o.number - failures} images, ${spots} spots\n`);
       if (failures) process.exitCode = 1;
     });
+}
+
+/** `simulate --dataset --preset scenes`: realistic training scenes (src/simulate/scenes.ts). */
+async function simulateScenes(o: SimOpts): Promise<void> {
+  if (!o.dataset) throw new InvalidArgumentError('--preset scenes writes a training dataset: add --dataset');
+  if (o.size[0] !== o.size[1]) throw new InvalidArgumentError('--preset scenes makes square crops: give one --size');
+  const backgrounds: Plane[] = [];
+  for (const f of o.backgrounds ?? []) {
+    const raw = await readImage(f);
+    for (const { plane } of iteratePlanes(raw, resolveAxes(raw).axes)) backgrounds.push(plane);
+  }
+  const size = o.size[0];
+  const entries: DatasetEntry[] = [];
+  for (let k = 0; k < o.number; k++) {
+    const s = simulateScene(o.seed, k, size, backgrounds);
+    entries.push({ plane: { data: s.image, height: size, width: size }, points: scenePoints(s), source: `scene_${String(k).padStart(5, '0')}: ${s.description}` });
+  }
+  const rng = new Rng(o.seed, 7);
+  const splits = splitItems(entries, o.valid, o.test, () => rng.uniform());
+  await writeDataset(o.output, splits, {
+    size,
+    seed: o.seed,
+    description: `simulated (deepblink ${VERSION}), design 'scenes': ${SCENES_DESCRIPTION}; real background templates: ${(o.backgrounds ?? []).map((f) => path.basename(f)).join(', ') || 'none'}`,
+    params: { preset: 'scenes', seed: o.seed, number: o.number, size, backgrounds: (o.backgrounds ?? []).map((f) => path.basename(f)) },
+  });
+  process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
 }

@@ -5,7 +5,7 @@ import { defaultConfig, unwrapConfig, CONFIG_SCHEMA } from './schema.js';
 import { UserError } from '../util/errors.js';
 import type { AugmentOptions } from '../train/augment.js';
 import type { NetworkConfig } from '../network/spec.js';
-import type { OptimizerSettings } from '../engine/engine.js';
+import type { LossName, OptimizerSettings } from '../engine/engine.js';
 
 /** The training configuration, typed and validated. */
 export interface TrainConfig {
@@ -15,7 +15,8 @@ export interface TrainConfig {
   savedir: string;
   seed: number;
   network: NetworkConfig;
-  loss: 'combined_dice_rmse';
+  loss: LossName;
+  normalization: 'zscore' | 'noise';
   optimizer: OptimizerSettings['name'];
   train: {
     batch_size: number;
@@ -62,7 +63,8 @@ export function resolveConfig(user: unknown, file = 'config'): TrainConfig {
   check(typeof c.dataset === 'string', 'dataset', 'a path');
   check(typeof c.savedir === 'string', 'savedir', 'a path');
   check(isInt(c.seed, 0), 'seed', 'an integer ≥ 0');
-  check(c.loss === 'combined_dice_rmse', 'loss', "'combined_dice_rmse'");
+  check(c.loss === 'combined_dice_rmse' || c.loss === 'combined_bce_rmse', 'loss', "'combined_dice_rmse' or 'combined_bce_rmse'");
+  check(c.normalization === 'zscore' || c.normalization === 'noise', 'normalization', "'zscore' or 'noise'");
   check(['amsgrad', 'adam', 'rmsprop'].includes(c.optimizer), 'optimizer', 'amsgrad, adam or rmsprop');
   const t = c.train;
   check(isInt(t.batch_size, 1), 'train.batch_size', 'an integer ≥ 1');

@@ -26,7 +26,8 @@ export const CONFIG_SCHEMA: Record<string, ConfigEntry | ConfigSection> = {
     block: { value: 'convolutional', description: 'Basic architectural block (convolutional | residual | inception)' },
     l2: { value: 1e-6, description: 'L2 regularisation factor on convolution weights' },
   },
-  loss: { value: 'combined_dice_rmse', description: 'Loss function: dice on the probability channel + 2 × RMSE of the in-cell offsets' },
+  loss: { value: 'combined_dice_rmse', description: 'Loss: combined_dice_rmse (the paper: dice on the probability channel + 2 × RMSE of the in-cell offsets) or combined_bce_rmse (binary cross-entropy per cell instead of dice: a calibrated probability)' },
+  normalization: { value: 'zscore', description: 'Network input normalisation: zscore (per crop, as the original) or noise (local contrast in local noise units; stored in the model and used by predict)' },
   optimizer: { value: 'amsgrad', description: 'Optimiser (adam | amsgrad | rmsprop)' },
   train: {
     batch_size: { value: 2, description: 'Samples per mini-batch' },

@@ -27,6 +27,12 @@ export interface OptimizerSettings {
   learningRate: number;
 }
 
+/**
+ * Training loss: 'combined_dice_rmse' = the paper's dice + 2·RMSE; 'combined_bce_rmse' =
+ * binary cross-entropy summed over cells ÷ (spot cells + 1), + 2·RMSE (a calibrated p).
+ */
+export type LossName = 'combined_dice_rmse' | 'combined_bce_rmse';
+
 /** Optimiser state as named arrays, for checkpoints (resume after a stop). */
 export interface OptimizerState {
   name: string;
@@ -35,8 +41,9 @@ export interface OptimizerState {
 }
 
 export interface LossParts {
-  /** Total loss used for the gradient: dice + 2·rmse + l2 penalty. */
+  /** Total loss used for the gradient: detection term + 2·rmse + l2 penalty. */
   loss: number;
+  /** The detection term: dice loss, or the normalised cross-entropy with combined_bce_rmse. */
   dice: number;
   rmse: number;
   l2: number;
@@ -65,6 +72,8 @@ export interface TrainEngineOptions {
   seed: number;
   /** Start from these weights instead of a fresh initialisation. */
   weights?: WeightMap;
+  /** Default 'combined_dice_rmse'. */
+  loss?: LossName;
 }
 
 /** Inference on an exported model. */

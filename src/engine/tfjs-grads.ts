@@ -5,7 +5,7 @@
  * tfjs-core 4.22's own gradient configs (src/gradients/*_grad.ts, Apache-2.0), registered only
  * for kernels that have no gradient yet (so a process that also loads the full tfjs keeps its own).
  *
- * Covered: Add, AddN, Sub, Multiply, RealDiv, Neg, Square, Sqrt, Sum, Mean, Reshape, Concat,
+ * Covered: Add, AddN, Sub, Multiply, RealDiv, Neg, Square, Log, ClipByValue, Sqrt, Sum, Mean, Reshape, Concat,
  * SplitV, BatchMatMul, LeakyRelu, Sigmoid, Relu, MaxPool, ResizeNearestNeighbor, Conv2D.
  * (FusedConv2D brings its own gradient through customGrad in tfjs-core.)
  */
@@ -87,6 +87,19 @@ const configs: tf.GradConfig[] = [
     kernelName: 'Square',
     inputsToSave: ['x'],
     gradFunc: (dy, [x]) => ({ x: () => tf.mul(one(dy), tf.mul(tf.cast(x, 'float32'), 2)) }),
+  },
+  {
+    kernelName: 'Log',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x]) => ({ x: () => tf.div(one(dy), tf.cast(x, 'float32')) }),
+  },
+  {
+    kernelName: 'ClipByValue',
+    inputsToSave: ['x'],
+    gradFunc: (dy, [x], attrs) => {
+      const { clipValueMin, clipValueMax } = attrs as unknown as { clipValueMin: number; clipValueMax: number };
+      return { x: () => tf.where(tf.logicalAnd(tf.greaterEqual(x, clipValueMin), tf.lessEqual(x, clipValueMax)), one(dy), tf.zerosLike(one(dy))) };
+    },
   },
   {
     kernelName: 'Sqrt',

@@ -79,6 +79,22 @@ export function lossParts(yTrue: Float32Array | Float64Array, yPred: Float32Arra
   return { loss: dice + 2 * rmse, dice, rmse, l2: 0 };
 }
 
+/** Probabilities are clipped to [ε, 1−ε] in the cross-entropy (as Keras). */
+export const BCE_EPSILON = 1e-7;
+
+/** The cross-entropy detection term of combined_bce_rmse in float64 (see lossTensors). */
+export function bceTerm(yTrue: ArrayLike<number>, yPred: ArrayLike<number>): number {
+  let ce = 0;
+  let st = 0;
+  for (let i = 0; i < yTrue.length; i += 3) {
+    const t = yTrue[i];
+    const p = Math.min(1 - BCE_EPSILON, Math.max(BCE_EPSILON, yPred[i]));
+    ce -= t * Math.log(p) + (1 - t) * Math.log(1 - p);
+    st += t;
+  }
+  return ce / (st + 1);
+}
+
 /** Keras' round (half to even). */
 function roundHalfEven(x: number): number {
   const r = Math.round(x);
@@ -121,16 +137,46 @@ const safeSqrt = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
 });
 
 /**
+ * Σ −[t·log p + (1−t)·log(1−p)] of sigmoid outputs p, with p clipped to [ε, 1−ε] in the value
+ * but NOT in the gradient: dL/dp = (p − t)/(p(1−p)), which the sigmoid's own derivative p(1−p)
+ * turns into the logit gradient p − t (what Keras computes from logits). A clipped gradient
+ * would be 0 for a saturated cell, which then never recovers.
+ */
+const crossEntropy = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
+  const t = args[0] as tf.Tensor;
+  const p = args[1] as tf.Tensor;
+  const save = args[2] as tf.GradSaveFunc;
+  save([t, p]);
+  const pc = tf.clipByValue(p, BCE_EPSILON, 1 - BCE_EPSILON);
+  const value = tf.neg(tf.sum(tf.add(tf.mul(t, tf.log(pc)), tf.mul(tf.sub(1, t), tf.log(tf.sub(1, pc))))));
+  return {
+    value,
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [ts, ps] = saved;
+      const g = tf.div(tf.sub(ps, ts), tf.maximum(tf.mul(ps, tf.sub(1, ps)), 1e-12));
+      return [tf.zerosLike(ts), tf.mul(dy, g)];
+    },
+  };
+});
+
+/**
  * Differentiable dice loss and rmse (scalars) for N×h×w×3 tensors. `spotCells` is
  * countSpotCells(yTrue) (computed on the host: it does not depend on the prediction).
  */
-export function lossTensors(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, spotCells: number): { dice: tf.Scalar; rmse: tf.Scalar } {
+export function lossTensors(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, spotCells: number, detection: 'dice' | 'bce' = 'dice'): { dice: tf.Scalar; rmse: tf.Scalar } {
   return tf.tidy(() => {
     const [t0, tc] = tf.split(yTrue, [1, 2], 3);
     const [p0, pc] = tf.split(yPred, [1, 2], 3);
-    const inter = tf.sum(tf.mul(t0, p0));
-    const score = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(tf.sum(t0), tf.sum(p0)), 1));
-    const dice = tf.sub(1, score) as tf.Scalar;
+    let dice: tf.Scalar;
+    if (detection === 'bce') {
+      // −Σ [t·log p + (1−t)·log(1−p)] ÷ (Σ t + 1): per-cell cross-entropy, normalised by the spot
+      // count so its weight against the offset RMSE does not depend on the crop size
+      dice = tf.div(crossEntropy(t0, p0), tf.add(tf.sum(t0), 1)) as tf.Scalar;
+    } else {
+      const inter = tf.sum(tf.mul(t0, p0));
+      const score = tf.div(tf.add(tf.mul(inter, 2), 1), tf.add(tf.add(tf.sum(t0), tf.sum(p0)), 1));
+      dice = tf.sub(1, score) as tf.Scalar;
+    }
     const mask = tf.cast(tf.notEqual(tc, 0), 'float32');
     const diff = tf.sub(tc, tf.mul(pc, mask));
     const se = tf.sum(tf.square(diff));

@@ -113,6 +113,7 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
     const w = start.get(p.name)!;
     vars.set(p.name, tf.tidy(() => tf.variable(tf.tensor(w.data, p.shape, 'float32'), true, prefix + p.name)));
   }
+  const detection = opts.loss === 'combined_bce_rmse' ? 'bce' : 'dice';
   const l2Factor = spec.config.l2;
   const l2Params = infos.filter((p) => p.l2).map((p) => vars.get(p.name)!);
   const optimizer = createOptimizer(opts.optimizer, infos, prefix);
@@ -158,7 +159,7 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
       try {
         const { value, grads } = tf.variableGrads(() => {
           const out = forward(spec, paramTensors(), x, { training: true, rng });
-          const { dice, rmse } = lossTensors(y, out, spotCells);
+          const { dice, rmse } = lossTensors(y, out, spotCells, detection);
           const l2 = l2Term();
           kept = [tf.keep(dice), tf.keep(rmse), tf.keep(l2)];
           return tf.addN([dice, tf.mul(rmse, 2), l2]) as tf.Scalar;
@@ -187,7 +188,7 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
         const x = toTensorX(batch.x, batch.n, batch.height, batch.width);
         const y = tf.tensor4d(batch.y, [batch.n, gh, gw, 3], 'float32');
         const out = forward(spec, paramTensors(), x, { training: false });
-        const { dice, rmse } = lossTensors(y, out, spotCells);
+        const { dice, rmse } = lossTensors(y, out, spotCells, detection);
         return { out, dice, rmse, l2: l2Term() };
       });
       try {

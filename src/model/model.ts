@@ -18,7 +18,12 @@ export const MODEL_FORMAT = 'deepblink-model';
 export const MODEL_VERSION = 1;
 export const METADATA_KEY = 'deepblink';
 
-export type Normalization = { method: 'zscore' } | { method: 'percentile'; low: number; high: number };
+/**
+ * Network input normalisation: 'zscore' per plane (the original's), 'percentile' (robust
+ * min–max), or 'noise': contrast over the local background in local noise units
+ * (normalize/noise.ts; the bundled models since 0.2).
+ */
+export type Normalization = { method: 'zscore' } | { method: 'percentile'; low: number; high: number } | { method: 'noise' };
 
 export interface ModelScores {
   /** Validation scores at the stored threshold (deepBlink F1-integral etc., per-image means). */
@@ -93,6 +98,10 @@ function parseCard(json: string | undefined, file: string): ModelCard {
     throw new UserError(`model format version ${card.version} is newer than this deepblink supports (${MODEL_VERSION}); update deepblink`, file);
   }
   if (!(card.threshold >= 0 && card.threshold < 1)) throw new UserError(`model threshold ${card.threshold} is not in [0, 1)`, file);
+  const norm = card.normalization as { method?: unknown } | undefined;
+  if (!norm || !['zscore', 'percentile', 'noise'].includes(String(norm.method))) {
+    throw new UserError(`model normalisation '${String(norm?.method)}' is unknown to this deepblink (known: noise, zscore, percentile); update deepblink`, file);
+  }
   try {
     validateNetworkConfig(card.network);
   } catch (err) {

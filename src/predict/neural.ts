@@ -19,6 +19,7 @@ import { decodeSpots } from '../grid/pixels.js';
 import type { Normalization } from '../model/model.js';
 import { planeStats } from '../normalize/normalize.js';
 import { mirrorIndex } from '../detect/logfilter.js';
+import { noiseModel, noiseWindow } from '../normalize/noise.js';
 
 export interface NeuralOptions {
   /** Probability threshold (strict >); default the model's. */
@@ -80,10 +81,8 @@ export interface Affine {
 /**
  * 'zscore': (x − mean)/std over the plane (the original's per-plane normalisation).
  * 'percentile': (x − P_low)/(P_high − P_low), robust to a few very bright pixels.
- * Returned as a map, applied tile by tile (window), so no normalised copy of the whole image
- * is ever made.
  */
-export function normalization(plane: Plane, n: Normalization): Affine {
+export function normalization(plane: Plane, n: Exclude<Normalization, { method: 'noise' }>): Affine {
   if (n.method === 'zscore') {
     const s = planeStats(plane);
     return { offset: s.mean, scale: s.std > 0 ? 1 / s.std : 0 };
@@ -93,9 +92,27 @@ export function normalization(plane: Plane, n: Normalization): Affine {
   return { offset: lo, scale: hi > lo ? 1 / (hi - lo) : 0 };
 }
 
-/** The whole plane normalised (float32), for tests and small images. */
+/** Produces normalised windows of one plane (reflect-padded where a window leaves the image). */
+export type Normalizer = (r0: number, c0: number, h: number, w: number) => Float32Array;
+
+/**
+ * The plane's normaliser: its statistics are computed once, here, and applied window by
+ * window (tiles), so no normalised copy of the whole image is ever made. 'noise' = local
+ * background and noise maps (normalize/noise.ts); the others are one affine map per plane.
+ */
+export function normalizer(plane: Plane, n: Normalization): Normalizer {
+  const { data, height: H, width: W } = plane;
+  if (n.method === 'noise') {
+    const model = noiseModel(plane);
+    return (r0, c0, h, w) => noiseWindow(data, H, W, r0, c0, h, w, model, mirrorIndex);
+  }
+  const affine = normalization(plane, n);
+  return (r0, c0, h, w) => window(data, H, W, r0, c0, h, w, affine);
+}
+
+/** The whole plane normalised (float32), for training crops, tests and small images. */
 export function normalizePlane(plane: Plane, n: Normalization): Float32Array {
-  return window(plane.data, plane.height, plane.width, 0, 0, plane.height, plane.width, normalization(plane, n));
+  return normalizer(plane, n)(0, 0, plane.height, plane.width);
 }
 
 /**
@@ -136,12 +153,12 @@ export async function detectNeural(
   const { height: H, width: W } = plane;
   const m = inputMultiple(spec);
   const cell = spec.config.cellSize;
-  const norm = normalization(plane, opts.normalization);
+  const norm = normalizer(plane, opts.normalization);
   const overlap = roundUp(opts.overlap, m);
   const tile = Math.max(roundUp(opts.tileSize, m), 2 * overlap + m);
   const out: Detection[] = [];
   const run = async (r0: number, c0: number, h: number, w: number, keep: (r: number, c: number) => boolean) => {
-    const input = window(plane.data, H, W, r0, c0, h, w, norm);
+    const input = norm(r0, c0, h, w);
     const grid = await predictor.run(input, h, w);
     const { points, probabilities } = decodeSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
     points.forEach(([r, c], k) => {

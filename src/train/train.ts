@@ -1,6 +1,6 @@
 /**
- * The training loop of `deepblink train`: dataset → normalise (per-crop z-score, as the
- * original) → augment (training batches only) → encode grid targets → engine step; per epoch a
+ * The training loop of `deepblink train`: dataset → normalise (per-crop z-score as the
+ * original, or noise units) → augment (training batches only) → encode grid targets → engine step; per epoch a
  * validation pass (loss and deepBlink F1-integral), a CSV log line, the best model by validation
  * loss saved as a model file, and a checkpoint for resuming. At the end the probability
  * threshold that maximises the validation F1-integral is stored in the model.
@@ -14,12 +14,12 @@ import { networkSpec, inputMultiple } from '../network/spec.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
-import { zscore } from '../normalize/normalize.js';
+import { normalizePlane } from '../predict/neural.js';
 import { augment } from './augment.js';
 import { encodeSpots, decodeSpots } from '../grid/pixels.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { Rng } from '../simulate/rng.js';
-import { loadModel, makeCard, saveModel, type ModelCard } from '../model/model.js';
+import { loadModel, makeCard, saveModel, type ModelCard, type Normalization } from '../model/model.js';
 import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
 import { formatCsv } from '../output/csv.js';
@@ -49,7 +49,7 @@ export interface Sample {
 
 export const THRESHOLDS = Array.from({ length: 19 }, (_, i) => Math.round((0.05 + 0.05 * i) * 100) / 100);
 
-function toSamples(entries: DatasetEntry[], split: string, dataset: string, m: number): { samples: Sample[]; size: number } {
+function toSamples(entries: DatasetEntry[], split: string, dataset: string, m: number, norm: Normalization): { samples: Sample[]; size: number } {
   if (entries.length === 0) throw new UserError(`the '${split}' split is empty`, dataset);
   const size = entries[0].plane.height;
   for (const e of entries) {
@@ -58,7 +58,7 @@ function toSamples(entries: DatasetEntry[], split: string, dataset: string, m: n
     }
   }
   if (size % m !== 0) throw new UserError(`crop size ${size} is not a multiple of ${m}, required by this network`, dataset);
-  return { samples: entries.map((e) => ({ x: zscore(e.plane).data, points: e.points })), size };
+  return { samples: entries.map((e) => ({ x: normalizePlane(e.plane, norm), points: e.points })), size };
 }
 
 /** Packs normalised crops and their spots into an engine batch (grid targets, label smoothing). */
@@ -129,8 +129,9 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const spec = networkSpec(cfg.network);
   const cell = spec.config.cellSize;
   const m = inputMultiple(spec);
-  const tr = toSamples(await loadSplit(cfg.dataset, 'train'), 'train', cfg.dataset, m);
-  const va = toSamples(await loadSplit(cfg.dataset, 'valid'), 'valid', cfg.dataset, m);
+  const normalization: Normalization = { method: cfg.normalization };
+  const tr = toSamples(await loadSplit(cfg.dataset, 'train'), 'train', cfg.dataset, m, normalization);
+  const va = toSamples(await loadSplit(cfg.dataset, 'valid'), 'valid', cfg.dataset, m, normalization);
   if (va.size !== tr.size) throw new UserError(`valid crops are ${va.size} px, train crops ${tr.size} px`, cfg.dataset);
   const size = tr.size;
   log.info(`dataset ${cfg.dataset}: ${tr.samples.length} train, ${va.samples.length} valid crops of ${size}×${size}`);
@@ -141,7 +142,15 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const logFile = path.join(cfg.savedir, `${cfg.run_name}.log.csv`);
   // identifies the run's architecture and data (not their paths), so a checkpoint can be resumed
   // elsewhere on a re-generated copy of the same dataset
-  const fingerprint = JSON.stringify({ network: spec.config, size, train: tr.samples.length, seed: manifest.seed });
+  const fingerprint = JSON.stringify({
+    network: spec.config,
+    size,
+    train: tr.samples.length,
+    seed: manifest.seed,
+    // only when not the original's, so checkpoints made before these options still resume
+    ...(cfg.normalization !== 'zscore' ? { normalization: cfg.normalization } : {}),
+    ...(cfg.loss !== 'combined_dice_rmse' ? { loss: cfg.loss } : {}),
+  });
 
   let weights: WeightMap | undefined;
   if (cfg.train.pre_train) {
@@ -158,6 +167,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
     optimizer: { name: cfg.optimizer, learningRate: cfg.train.learning_rate },
     seed: cfg.seed,
     weights,
+    loss: cfg.loss,
   });
   log.info(`engine: tfjs ${engine.backend}`);
 
@@ -196,7 +206,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
       name: cfg.name,
       network: spec.config,
       threshold,
-      normalization: { method: 'zscore' },
+      normalization,
       description: `trained on ${path.basename(cfg.dataset)}: ${manifest.description || 'no description'}`,
       training: {
         dataset: path.basename(cfg.dataset),

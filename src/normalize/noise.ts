@@ -1,0 +1,242 @@
+/**
+ * Input in noise units: every pixel as its contrast over the LOCAL background, in units of the
+ * LOCAL noise,
+ *
+ *   u(r, c) = (x(r, c) − b(r, c)) / s(r, c),   network input = C · asinh(u / C)
+ *
+ * so that camera gain and offset, the background level, uneven illumination, bright cells and
+ * the number of spots elsewhere in the image do not change what the network sees.
+ *
+ * Estimates, on a grid of B×B px blocks (B = 16 by default):
+ * - background b: the median of the block's pixels (spots cover a minority of a block), then a
+ *   3×3 median over neighbouring blocks (a cluster of spots or a small bright blob in one block
+ *   does not lift the background);
+ * - noise s: the median absolute value of a 4-neighbour Laplacian residual
+ *   L = x − mean(4 neighbours), whose std is √1.25·σ for white noise of std σ; smooth signals
+ *   (spots wider than a pixel, cells, gradients) contribute little, and the median ignores the
+ *   few pixels on spot flanks. Also 3×3-median smoothed, and floored at a quarter of the median
+ *   block noise of the plane and at the quantisation noise of the data (step/√12), so a
+ *   clipped (zero) or saturated region does not divide by zero;
+ * - both maps are interpolated bilinearly between block centres.
+ * Large values are compressed by asinh (C = 10): linear up to ≈ 10 noise units, logarithmic above,
+ * so a saturated blob does not produce activations thousands of times larger than a spot.
+ *
+ * Every estimate is equivariant under x → k·x + o (k > 0): medians, Laplacian, quantisation step
+ * and floors all scale with k and the offset cancels, so u — and the detections — do not change.
+ *
+ * Memory: the maps hold one value per block (a 20000² plane: 1.6 M blocks, 12 MB); the
+ * normalised values are produced window by window (tiles).
+ */
+import type { Plane, PlaneData } from '../types.js';
+
+export const NOISE_BLOCK = 16;
+/** asinh knee of the compression, in noise units. */
+export const NOISE_COMPRESS = 10;
+
+export interface NoiseModel {
+  block: number;
+  /** Blocks along rows and columns. */
+  gh: number;
+  gw: number;
+  /** Background and noise per block (row-major gh × gw), in the plane's units. */
+  background: Float32Array;
+  noise: Float32Array;
+}
+
+/** k-th smallest of a[0..n) (0-based), in place (Hoare quickselect). */
+function select(a: Float32Array, n: number, k: number): number {
+  let lo = 0;
+  let hi = n - 1;
+  while (lo < hi) {
+    const pivot = a[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) i++;
+      while (a[j] > pivot) j--;
+      if (i <= j) {
+        const t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k];
+  }
+  return a[k];
+}
+
+function median(a: Float32Array, n: number): number {
+  if (n === 0) return NaN;
+  const m = select(a, n, n >> 1);
+  if (n % 2 === 1) return m;
+  let below = -Infinity;
+  for (let i = 0; i < n >> 1; i++) if (a[i] > below) below = a[i];
+  return 0.5 * (m + below);
+}
+
+/** 3×3 median of a grid (edges use the neighbours that exist). */
+function medianFilter3(g: Float32Array, gh: number, gw: number): Float32Array {
+  const out = new Float32Array(g.length);
+  const buf = new Float32Array(9);
+  for (let i = 0; i < gh; i++) {
+    for (let j = 0; j < gw; j++) {
+      let n = 0;
+      for (let di = -1; di <= 1; di++) {
+        const ii = i + di;
+        if (ii < 0 || ii >= gh) continue;
+        for (let dj = -1; dj <= 1; dj++) {
+          const jj = j + dj;
+          if (jj < 0 || jj >= gw) continue;
+          const v = g[ii * gw + jj];
+          if (!Number.isNaN(v)) buf[n++] = v;
+        }
+      }
+      out[i * gw + j] = n ? median(buf, n) : NaN;
+    }
+  }
+  return out;
+}
+
+/**
+ * Smallest positive difference between distinct values in an even sample of the plane: the
+ * quantisation step of integer-valued data (times any scale applied to it); tiny for float data.
+ */
+function quantisationStep(d: PlaneData): number {
+  const step = Math.max(1, Math.floor(d.length / 65536));
+  const s = new Float64Array(Math.ceil(d.length / step));
+  let n = 0;
+  for (let i = 0; i < d.length; i += step) s[n++] = d[i];
+  const v = s.subarray(0, n).sort();
+  let q = Infinity;
+  for (let i = 1; i < n; i++) {
+    const dv = v[i] - v[i - 1];
+    if (dv > 0 && dv < q) q = dv;
+  }
+  return Number.isFinite(q) ? q : 0;
+}
+
+/** Background and noise maps of a plane (see the module comment). */
+export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
+  const { data: d, height: H, width: W } = plane;
+  const gh = Math.max(1, Math.ceil(H / block));
+  const gw = Math.max(1, Math.ceil(W / block));
+  const bg = new Float32Array(gh * gw);
+  const ns = new Float32Array(gh * gw);
+  const vals = new Float32Array(block * block);
+  const lap = new Float32Array(block * block);
+  for (let i = 0; i < gh; i++) {
+    const r0 = i * block;
+    const r1 = Math.min(H, r0 + block);
+    for (let j = 0; j < gw; j++) {
+      const c0 = j * block;
+      const c1 = Math.min(W, c0 + block);
+      let n = 0;
+      let m = 0;
+      for (let r = r0; r < r1; r++) {
+        const o = r * W;
+        for (let c = c0; c < c1; c++) {
+          const v = d[o + c];
+          vals[n++] = v;
+          // the Laplacian needs all four neighbours: pixels on the image edge add no noise sample
+          const up = r > 0 ? d[o - W + c] : NaN;
+          const dn = r < H - 1 ? d[o + W + c] : NaN;
+          const lf = c > 0 ? d[o + c - 1] : NaN;
+          const rt = c < W - 1 ? d[o + c + 1] : NaN;
+          if (!Number.isNaN(up + dn + lf + rt)) lap[m++] = Math.abs(v - 0.25 * (up + dn + lf + rt));
+        }
+      }
+      bg[i * gw + j] = median(vals, n);
+      // median |L| / Φ⁻¹(0.75) = std of L for Gaussian noise; std(L) = √1.25·σ
+      ns[i * gw + j] = m ? median(lap, m) / (0.6744897501960817 * Math.sqrt(1.25)) : NaN;
+    }
+  }
+  const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
+  const noise = gh * gw > 1 ? medianFilter3(ns, gh, gw) : ns;
+  // floors: quantisation noise of the data, and a quarter of the plane's median block noise
+  const copy = Float32Array.from(noise);
+  const typical = median(copy, copy.length);
+  const q = quantisationStep(d) / Math.sqrt(12);
+  let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
+  if (!(floor > 0)) {
+    // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < d.length; i++) {
+      if (d[i] < lo) lo = d[i];
+      if (d[i] > hi) hi = d[i];
+    }
+    floor = hi > lo ? 1e-3 * (hi - lo) : 1;
+  }
+  for (let i = 0; i < noise.length; i++) if (!(noise[i] >= floor)) noise[i] = floor;
+  for (let i = 0; i < background.length; i++) if (Number.isNaN(background[i])) background[i] = typical;
+  return { block, gh, gw, background, noise };
+}
+
+/**
+ * Bilinear interpolation weights of grid coordinate t (block centres at (k + 0.5)·B − 0.5):
+ * index of the lower node and the weight of the upper one, clamped at the grid edge.
+ */
+function node(p: number, B: number, n: number): [number, number, number] {
+  const t = (p + 0.5) / B - 0.5;
+  if (t <= 0 || n === 1) return [0, 0, 0];
+  if (t >= n - 1) return [n - 1, n - 1, 0];
+  const k = Math.floor(t);
+  return [k, k + 1, t - k];
+}
+
+/**
+ * Window [r0, r0+h) × [c0, c0+w) of the plane in noise units (reflect-padded where it leaves the
+ * image; the padded pixels use the maps at their mirrored position).
+ */
+export function noiseWindow(
+  data: PlaneData,
+  H: number,
+  W: number,
+  r0: number,
+  c0: number,
+  h: number,
+  w: number,
+  model: NoiseModel,
+  mirror: (i: number, n: number) => number,
+): Float32Array {
+  const out = new Float32Array(h * w);
+  const { block: B, gh, gw, background: bg, noise: ns } = model;
+  const C = NOISE_COMPRESS;
+  // per-column interpolation nodes, shared by all rows
+  const cc = new Int32Array(w);
+  const cLo = new Int32Array(w);
+  const cHi = new Int32Array(w);
+  const cF = new Float32Array(w);
+  for (let c = 0; c < w; c++) {
+    const src = mirror(c0 + c, W);
+    cc[c] = src;
+    const [a, b, f] = node(src, B, gw);
+    cLo[c] = a;
+    cHi[c] = b;
+    cF[c] = f;
+  }
+  for (let r = 0; r < h; r++) {
+    const rr = mirror(r0 + r, H);
+    const [a, b, fr] = node(rr, B, gh);
+    const ra = a * gw;
+    const rb = b * gw;
+    const o = r * w;
+    const row = rr * W;
+    for (let c = 0; c < w; c++) {
+      const f = cF[c];
+      const lo = cLo[c];
+      const hi = cHi[c];
+      const bTop = bg[ra + lo] + f * (bg[ra + hi] - bg[ra + lo]);
+      const bBot = bg[rb + lo] + f * (bg[rb + hi] - bg[rb + lo]);
+      const sTop = ns[ra + lo] + f * (ns[ra + hi] - ns[ra + lo]);
+      const sBot = ns[rb + lo] + f * (ns[rb + hi] - ns[rb + lo]);
+      const u = (data[row + cc[c]] - (bTop + fr * (bBot - bTop))) / (sTop + fr * (sBot - sTop));
+      out[o + c] = C * Math.asinh(u / C);
+    }
+  }
+  return out;
+}
