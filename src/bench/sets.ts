@@ -1,7 +1,8 @@
 /**
  * Shared pieces of the accuracy benchmarks: simulated test sets and the LoG tuned on a split.
  */
-import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.js';
+import { simulateImage, simToPlane } from '../simulate/simulate.js';
+import { simulateScene, scenePoints, type SceneKnobs } from '../simulate/scenes.js';
 import type { TestSet } from '../simulate/presets.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { computeMetrics } from '../metrics/metrics.js';
@@ -11,22 +12,97 @@ import type { Plane, Point } from '../types.js';
 const RADII = [1, 1.5, 2, 2.5, 3, 4];
 const mean = (v: number[]) => meanStd(v)[0];
 
+/** A labelled test image. */
 export interface Img {
   plane: Plane;
   truth: Point[];
-  sim: SimResult;
+  /** Per true spot: CRLB_y² + CRLB_x² (px²), when known (simulator images). */
+  crlb?: number[];
 }
 
 /** `n` images of size² px of a test set, seeds seedBase, seedBase+1, … */
 export function makeSet(set: TestSet, seedBase: number, n: number, size: number): Img[] {
   return Array.from({ length: n }, (_, k) => {
     const sim = simulateImage({ height: size, width: size, ...set.params }, seedBase + k);
-    return { plane: simToPlane(sim), truth: sim.spots.map((s) => [s.y, s.x] as Point), sim };
+    return { plane: simToPlane(sim), truth: sim.spots.map((s) => [s.y, s.x] as Point), crlb: sim.spots.map((s) => s.crlbY ** 2 + s.crlbX ** 2) };
+  });
+}
+
+/**
+ * Benchmark rows made of realistic scenes (src/simulate/scenes.ts) with fixed knobs. `real`:
+ * the background templates are real spot-free images NOT used in training (held out).
+ */
+export interface SceneSet {
+  name: string;
+  description: string;
+  knobs: Partial<SceneKnobs>;
+  size: number;
+  images: number;
+  /** Noise only: scored as false spots per megapixel instead of F1. */
+  empty?: boolean;
+}
+
+const cellsSparse = (snr: number): SceneSet => ({
+  name: `cells + texture, sparse, SNR ${snr}`,
+  description: `4 spots/100² mostly in cells, cell-like background + texture 1σ, Gaussian σ 1–2, SNR ${snr}, sCMOS`,
+  knobs: { background: 'cells', level: 30, texture: 1, density: 4, snr, psf: 'gaussian', sigma: [1, 2], distractors: false, insideCells: true, camera: 1 },
+  size: 256,
+  images: 8,
+});
+
+export const SCENE_SETS: SceneSet[] = [
+  cellsSparse(2),
+  cellsSparse(4),
+  cellsSparse(7),
+  {
+    name: 'real spot-free background (held out), SNR 4',
+    description: 'spots 10/100² on crops of a real nuclei image not used in training, Gaussian σ 1–2, SNR 4',
+    knobs: { background: 'real', level: 50, texture: 0, density: 10, snr: 4, psf: 'gaussian', sigma: [1, 2], distractors: false, camera: 1 },
+    size: 192,
+    images: 8,
+  },
+  {
+    name: 'distractors (blobs, haze, stripes, hot pixels), SNR 5',
+    description: 'cells + unlabelled wide blobs, haze, stripes, hot pixels, saturation; 6 spots/100², σ 1–2, SNR 5',
+    knobs: { background: 'cells', level: 30, texture: 0.5, density: 6, snr: 5, psf: 'gaussian', sigma: [1, 2], distractors: true, camera: 1 },
+    size: 256,
+    images: 8,
+  },
+  {
+    name: 'Airy PSF, SNR 5',
+    description: 'Airy pattern (first zero 2.9σ), σ 1–2, 10/100², flat background, SNR 5',
+    knobs: { background: 'flat', level: 20, texture: 0, density: 10, snr: 5, psf: 'airy', sigma: [1, 2], distractors: false, camera: 1 },
+    size: 256,
+    images: 8,
+  },
+  ...(
+    [
+      ['flat, 2 photons/px, 8-bit', { background: 'flat', level: 2, texture: 0, camera: 0 }],
+      ['flat + gradient, 1000 photons/px, sCMOS', { background: 'flat', level: 1000, texture: 0, camera: 1 }],
+      ['cells, 30 photons/px, sCMOS', { background: 'cells', level: 30, texture: 0, camera: 1 }],
+      ['cells + texture 1σ, 100 photons/px, EMCCD', { background: 'cells', level: 100, texture: 1, camera: 2 }],
+      ['texture 1.5σ, 10 photons/px, 8-bit', { background: 'flat', level: 10, texture: 1.5, camera: 0 }],
+    ] as [string, Partial<SceneKnobs>][]
+  ).map(([name, k]) => ({
+    name: `noise only: ${name}`,
+    description: `no spots; ${name}; Poisson + camera`,
+    knobs: { ...k, density: 0, distractors: false },
+    size: 512,
+    images: 4,
+    empty: true,
+  })),
+];
+
+/** The images of a scene set, seeds seedBase, seedBase+1, … */
+export function makeSceneSet(set: SceneSet, seedBase: number, backgrounds: Plane[] = [], images = set.images): Img[] {
+  return Array.from({ length: images }, (_, k) => {
+    const s = simulateScene(seedBase, k, set.size, backgrounds, set.knobs);
+    return { plane: { data: s.image, height: s.size, width: s.size }, truth: scenePoints(s) };
   });
 }
 
 export /** LoG candidates at threshold −∞ per radius, then the best (radius, threshold) by mean F1-integral over a grid. */
-function tuneLoG(imgs: Img[]): { radius: number; threshold: number } {
+function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): { radius: number; threshold: number } {
   let best = { radius: 2, threshold: 0, f1: -1 };
   for (const radius of RADII) {
     const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).detections);

@@ -4,7 +4,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { sharedPath } from '../testutil/shared.js';
 import { initTfjs } from './tfjs.js';
-import { countSpotCells, diceScore, kerasF1, lossParts, lossTensors } from './tfjs-loss.js';
+import { bceTerm, countSpotCells, diceScore, kerasF1, lossParts, lossTensors } from './tfjs-loss.js';
 
 type Nested = number | Nested[];
 interface Expected {
@@ -124,5 +124,31 @@ describe('deepBlink loss (tfjs, float32)', () => {
         .dataSync(),
     );
     assert.ok(g0.every((v) => v === 0));
+  });
+});
+
+describe('combined_bce_rmse detection term', () => {
+  before(async () => {
+    await initTfjs();
+  });
+
+  it('tfjs value equals the float64 cross-entropy ÷ (spot cells + 1)', () => {
+    // 2×2 grid, two spot cells
+    const t = Float32Array.from([1, 0.3, 0.2, 0, 0, 0, 1, -0.1, 0.4, 0, 0, 0]);
+    const p = Float32Array.from([0.9, 0.2, 0.1, 0.2, 0, 0, 0.6, 0, 0.3, 1e-9, 0, 0]);
+    const want = -(Math.log(0.9) + Math.log(0.8) + Math.log(0.6) + Math.log(1 - 1e-9)) / 3;
+    assert.ok(Math.abs(bceTerm(t, p) - want) < 1e-6, `${bceTerm(t, p)} vs ${want}`);
+    const got = tf.tidy(() => lossTensors(tf.tensor4d(t, [1, 2, 2, 3]), tf.tensor4d(p, [1, 2, 2, 3]), 2, 'bce').dice.dataSync()[0]);
+    assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
+  });
+
+  it('a saturated wrong cell still gets the logit gradient p − t (no dead clip)', () => {
+    const t = tf.tensor4d([1, 0, 0, 0, 0, 0], [1, 1, 2, 3]);
+    const z = tf.tensor4d([-30, 0, 0, 12, 0, 0], [1, 1, 2, 3]); // logits: a spot at p ≈ 1e-13, a background cell at p ≈ 1 − 6e-6
+    const g = tf.grad((zz: tf.Tensor) => lossTensors(t as tf.Tensor4D, tf.sigmoid(zz) as tf.Tensor4D, 1, 'bce').dice)(z);
+    const d = g.dataSync();
+    // d/dz of Σ CE ÷ (Σt + 1) = (p − t) / 2
+    assert.ok(Math.abs(d[0] - -0.5) < 1e-3, `spot cell gradient ${d[0]}`);
+    assert.ok(Math.abs(d[3] - 0.5) < 1e-3, `background cell gradient ${d[3]}`);
   });
 });

@@ -140,7 +140,9 @@ const safeSqrt = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => 
  * Σ −[t·log p + (1−t)·log(1−p)] of sigmoid outputs p, with p clipped to [ε, 1−ε] in the value
  * but NOT in the gradient: dL/dp = (p − t)/(p(1−p)), which the sigmoid's own derivative p(1−p)
  * turns into the logit gradient p − t (what Keras computes from logits). A clipped gradient
- * would be 0 for a saturated cell, which then never recovers.
+ * would be 0 for a saturated cell, which then never recovers. Exact for logits in about
+ * [−85, 16]: above 16 a float32 sigmoid rounds to 1 and its derivative to 0 (a cell is pushed
+ * back long before it gets there, since the gradient is ≈ 1 all the way).
  */
 const crossEntropy = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const t = args[0] as tf.Tensor;
@@ -153,7 +155,7 @@ const crossEntropy = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>)
     value,
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
       const [ts, ps] = saved;
-      const g = tf.div(tf.sub(ps, ts), tf.maximum(tf.mul(ps, tf.sub(1, ps)), 1e-12));
+      const g = tf.div(tf.sub(ps, ts), tf.maximum(tf.mul(ps, tf.sub(1, ps)), 1e-37));
       return [tf.zerosLike(ts), tf.mul(dy, g)];
     },
   };

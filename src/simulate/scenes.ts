@@ -174,16 +174,44 @@ function realTemplate(rng: Rng, plane: Plane, size: number): Float64Array | null
   return blur(t, size, size, 1);
 }
 
+/**
+ * Fixed settings instead of random draws, for benchmark test sets (each unset knob keeps its
+ * random draw).
+ */
+export interface SceneKnobs {
+  /** Background kind. */
+  background: 'flat' | 'cells' | 'real';
+  /** Background level, photons per pixel. */
+  level: number;
+  /** Texture contrast in noise std (0 = none). */
+  texture: number;
+  /** Spots per 100² px. */
+  density: number;
+  /** Peak SNR of every spot. */
+  snr: number;
+  /** PSF kind and σ range (σ per image, uniform). */
+  psf: 'gaussian' | 'airy' | 'elliptic';
+  sigma: [number, number];
+  /** Distractors (wide blobs, haze, stripes, hot pixels, saturation) on or off. */
+  distractors: boolean;
+  /** Spots mostly inside cells. */
+  insideCells: boolean;
+  /** Camera: 0 = 8-bit, 1 = sCMOS-like, 2 = EMCCD-scale. */
+  camera: 0 | 1 | 2;
+}
+
 /** Scene k of a seed. `backgrounds`: real spot-free planes to cut background templates from. */
-export function simulateScene(seed: number, k: number, size: number, backgrounds: Plane[] = []): Scene {
+export function simulateScene(seed: number, k: number, size: number, backgrounds: Plane[] = [], knobs: Partial<SceneKnobs> = {}): Scene {
   const rng = new Rng(seed, 20000 + k);
+  const fix = <T>(v: T | undefined, draw: T): T => (v === undefined ? draw : v);
   const n = size * size;
   const what: string[] = [];
-  const b0 = logUniform(rng, 2, 1000);
+  const b0 = fix(knobs.level, logUniform(rng, 2, 1000));
   // 1. background β (expected photons per pixel) and a "cell mask" m ∈ [0, 1] for spot placement
   let beta: Float64Array;
   let mask: Float64Array | null = null;
-  const kind = rng.uniform();
+  const kindDraw = rng.uniform();
+  const kind = knobs.background === undefined ? kindDraw : knobs.background === 'real' ? 0 : knobs.background === 'cells' ? 0.5 : 0.9;
   if (kind < 0.35 && backgrounds.length) {
     const t = realTemplate(rng, backgrounds[rng.int(backgrounds.length)], size);
     const amp = logUniform(rng, 0.3, 10);
@@ -221,7 +249,8 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   }
   const noiseAt = (i: number) => Math.sqrt(Math.max(beta[i], 1));
   // 2. texture: smoothed white noise, contrast up to ≈ 2 noise std, sometimes only inside cells
-  if (rng.uniform() < 0.6) {
+  const textureDraw = rng.uniform() < 0.6;
+  if (knobs.texture === undefined ? textureDraw : knobs.texture > 0) {
     const white = new Float64Array(n);
     for (let i = 0; i < n; i++) white[i] = rng.normal();
     const ts = rng.uniformRange(1.5, 4);
@@ -229,18 +258,20 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     let ss = 0;
     for (let i = 0; i < n; i++) ss += f[i] * f[i];
     const sd = Math.sqrt(ss / n) || 1;
-    const tau = rng.uniformRange(0.2, 2);
+    const tau = fix(knobs.texture, rng.uniformRange(0.2, 2));
     const inCells = mask !== null && rng.uniform() < 0.5;
     for (let i = 0; i < n; i++) beta[i] = Math.max(0.05 * b0, beta[i] + (tau * noiseAt(i) * f[i] * (inCells ? mask![i] : 1)) / sd);
     what.push(`texture ${tau.toFixed(1)}σ at ${ts.toFixed(1)} px`);
   }
   // PSF of this image
-  const sigma0 = rng.uniformRange(0.8, 2.2);
+  const sigmaDraw = rng.uniformRange(0.8, 2.2);
+  const sigma0 = knobs.sigma ? knobs.sigma[0] + ((sigmaDraw - 0.8) / 1.4) * (knobs.sigma[1] - knobs.sigma[0]) : sigmaDraw;
   const psfDraw = rng.uniform();
-  const psf: 'gaussian' | 'airy' | 'elliptic' = psfDraw < 0.6 ? 'gaussian' : psfDraw < 0.85 ? 'airy' : 'elliptic';
+  const psf: 'gaussian' | 'airy' | 'elliptic' = fix(knobs.psf, psfDraw < 0.6 ? 'gaussian' : psfDraw < 0.85 ? 'airy' : 'elliptic');
+  const distract = (p: boolean) => (knobs.distractors === undefined ? p : knobs.distractors && p);
   what.push(`${psf} σ ${sigma0.toFixed(2)}`);
   // 3. distractors (unlabelled): wide blobs, haze, stripes
-  const blobs = rng.uniform() < 0.5 ? 1 + rng.int(6) : 0;
+  const blobs = distract(rng.uniform() < 0.5) ? 1 + rng.int(6) : 0;
   for (let j = 0; j < blobs; j++) {
     const sb = rng.uniformRange(Math.max(3, 2.5 * sigma0), 12);
     const y = rng.uniformRange(-0.5, size - 0.5);
@@ -249,12 +280,12 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     addEllipticSpot(beta, size, size, y, x, peak * 2 * Math.PI * sb * sb, sb * rng.uniformRange(0.7, 1.3), sb * rng.uniformRange(0.7, 1.3));
   }
   if (blobs) what.push(`${blobs} wide blobs`);
-  if (rng.uniform() < 0.25) {
+  if (distract(rng.uniform() < 0.25)) {
     const sh = rng.uniformRange(15, 40);
     addEllipticSpot(beta, size, size, rng.uniformRange(0, size), rng.uniformRange(0, size), rng.uniformRange(0.5, 3) * b0 * 2 * Math.PI * sh * sh, sh, sh);
     what.push('haze');
   }
-  if (rng.uniform() < 0.1) {
+  if (distract(rng.uniform() < 0.1)) {
     const rows = rng.int(2) === 0;
     const count = 1 + rng.int(4);
     for (let j = 0; j < count; j++) {
@@ -265,11 +296,13 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     what.push('stripes');
   }
   // 4. spots
-  const density = rng.uniform() < 0.12 ? 0 : logUniform(rng, 0.5, 60);
+  const densityDraw = rng.uniform() < 0.12 ? 0 : logUniform(rng, 0.5, 60);
+  const density = fix(knobs.density, densityDraw);
   const count = Math.round((density * n) / 1e4);
   const snrLo = rng.uniformRange(1, 3);
   const snrHi = rng.uniformRange(4, 40);
-  const inside = mask !== null && rng.uniform() < 0.5;
+  const insideDraw = rng.uniform() < 0.5;
+  const inside = mask !== null && fix(knobs.insideCells, insideDraw);
   const ellip = psf === 'elliptic' ? rng.uniformRange(1.1, 1.3) : 1;
   const mu = Float64Array.from(beta);
   const spots: SceneSpot[] = [];
@@ -284,7 +317,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
       if (rng.uniform() < 0.1 + mask![i]) break;
     }
     const sigma = sigma0 * rng.uniformRange(0.9, 1.1);
-    const snr = logUniform(rng, snrLo, snrHi);
+    const snr = fix(knobs.snr, logUniform(rng, snrLo, snrHi));
     const i = Math.round(Math.min(size - 1, Math.max(0, y))) * size + Math.round(Math.min(size - 1, Math.max(0, x)));
     const photons = photonsForSnr(snr, sigma, beta[i]);
     if (psf === 'gaussian') addSpot(mu, size, size, y, x, photons, sigma);
@@ -294,7 +327,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   }
   what.push(`${count} spots, SNR ${snrLo.toFixed(1)}–${snrHi.toFixed(1)}`);
   // 5. camera
-  const cam = rng.int(3);
+  const cam = fix(knobs.camera, rng.int(3));
   const eightBit = cam === 0;
   let gain: number;
   let offset: number;
@@ -315,7 +348,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     offset = rng.uniformRange(400, 1000);
     read = rng.uniformRange(0.5, 2);
   }
-  const maxCount = eightBit ? 255 : rng.uniform() < 0.1 ? Math.round(offset + gain * mu.reduce((a, b) => Math.max(a, b), 0) * rng.uniformRange(0.3, 0.9)) : 65535;
+  const maxCount = eightBit ? 255 : distract(rng.uniform() < 0.1) ? Math.round(offset + gain * mu.reduce((a, b) => Math.max(a, b), 0) * rng.uniformRange(0.3, 0.9)) : 65535;
   if (maxCount < 65535 && !eightBit) what.push('saturated');
   const image = new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -323,7 +356,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     const v = Math.round(offset + gain * e);
     image[i] = v < 0 ? 0 : v > maxCount ? maxCount : v;
   }
-  if (rng.uniform() < 0.2) {
+  if (distract(rng.uniform() < 0.2)) {
     const hot = 1 + rng.int(5);
     for (let j = 0; j < hot; j++) {
       const i = rng.int(n);
