@@ -45,7 +45,7 @@ export interface SceneSet {
 const cellsSparse = (snr: number): SceneSet => ({
   name: `cells + texture, sparse, SNR ${snr}`,
   description: `4 spots/100² mostly in cells, cell-like background + texture 1σ, Gaussian σ 1–2, SNR ${snr}, sCMOS`,
-  knobs: { background: 'cells', level: 30, texture: 1, density: 4, snr, psf: 'gaussian', sigma: [1, 2], distractors: false, insideCells: true, camera: 1 },
+  knobs: { background: 'cells', level: 30, texture: 1, density: 4, snr, psf: 'gaussian', sigma: [1, 2], distractors: false, insideCells: true, camera: 1, processing: 'none' },
   size: 256,
   images: 8,
 });
@@ -57,21 +57,21 @@ export const SCENE_SETS: SceneSet[] = [
   {
     name: 'real spot-free background (held out), SNR 4',
     description: 'spots 10/100² on crops of a real nuclei image not used in training, Gaussian σ 1–2, SNR 4',
-    knobs: { background: 'real', level: 50, texture: 0, density: 10, snr: 4, psf: 'gaussian', sigma: [1, 2], distractors: false, camera: 1 },
+    knobs: { background: 'real', level: 50, texture: 0, density: 10, snr: 4, psf: 'gaussian', sigma: [1, 2], distractors: false, camera: 1, processing: 'none' },
     size: 192,
     images: 8,
   },
   {
     name: 'distractors (blobs, haze, stripes, hot pixels), SNR 5',
     description: 'cells + unlabelled wide blobs, haze, stripes, hot pixels, saturation; 6 spots/100², σ 1–2, SNR 5',
-    knobs: { background: 'cells', level: 30, texture: 0.5, density: 6, snr: 5, psf: 'gaussian', sigma: [1, 2], distractors: true, camera: 1 },
+    knobs: { background: 'cells', level: 30, texture: 0.5, density: 6, snr: 5, psf: 'gaussian', sigma: [1, 2], distractors: true, camera: 1, processing: 'none' },
     size: 256,
     images: 8,
   },
   {
     name: 'Airy PSF, SNR 5',
     description: 'Airy pattern (first zero 2.9σ), σ 1–2, 10/100², flat background, SNR 5',
-    knobs: { background: 'flat', level: 20, texture: 0, density: 10, snr: 5, psf: 'airy', sigma: [1, 2], distractors: false, camera: 1 },
+    knobs: { background: 'flat', level: 20, texture: 0, density: 10, snr: 5, psf: 'airy', sigma: [1, 2], distractors: false, camera: 1, processing: 'none' },
     size: 256,
     images: 8,
   },
@@ -86,7 +86,7 @@ export const SCENE_SETS: SceneSet[] = [
   ).map(([name, k]) => ({
     name: `noise only: ${name}`,
     description: `no spots; ${name}; Poisson + camera`,
-    knobs: { ...k, density: 0, distractors: false },
+    knobs: { ...k, density: 0, distractors: false, processing: 'none' as const },
     size: 512,
     images: 4,
     empty: true,

@@ -16,7 +16,8 @@
  *   Airy pattern of the same width; peak SNR (ISBI: (I_peak − I_bg)/√I_peak) log-uniform per
  *   spot between a floor of 1–3 (below the detection limit) and a ceiling of 4–40;
  * - camera: Poisson shot noise, Gaussian read noise, gain and offset of an 8-bit, sCMOS-like
- *   or EMCCD-scale camera, integer counts; 8-bit images are clipped at 255.
+ *   or EMCCD-scale camera, integer counts; 8-bit images are clipped at 255; 15 % smoothed after
+ *   acquisition (correlated noise), 15 % maximum projections of 3–8 noisy planes.
  *
  * Deterministic: a pure function of (seed, k, backgrounds).
  */
@@ -198,6 +199,8 @@ export interface SceneKnobs {
   insideCells: boolean;
   /** Camera: 0 = 8-bit, 1 = sCMOS-like, 2 = EMCCD-scale. */
   camera: 0 | 1 | 2;
+  /** Image processing after the camera: none, smoothing (correlated noise) or a maximum projection. */
+  processing: 'none' | 'smooth' | 'maxproj';
 }
 
 /** Scene k of a seed. `backgrounds`: real spot-free planes to cut background templates from. */
@@ -350,10 +353,23 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   }
   const maxCount = eightBit ? 255 : distract(rng.uniform() < 0.1) ? Math.round(offset + gain * mu.reduce((a, b) => Math.max(a, b), 0) * rng.uniformRange(0.3, 0.9)) : 65535;
   if (maxCount < 65535 && !eightBit) what.push('saturated');
+  // processing: 15 % smoothed after acquisition (interpolated / filtered images: correlated
+  // noise), 15 % maximum projections of 3–8 noisy planes (smFISH MIPs: skewed, brighter noise)
+  const procDraw = rng.uniform();
+  const processing = fix(knobs.processing, procDraw < 0.15 ? 'smooth' : procDraw < 0.3 ? 'maxproj' : 'none');
+  const planes = processing === 'maxproj' ? 3 + rng.int(6) : 1;
+  let e: Float64Array = new Float64Array(n).fill(-Infinity);
+  for (let z = 0; z < planes; z++) {
+    for (let i = 0; i < n; i++) {
+      const v = rng.poisson(mu[i]) + read * rng.normal();
+      if (v > e[i]) e[i] = v;
+    }
+  }
+  if (processing === 'smooth') e = blur(e, size, size, rng.uniformRange(0.5, 1));
+  if (processing !== 'none') what.push(processing === 'smooth' ? 'smoothed' : `max projection of ${planes}`);
   const image = new Float32Array(n);
   for (let i = 0; i < n; i++) {
-    const e = rng.poisson(mu[i]) + read * rng.normal();
-    const v = Math.round(offset + gain * e);
+    const v = Math.round(offset + gain * e[i]);
     image[i] = v < 0 ? 0 : v > maxCount ? maxCount : v;
   }
   if (distract(rng.uniform() < 0.2)) {
