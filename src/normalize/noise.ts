@@ -2,12 +2,13 @@
  * Input in noise units: every pixel as its contrast over the LOCAL background, in units of the
  * LOCAL noise,
  *
- *   u(r, c) = (x(r, c) − b(r, c)) / s(r, c),   network input = C · asinh(u / C)
+ *   u(r, c) = (x(r, c) − b(r, c)) / s(r, c),   network input = u, log-compressed beyond ±C
  *
  * so that camera gain and offset, the background level, uneven illumination, bright cells and
  * the number of spots elsewhere in the image do not change what the network sees.
  *
- * Estimates, on a grid of B×B px blocks (B = 16 by default):
+ * Estimates, on a grid of B×B px blocks (B = 16 by default), from every second pixel of the
+ * block along rows and columns:
  * - background b: the median of the block's pixels (spots cover a minority of a block), then a
  *   3×3 median over neighbouring blocks (a cluster of spots or a small bright blob in one block
  *   does not lift the background);
@@ -20,8 +21,9 @@
  *   plane and at the quantisation noise of the data (step/√12), so a clipped (zero) or
  *   saturated region does not divide by zero;
  * - both maps are interpolated bilinearly between block centres.
- * Large values are compressed by asinh (C = 10): linear up to ≈ 10 noise units, logarithmic above,
- * so a saturated blob does not produce activations thousands of times larger than a spot.
+ * Large values are compressed: linear up to C = 10 noise units, logarithmic above
+ * (±C·(1 + ln(|u|/C)), continuous with its slope), so a saturated blob does not produce
+ * activations thousands of times larger than a spot.
  *
  * Every estimate is equivariant under x → k·x + o (k > 0): medians, Laplacian, quantisation step
  * and floors all scale with k and the offset cancels, so u — and the detections — do not change.
@@ -32,7 +34,7 @@
 import type { Plane, PlaneData } from '../types.js';
 
 export const NOISE_BLOCK = 16;
-/** asinh knee of the compression, in noise units. */
+/** Knee of the log compression, in noise units. */
 export const NOISE_COMPRESS = 10;
 
 export interface NoiseModel {
@@ -108,7 +110,8 @@ function medianFilter3(g: Float32Array, gh: number, gw: number): Float32Array {
  * quantisation step of integer-valued data (times any scale applied to it); tiny for float data.
  */
 function quantisationStep(d: PlaneData): number {
-  const step = Math.max(1, Math.floor(d.length / 65536));
+  if (!(d instanceof Float32Array || d instanceof Float64Array)) return 1;
+  const step = Math.max(1, Math.floor(d.length / 8192));
   const s = new Float64Array(Math.ceil(d.length / step));
   let n = 0;
   for (let i = 0; i < d.length; i += step) s[n++] = d[i];
@@ -136,10 +139,12 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
     for (let j = 0; j < gw; j++) {
       const c0 = j * block;
       const c1 = Math.min(W, c0 + block);
+      // every second pixel along rows and columns (64 of a block's 256): the estimates are
+      // robust statistics of a smooth background, and this keeps them ~4× cheaper
       let n = 0;
-      for (let r = r0; r < r1; r++) {
+      for (let r = r0; r < r1; r += 2) {
         const o = r * W;
-        for (let c = c0; c < c1; c++) vals[n++] = d[o + c];
+        for (let c = c0; c < c1; c += 2) vals[n++] = d[o + c];
       }
       const med = median(vals, n);
       for (let q = 0; q < n; q++) dev[q] = Math.abs(vals[q] - med);
@@ -212,23 +217,35 @@ export function noiseWindow(
     cHi[c] = b;
     cF[c] = f;
   }
+  // the two grid rows around the current image row, interpolated along the columns once per
+  // pair of grid rows (every B image rows)
+  const bTop = new Float32Array(w);
+  const bBot = new Float32Array(w);
+  const sTop = new Float32Array(w);
+  const sBot = new Float32Array(w);
+  let cached = -1;
   for (let r = 0; r < h; r++) {
     const rr = mirror(r0 + r, H);
     const [a, b, fr] = node(rr, B, gh);
-    const ra = a * gw;
-    const rb = b * gw;
+    if (a * gh + b !== cached) {
+      cached = a * gh + b;
+      const ra = a * gw;
+      const rb = b * gw;
+      for (let c = 0; c < w; c++) {
+        const f = cF[c];
+        const lo = cLo[c];
+        const hi = cHi[c];
+        bTop[c] = bg[ra + lo] + f * (bg[ra + hi] - bg[ra + lo]);
+        bBot[c] = bg[rb + lo] + f * (bg[rb + hi] - bg[rb + lo]);
+        sTop[c] = ns[ra + lo] + f * (ns[ra + hi] - ns[ra + lo]);
+        sBot[c] = ns[rb + lo] + f * (ns[rb + hi] - ns[rb + lo]);
+      }
+    }
     const o = r * w;
     const row = rr * W;
     for (let c = 0; c < w; c++) {
-      const f = cF[c];
-      const lo = cLo[c];
-      const hi = cHi[c];
-      const bTop = bg[ra + lo] + f * (bg[ra + hi] - bg[ra + lo]);
-      const bBot = bg[rb + lo] + f * (bg[rb + hi] - bg[rb + lo]);
-      const sTop = ns[ra + lo] + f * (ns[ra + hi] - ns[ra + lo]);
-      const sBot = ns[rb + lo] + f * (ns[rb + hi] - ns[rb + lo]);
-      const u = (data[row + cc[c]] - (bTop + fr * (bBot - bTop))) / (sTop + fr * (sBot - sTop));
-      out[o + c] = C * Math.asinh(u / C);
+      const u = (data[row + cc[c]] - (bTop[c] + fr * (bBot[c] - bTop[c]))) / (sTop[c] + fr * (sBot[c] - sTop[c]));
+      out[o + c] = u > C ? C * (1 + Math.log(u / C)) : u < -C ? -C * (1 + Math.log(-u / C)) : u;
     }
   }
   return out;
