@@ -33,7 +33,7 @@ import { detectLoGWithThreshold } from '../detect/log.js';
 import { bundledNames, bundledPath } from '../model/bundled.js';
 import { sharedPath } from '../testutil/shared.js';
 import { benchModels, writeBenchmarkBlock } from './doc.js';
-import { tuneLoGLabelled, type TunedLoG } from './tune.js';
+import { tuneLoG, type TunedLoG } from './sets.js';
 import { ufishAvailable, ufishDetector, UFISH_MODEL } from './peers/ufish.js';
 import type { Plane, Point } from '../types.js';
 
@@ -147,9 +147,9 @@ async function main(): Promise<void> {
     ? 'U-FISH: its published weights (v1.0-alldata-ufish_c32) with its default pipeline, run by src/bench/peers/ufish.ts.'
     : `U-FISH: not run (its weights are not at \`${UFISH_MODEL}\`; see src/bench/peers/ufish.ts).`;
 
-  const tuned = tuneLoGLabelled(train);
-  const oracleA = tuneLoGLabelled(test);
-  const oracleB = tuneLoGLabelled(expert);
+  const tuned = tuneLoG(train);
+  const oracleA = tuneLoG(test);
+  const oracleB = tuneLoG(expert);
   process.stderr.write(`tuned LoG: split ${tunedLabel(tuned)}, oracle A ${tunedLabel(oracleA)}, oracle B ${tunedLabel(oracleB)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
 
   const rowsA: [string, Method][] = [

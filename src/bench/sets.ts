@@ -101,15 +101,25 @@ export function makeSceneSet(set: SceneSet, seedBase: number, backgrounds: Plane
   });
 }
 
-export /** LoG candidates at threshold −∞ per radius, then the best (radius, threshold) by mean F1-integral over a grid. */
-function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): { radius: number; threshold: number } {
-  let best = { radius: 2, threshold: 0, f1: -1 };
+/** The LoG tuned on labelled planes: radius, quality threshold, and its mean F1-integral there. */
+export interface TunedLoG {
+  radius: number;
+  threshold: number;
+  f1: number;
+}
+
+/**
+ * LoG candidates at threshold −∞ per radius (1 … 4 px), then the (radius, threshold) with the
+ * best mean F1-integral per image; thresholds are the LoG qualities at the ranks that keep
+ * 0.3× … 2× the true number of spots (40 candidates).
+ */
+export function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): TunedLoG {
+  let best: TunedLoG = { radius: 2, threshold: 0, f1: -1 };
+  const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
   for (const radius of RADII) {
     const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).detections);
-    // candidate thresholds: the qualities at ranks that keep 0.3× … 2× the true number of spots
     const qualities = all.flat().map((d) => d.score).sort((a, b) => b - a);
     if (qualities.length === 0) continue;
-    const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
     const cands = Array.from({ length: 40 }, (_, i) => qualities[Math.min(qualities.length - 1, Math.floor(nTrue * (0.3 + (1.7 * i) / 39)))]);
     for (const threshold of cands) {
       const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.r, d.c] as Point), img.truth).f1Integral));

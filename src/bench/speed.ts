@@ -2,8 +2,8 @@
  * `npm run bench:speed` — speed of prediction and training on this machine, written to
  * docs/benchmarks.md (between the "speed" markers) and printed.
  *
- * Predict: median wall time per 512×512 image, image in memory (normalisation + forward +
- * decode), for the default bundled model (onnxruntime-node on all cores, as `predict` runs it),
+ * Predict: median wall time per 512×512 image, image in memory (normalisation as the model's
+ * card says + forward + decode), for the default bundled model (onnxruntime-node on all cores, as `predict` runs it),
  * `--method log` (LoG, radius 2, automatic threshold, one thread) and the paper's network.
  * Designs: parameters, multiply-adds per pixel (convolutions; src/network/spec.ts), forward
  * time of a 512² input with random weights (speed does not depend on them), and tfjs (wasm,
@@ -16,12 +16,12 @@ import { detectLoGWithThreshold } from '../detect/log.js';
 import { deepblinkSpec, networkSpec, countParams, macsPerPixel, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { randomWeights } from '../engine/reference.js';
 import type { Predictor } from '../engine/engine.js';
-import { loadModel, modelPredictor } from '../model/model.js';
+import { loadModel, modelPredictor, type Normalization } from '../model/model.js';
 import { DEFAULT_MODEL, resolveModel } from '../model/bundled.js';
 import type { Plane } from '../types.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { exportOnnx, createOnnxPredictor } from '../engine/onnx.js';
-import { detectNeural } from '../predict/neural.js';
+import { detectNeural, tilingFor } from '../predict/neural.js';
 import { makeBatch } from '../train/train.js';
 import { zscore } from '../normalize/normalize.js';
 import { writeBenchmarkBlock } from './doc.js';
@@ -41,8 +41,8 @@ const DESIGNS: [string, Partial<NetworkConfig>][] = [
   ['lean, filters 4, ndown 1, cell 2', { architecture: 'lean', filters: 4, ndown: 1, cellSize: 2 }],
 ];
 
-async function timeNeural(planes: Plane[], spec: NetworkSpec, predictor: Predictor, threshold: number): Promise<number> {
-  const nopts = { threshold, normalization: { method: 'zscore' as const }, tileSize: 512, overlap: 32 };
+async function timeNeural(planes: Plane[], spec: NetworkSpec, predictor: Predictor, threshold: number, normalization: Normalization = { method: 'zscore' }): Promise<number> {
+  const nopts = { threshold, normalization, ...tilingFor(spec) };
   await detectNeural(planes[0], spec, predictor, nopts);
   const t: number[] = [];
   for (const p of planes) {
@@ -102,7 +102,7 @@ async function main(): Promise<void> {
   // the default bundled model, as `predict` runs it
   const model = await loadModel(resolveModel(DEFAULT_MODEL));
   const mp = await modelPredictor(model, threads);
-  const def = await timeNeural(planes, model.spec, mp, model.card.threshold);
+  const def = await timeNeural(planes, model.spec, mp, model.card.threshold, model.card.normalization);
   const defForward = await timeForward(mp);
   await mp.dispose();
   const c = model.spec.config;
