@@ -28,6 +28,7 @@ import { loadModel } from '../model/model.js';
 import { readImage } from '../image/read.js';
 import { iteratePlanes, resolveAxes } from '../image/axes.js';
 import { sharedPath } from '../testutil/shared.js';
+import { UFISH_MODEL, ufishAvailable, ufishDetector } from './peers/ufish.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 8);
 const SIZE = Number(process.env.BENCH_SIZE ?? 256);
@@ -97,10 +98,13 @@ async function main(): Promise<void> {
   // the default model once more with a low threshold: the threshold sweep filters its detections
   const sweep = await createDetector({ method: 'deepblink', model: bundledPath(DEFAULT_MODEL)!, threads: 2, threshold: SWEEP[0] - 1e-6 });
   const stored = (await loadModel(bundledPath(DEFAULT_MODEL)!)).card.threshold;
+  // the published U-FISH model as a measured peer, where its weights are present (not shipped)
+  const ufish = ufishAvailable() ? await ufishDetector(UFISH_MODEL) : undefined;
+  const ufishLabel = 'U-FISH (published model, its defaults; peer)';
   const lines = [
     `Simulated test sets (seeds from ${TEST_SEED_BASE}); ${os.cpus()[0]?.model ?? ''}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     `Categories: ${N} images of ${SIZE}² px each; scenes: the size and count in the row's description. Metric: deepBlink F1-integral per image (mean ± std); F1 @3px; RMSE of the pairs matched at 3 px; efficiency = RMSE ÷ √(mean CRLB) (simulator categories only).`,
-    `The default model \`${DEFAULT_MODEL}\` stores threshold ${stored}; "best t" = the threshold in 0.05…0.95 with the best mean F1-integral on that row, and its F1-integral.`,
+    `The default model \`${DEFAULT_MODEL}\` stores threshold ${stored}; "best t" = the threshold in 0.05…0.95 with the best mean F1-integral on that row, and its F1-integral. ${ufish ? 'U-FISH: its published model (UFISH-Team/U-FISH, weights v1.0-alldata-ufish_c32.onnx) with its own pre- and post-processing (src/bench/peers/ufish.ts); integer positions.' : 'U-FISH peer not run (weights not found at ' + UFISH_MODEL + ').'}`,
     '',
     '| test set | method | F1-integral (mean ± std) | F1 @3px | RMSE @3px [px] | efficiency (RMSE ÷ √CRLB) | best t (F1-integral) |',
     '|---|---|---|---|---|---|---|',
@@ -128,6 +132,11 @@ async function main(): Promise<void> {
         const fitted = test.map((img, k) => fitSpots(img.plane, dets[k]).map((f, j) => ({ ...dets[k][j], r: f.y, c: f.x })));
         lines.push(fmtRow(name, `model \`${label}\` + \`--fit\``, score(test, fitted)));
       }
+    }
+    if (ufish) {
+      const dets: Detection[][] = [];
+      for (const img of test) dets.push((await ufish.detect(img.plane)).map(([r, c]) => ({ r, c, score: 1 })));
+      lines.push(fmtRow(name, ufishLabel, score(test, dets)));
     }
     const tuned = tuneLoG(trainSplit);
     lines.push(fmtRow(name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).detections))));
@@ -164,6 +173,7 @@ async function main(): Promise<void> {
       return (n / mp).toFixed(1);
     };
     for (const [label, det] of detectors) noiseLines.push(`| ${s.name} (${s.images} × ${s.size}²) | model \`${label}\` | ${await fp(async (p) => (await det.detect(p)).detections.length)} |`);
+    if (ufish) noiseLines.push(`| ${s.name} | ${ufishLabel} | ${await fp(async (p) => (await ufish.detect(p)).length)} |`);
     noiseLines.push(`| ${s.name} | LoG auto threshold (r 2) | ${await fp(async (p) => detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }).detections.length)} |`);
     if (texturedLoG) {
       const t = texturedLoG;
@@ -173,6 +183,7 @@ async function main(): Promise<void> {
   }
   for (const [, d] of detectors) await d.close();
   await sweep.close();
+  await ufish?.close();
   const table = [...lines, '', ...noiseLines].join('\n');
   process.stdout.write(table + '\n');
   if (!ONLY) {

@@ -425,3 +425,22 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
     },
   };
 }
+
+/**
+ * A foreign single-input image model (e.g. a peer's published ONNX network, for benchmarks):
+ * runs a float32 [1, 1, H, W] input through the model's first input and returns its first
+ * output with its shape. CPU, `threads` intra-op threads.
+ */
+export async function createImageOnnxSession(file: string, threads = 1): Promise<{ run(x: Float32Array, height: number, width: number): Promise<{ data: Float32Array; dims: number[] }>; dispose(): Promise<void> }> {
+  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+  const input = session.inputNames[0];
+  const output = session.outputNames[0];
+  return {
+    async run(x, height, width) {
+      const out = await session.run({ [input]: new ort.Tensor('float32', x, [1, 1, height, width]) });
+      const t = out[output] as ort.Tensor;
+      return { data: t.data as Float32Array, dims: [...t.dims] };
+    },
+    dispose: () => session.release(),
+  };
+}

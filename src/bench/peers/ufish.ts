@@ -33,7 +33,7 @@
  *      with L > 0.5. Coordinates are the integer pixel indices (row, col), no sub-pixel step.
  */
 import { existsSync } from 'node:fs';
-import * as ort from 'onnxruntime-node';
+import { createImageOnnxSession } from '../../engine/onnx.js';
 import type { Plane, Point } from '../../types.js';
 
 /** Path of the U-FISH ONNX weights (not shipped; see the header). */
@@ -184,35 +184,23 @@ export function localMaxima8(img: Float32Array, height: number, width: number, t
  * `detect` returns spots as [row, col] (pixel centres at integers).
  */
 export async function ufishDetector(modelPath: string): Promise<{ detect(plane: Plane): Promise<Point[]>; close(): Promise<void> }> {
-  const session = await ort.InferenceSession.create(modelPath, {
-    executionProviders: ['cpu'],
-    intraOpNumThreads: 1,
-    interOpNumThreads: 1,
-    executionMode: 'sequential',
-  });
-  const inputName = session.inputNames[0]!;
-  const outputName = session.outputNames[0]!;
+  const session = await createImageOnnxSession(modelPath, 1);
   let closed = false;
   return {
     async detect(plane: Plane): Promise<Point[]> {
       if (closed) throw new Error('ufishDetector: session is closed');
       const { height, width } = plane;
       if (height * width === 0) return [];
-      const x = ufishScale(plane);
-      const out = await session.run({ [inputName]: new ort.Tensor('float32', x, [1, 1, height, width]) });
-      const t = out[outputName] as ort.Tensor;
-      const dims = t.dims;
+      const { data, dims } = await session.run(ufishScale(plane), height, width);
       if (dims.length !== 4 || dims[2] !== height || dims[3] !== width) {
         throw new Error(`ufishDetector: unexpected output shape [${dims.join(', ')}] for a ${height}x${width} input`);
       }
-      const enhanced = t.data as Float32Array;
-      const lap = laplace3(enhanced, height, width);
-      return localMaxima8(lap, height, width, UFISH_THRESHOLD);
+      return localMaxima8(laplace3(data, height, width), height, width, UFISH_THRESHOLD);
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await session.release();
+      await session.dispose();
     },
   };
 }
