@@ -12,9 +12,10 @@
  *   saturated regions (clipped at the camera's maximum);
  * - spots: 0 (12 % of images: empty) to 60 per 100² px, log-uniform; centres anywhere in the
  *   image including the border pixels; in half of the structured images mostly inside the
- *   cells; PSF per image: pixel-integrated Gaussian σ 0.8–2.2 px, elliptical Gaussian, or an
- *   Airy pattern of the same width; peak SNR (ISBI: (I_peak − I_bg)/√I_peak) log-uniform per
- *   spot between a floor of 1–3 (below the detection limit) and a ceiling of 4–40;
+ *   cells; PSF per image: pixel-integrated Gaussian σ 0.6–2.2 px (0.6: ≈ 35 % of the light in
+ *   one pixel, still unlike a hot pixel's 100 %), elliptical Gaussian, or an Airy pattern of the
+ *   same width; peak SNR (ISBI: (I_peak − I_bg)/√I_peak) log-uniform per spot between a floor of
+ *   1–3 (below the detection limit) and a ceiling of 4–80;
  * - camera: Poisson shot noise, Gaussian read noise, gain and offset of an 8-bit, sCMOS-like
  *   or EMCCD-scale camera, integer counts; 8-bit images are clipped at 255; 15 % smoothed after
  *   acquisition (correlated noise), 15 % maximum projections of 3–8 noisy planes.
@@ -45,7 +46,7 @@ export interface Scene {
 }
 
 export const SCENES_DESCRIPTION =
-  'realistic scenes: 0–60 spots per 100² px (12 % empty), σ 0.8–2.2 px Gaussian / elliptical / Airy PSF, peak SNR 1–40, ' +
+  'realistic scenes: 0–60 spots per 100² px (12 % empty), σ 0.6–2.2 px Gaussian / elliptical / Airy PSF, peak SNR 1–80, ' +
   'backgrounds 2–1000 photons/px flat, cell-like or real spot-free images, texture, unlabelled distractors (wide blobs, haze, stripes, hot pixels, saturation), ' +
   '8-bit / sCMOS / EMCCD cameras, spots up to the image border';
 
@@ -267,8 +268,8 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     what.push(`texture ${tau.toFixed(1)}σ at ${ts.toFixed(1)} px`);
   }
   // PSF of this image
-  const sigmaDraw = rng.uniformRange(0.8, 2.2);
-  const sigma0 = knobs.sigma ? knobs.sigma[0] + ((sigmaDraw - 0.8) / 1.4) * (knobs.sigma[1] - knobs.sigma[0]) : sigmaDraw;
+  const sigmaDraw = rng.uniformRange(0.6, 2.2);
+  const sigma0 = knobs.sigma ? knobs.sigma[0] + ((sigmaDraw - 0.6) / 1.6) * (knobs.sigma[1] - knobs.sigma[0]) : sigmaDraw;
   const psfDraw = rng.uniform();
   const psf: 'gaussian' | 'airy' | 'elliptic' = fix(knobs.psf, psfDraw < 0.6 ? 'gaussian' : psfDraw < 0.85 ? 'airy' : 'elliptic');
   const distract = (p: boolean) => (knobs.distractors === undefined ? p : knobs.distractors && p);
@@ -303,7 +304,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   const density = fix(knobs.density, densityDraw);
   const count = Math.round((density * n) / 1e4);
   const snrLo = rng.uniformRange(1, 3);
-  const snrHi = rng.uniformRange(4, 40);
+  const snrHi = rng.uniformRange(4, 80);
   const insideDraw = rng.uniform() < 0.5;
   const inside = mask !== null && fix(knobs.insideCells, insideDraw);
   const ellip = psf === 'elliptic' ? rng.uniformRange(1.1, 1.3) : 1;

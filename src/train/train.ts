@@ -94,8 +94,13 @@ async function outputs(engine: TrainEngine, samples: Sample[], size: number, bat
   return out;
 }
 
-/** Mean F1-integral (and F1@3, RMSE) of decoded outputs against the truth. */
-export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: number, cell: number, threshold: number) {
+/**
+ * Mean F1-integral (and F1@3, RMSE) of decoded outputs against the truth. deepBlink's F1 of a
+ * crop without spots is 0 whatever is marked; with `emptyCounts`, such a crop scores 1 when
+ * nothing is marked and 0 otherwise, so the threshold search also pays for false marks on
+ * empty crops.
+ */
+export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: number, cell: number, threshold: number, emptyCounts = false) {
   const g = size / cell;
   let f1i = 0;
   let f13 = 0;
@@ -103,6 +108,11 @@ export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: numb
   let nr = 0;
   outs.forEach((o, k) => {
     const pred = decodeSpots({ data: o, nrow: g, ncol: g }, cell, threshold).points;
+    if (emptyCounts && samples[k].points.length === 0) {
+      f1i += pred.length === 0 ? 1 : 0;
+      f13 += pred.length === 0 ? 1 : 0;
+      return;
+    }
     const m = computeMetrics(pred, samples[k].points);
     f1i += m.f1Integral;
     f13 += m.f1AtMdist;
@@ -308,10 +318,10 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const bestModel = await loadModel(modelFile);
   engine.setWeights(bestModel.weights);
   const outs = await outputs(engine, va.samples, size, batchSize);
-  const search = THRESHOLDS.map((t) => ({ threshold: t, f1Integral: scoreOutputs(outs, va.samples, size, cell, t).f1Integral }));
+  const search = THRESHOLDS.map((t) => ({ threshold: t, f1Integral: scoreOutputs(outs, va.samples, size, cell, t, true).f1Integral }));
   let pick = search.find((s) => s.threshold === 0.5)!;
   for (const s of search) if (s.f1Integral > pick.f1Integral + 1e-9) pick = s;
-  const final = scoreOutputs(outs, va.samples, size, cell, pick.threshold);
+  const final = scoreOutputs(outs, va.samples, size, cell, pick.threshold, true);
   const finalCard = card(pick.threshold, {
     scores: { valid: { images: va.samples.length, ...final, loss: best }, thresholdSearch: search },
   });
