@@ -29,6 +29,7 @@ import { readImage } from '../image/read.js';
 import { iteratePlanes, resolveAxes } from '../image/axes.js';
 import { sharedPath } from '../testutil/shared.js';
 import { UFISH_MODEL, ufishAvailable, ufishDetector } from './peers/ufish.js';
+import { beadPsf, type EmpiricalPsf } from '../simulate/scenes.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 8);
 const SIZE = Number(process.env.BENCH_SIZE ?? 256);
@@ -88,6 +89,16 @@ async function heldOutBackgrounds(): Promise<Plane[]> {
     return [...iteratePlanes(raw, resolveAxes(raw).axes)].map((p) => p.plane);
   } catch {
     return [];
+  }
+}
+
+/** The mean bead PSF of the real bead image (the 'bead PSF' row), if shared/ is there. */
+async function realBeadPsf(): Promise<EmpiricalPsf | undefined> {
+  try {
+    const raw = await readImage(sharedPath('data', 'real-images', 'nanopyx-beads', 'beads_green.ome.tif'));
+    return beadPsf(iteratePlanes(raw, resolveAxes(raw).axes).next().value!.plane);
+  } catch {
+    return undefined;
   }
 }
 
@@ -151,18 +162,20 @@ async function main(): Promise<void> {
     await rowsOf(s.name, makeSet(s, TEST_SEED_BASE + 1000 * i, N, SIZE), makeSet(s, TEST_SEED_BASE + 500_000 + 1000 * i, N, SIZE));
   }
   const held = await heldOutBackgrounds();
+  const bead = await realBeadPsf();
   let texturedLoG: { radius: number; threshold: number } | undefined;
   const scenes = SCENE_SETS.map((s, i) => ({ s, i })).filter(({ s }) => !ONLY || ONLY.includes(s.name));
   for (const { s, i } of scenes) {
     const seed = TEST_SEED_BASE + 100_000 + 1000 * i;
     const bgs = s.knobs.background === 'real' ? held : [];
-    if (s.knobs.background === 'real' && !bgs.length) {
+    const set = s.knobs.psf === 'bead' && bead ? { ...s, knobs: { ...s.knobs, bead } } : s;
+    if ((s.knobs.background === 'real' && !bgs.length) || (s.knobs.psf === 'bead' && !bead)) {
       process.stderr.write(`${s.name}: skipped (../shared/data not found)\n`);
       continue;
     }
-    const test = makeSceneSet(s, seed, bgs);
+    const test = makeSceneSet(set, seed, bgs);
     if (!s.empty) {
-      const tuned = await rowsOf(`${s.name} (${s.images} × ${s.size}²)`, test, makeSceneSet(s, seed + 500_000, bgs));
+      const tuned = await rowsOf(`${s.name} (${s.images} × ${s.size}²)`, test, makeSceneSet(set, seed + 500_000, bgs));
       if (s.name === 'cells + texture, sparse, SNR 4') texturedLoG = tuned;
       continue;
     }

@@ -69,6 +69,13 @@ export const SCENE_SETS: SceneSet[] = [
     images: 8,
   },
   {
+    name: 'bead PSF (real, NanoPyx beads), SNR 5',
+    description: 'the mean PSF of the real bead image nanopyx-beads/beads_green (FWHM ≈ 3 px), 10/100², flat background, SNR 5',
+    knobs: { background: 'flat', level: 20, texture: 0, density: 10, snr: 5, psf: 'bead', distractors: false, camera: 1, processing: 'none' },
+    size: 256,
+    images: 8,
+  },
+  {
     name: 'Airy PSF, SNR 5',
     description: 'Airy pattern (first zero 2.9σ), σ 1–2, 10/100², flat background, SNR 5',
     knobs: { background: 'flat', level: 20, texture: 0, density: 10, snr: 5, psf: 'airy', sigma: [1, 2], distractors: false, camera: 1, processing: 'none' },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addAirySpot, simulateScene } from './scenes.js';
+import { addAirySpot, addEmpiricalSpot, beadPsf, simulateScene } from './scenes.js';
 
 test('scenes are a pure function of (seed, k) and hold integer camera counts', () => {
   const a = simulateScene(5, 3, 64);
@@ -53,4 +53,26 @@ test('Airy spot: photons are conserved in the window and the peak is at the cent
   assert.equal(best, 20 * h + 20);
   // first dark ring at 2.9σ ≈ 4.4 px: the pixel at distance 4 is far dimmer than at distance 2
   assert.ok(img[20 * h + 24] < 0.05 * img[20 * h + 22]);
+});
+
+test('bead PSF: the mean of the brightest beads, sums to 1, centroid at the bead centre; rendered spots keep their photons', () => {
+  const H = 96;
+  const img = new Float64Array(H * H).fill(100);
+  const centres: [number, number][] = [
+    [20, 20],
+    [20, 60],
+    [60, 30],
+    [70, 75],
+  ];
+  for (const [y, x] of centres) addAirySpot(img, H, H, y + 0.3, x - 0.2, 5000, 1.4);
+  const psf = beadPsf({ data: Float32Array.from(img), height: H, width: H }, 7, 4);
+  assert.ok(Math.abs(psf.data.reduce((a, b) => a + b, 0) - 1) < 1e-9);
+  // beads sit 0.3 px below and 0.2 px left of their maximum pixel (template centre 7, 7)
+  assert.ok(Math.abs(psf.cy - 7.3) < 0.05 && Math.abs(psf.cx - 6.8) < 0.05, `centroid ${psf.cy}, ${psf.cx}`);
+  const out = new Float64Array(64 * 64);
+  addEmpiricalSpot(out, 64, 64, 30.4, 31.7, 1000, psf);
+  assert.ok(Math.abs(out.reduce((a, b) => a + b, 0) - 1000) < 1, 'photons conserved away from the border');
+  let best = 0;
+  for (let i = 1; i < out.length; i++) if (out[i] > out[best]) best = i;
+  assert.deepEqual([Math.floor(best / 64), best % 64], [30, 32]);
 });

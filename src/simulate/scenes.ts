@@ -25,7 +25,7 @@
 import type { Plane, Point } from '../types.js';
 import { Rng } from './rng.js';
 import { addSpot } from './psf.js';
-import { photonsForSnr } from './snr.js';
+import { peakIntensityForSnr, photonsForSnr } from './snr.js';
 import { backgroundMap, resolveSimParams } from './simulate.js';
 
 export interface SceneSpot {
@@ -135,6 +135,83 @@ export function addAirySpot(img: Float64Array, h: number, w: number, y: number, 
   }
 }
 
+/** An empirical PSF: a (2h+1)² template summing to 1, its centroid at (cy, cx) in template pixels. */
+export interface EmpiricalPsf {
+  data: Float64Array;
+  half: number;
+  cy: number;
+  cx: number;
+}
+
+/**
+ * The mean PSF of the beads in a bead image: the `count` brightest local maxima at least 2h+1 px
+ * apart and h px from the border, each crop (2h+1)² minus the image's median, clipped at 0,
+ * normalised to sum 1, averaged (aligned on the maximum pixel); the centroid of the mean is
+ * the spot centre.
+ */
+export function beadPsf(plane: Plane, half = 7, count = 8): EmpiricalPsf {
+  const { data, height: H, width: W } = plane;
+  const sorted = Float64Array.from(data).sort();
+  const bg = sorted[sorted.length >> 1];
+  const maxima: [number, number, number][] = [];
+  for (let r = half; r < H - half; r++) {
+    for (let c = half; c < W - half; c++) {
+      const v = data[r * W + c];
+      let peak = true;
+      for (let dr = -1; dr <= 1 && peak; dr++) for (let dc = -1; dc <= 1; dc++) if ((dr || dc) && data[(r + dr) * W + c + dc] >= v) peak = false;
+      if (peak) maxima.push([v, r, c]);
+    }
+  }
+  maxima.sort((a, b) => b[0] - a[0]);
+  const n = 2 * half + 1;
+  const sum = new Float64Array(n * n);
+  const kept: [number, number][] = [];
+  for (const [, r, c] of maxima) {
+    if (kept.length >= count) break;
+    if (kept.some(([kr, kc]) => Math.abs(kr - r) < n && Math.abs(kc - c) < n)) continue;
+    kept.push([r, c]);
+    let tot = 0;
+    const crop = new Float64Array(n * n);
+    for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) tot += crop[i * n + j] = Math.max(0, data[(r - half + i) * W + c - half + j] - bg);
+    for (let k = 0; k < crop.length; k++) sum[k] += crop[k] / (tot || 1);
+  }
+  let tot = 0;
+  let sy = 0;
+  let sx = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      const v = sum[i * n + j];
+      tot += v;
+      sy += v * i;
+      sx += v * j;
+    }
+  }
+  for (let k = 0; k < sum.length; k++) sum[k] /= tot || 1;
+  return { data: sum, half, cy: sy / (tot || 1), cx: sx / (tot || 1) };
+}
+
+/** Adds the empirical PSF centred at (y, x) with `photons` in total (bilinear sub-pixel shift). */
+export function addEmpiricalSpot(img: Float64Array, h: number, w: number, y: number, x: number, photons: number, psf: EmpiricalPsf): void {
+  const n = 2 * psf.half + 1;
+  const at = (i: number, j: number) => (i >= 0 && i < n && j >= 0 && j < n ? psf.data[i * n + j] : 0);
+  const cy = Math.round(y);
+  const cx = Math.round(x);
+  for (let r = cy - psf.half - 1; r <= cy + psf.half + 1; r++) {
+    if (r < 0 || r >= h) continue;
+    const ty = r - y + psf.cy;
+    const i0 = Math.floor(ty);
+    const fy = ty - i0;
+    for (let c = cx - psf.half - 1; c <= cx + psf.half + 1; c++) {
+      if (c < 0 || c >= w) continue;
+      const tx = c - x + psf.cx;
+      const j0 = Math.floor(tx);
+      const fx = tx - j0;
+      const v = (1 - fy) * ((1 - fx) * at(i0, j0) + fx * at(i0, j0 + 1)) + fy * ((1 - fx) * at(i0 + 1, j0) + fx * at(i0 + 1, j0 + 1));
+      img[r * w + c] += photons * v;
+    }
+  }
+}
+
 /** Adds an elliptical Gaussian (axes along rows/columns), pixel-centre sampled, `photons` in total. */
 function addEllipticSpot(img: Float64Array, h: number, w: number, y: number, x: number, photons: number, sy: number, sx: number): void {
   const hy = Math.ceil(4 * sy + 1);
@@ -191,8 +268,10 @@ export interface SceneKnobs {
   density: number;
   /** Peak SNR of every spot. */
   snr: number;
-  /** PSF kind and σ range (σ per image, uniform). */
-  psf: 'gaussian' | 'airy' | 'elliptic';
+  /** PSF kind and σ range (σ per image, uniform); 'bead' needs `bead` (σ is then ignored). */
+  psf: 'gaussian' | 'airy' | 'elliptic' | 'bead';
+  /** An empirical PSF (e.g. from an image of beads, see {@link beadPsf}). */
+  bead: EmpiricalPsf;
   sigma: [number, number];
   /** Distractors (wide blobs, haze, stripes, hot pixels, saturation) on or off. */
   distractors: boolean;
@@ -271,7 +350,8 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   const sigmaDraw = rng.uniformRange(0.6, 2.2);
   const sigma0 = knobs.sigma ? knobs.sigma[0] + ((sigmaDraw - 0.6) / 1.6) * (knobs.sigma[1] - knobs.sigma[0]) : sigmaDraw;
   const psfDraw = rng.uniform();
-  const psf: 'gaussian' | 'airy' | 'elliptic' = fix(knobs.psf, psfDraw < 0.6 ? 'gaussian' : psfDraw < 0.85 ? 'airy' : 'elliptic');
+  const psf = fix<SceneKnobs['psf']>(knobs.psf, psfDraw < 0.6 ? 'gaussian' : psfDraw < 0.85 ? 'airy' : 'elliptic');
+  if (psf === 'bead' && !knobs.bead) throw new Error("simulateScene: psf 'bead' needs the knob 'bead' (an empirical PSF)");
   const distract = (p: boolean) => (knobs.distractors === undefined ? p : knobs.distractors && p);
   what.push(`${psf} σ ${sigma0.toFixed(2)}`);
   // 3. distractors (unlabelled): wide blobs, haze, stripes
@@ -310,6 +390,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
   const ellip = psf === 'elliptic' ? rng.uniformRange(1.1, 1.3) : 1;
   const mu = Float64Array.from(beta);
   const spots: SceneSpot[] = [];
+  const beadPeak = knobs.bead ? knobs.bead.data.reduce((a, b) => Math.max(a, b), 0) : 1;
   for (let j = 0; j < count; j++) {
     let y = 0;
     let x = 0;
@@ -323,9 +404,10 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     const sigma = sigma0 * rng.uniformRange(0.9, 1.1);
     const snr = fix(knobs.snr, logUniform(rng, snrLo, snrHi));
     const i = Math.round(Math.min(size - 1, Math.max(0, y))) * size + Math.round(Math.min(size - 1, Math.max(0, x)));
-    const photons = photonsForSnr(snr, sigma, beta[i]);
+    const photons = psf === 'bead' ? (peakIntensityForSnr(snr, beta[i]) - beta[i]) / beadPeak : photonsForSnr(snr, sigma, beta[i]);
     if (psf === 'gaussian') addSpot(mu, size, size, y, x, photons, sigma);
     else if (psf === 'airy') addAirySpot(mu, size, size, y, x, photons, sigma);
+    else if (psf === 'bead') addEmpiricalSpot(mu, size, size, y, x, photons, knobs.bead!);
     else addEllipticSpot(mu, size, size, y, x, photons, sigma * ellip, sigma / ellip);
     spots.push({ y, x, photons, sigma, snr });
   }
