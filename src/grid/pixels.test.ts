@@ -1,6 +1,6 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeSpots, encodeSpots } from './pixels.js';
+import { decodeSpots, detectSpots, encodeSpots } from './pixels.js';
 import type { Point } from '../types.js';
 
 test('encode/decode round trip in the pixel-centre convention, cells = pixel blocks', () => {
@@ -38,4 +38,41 @@ test('decode uses the given cell size for grids smaller than 3 cells', () => {
   assert.deepEqual([g.nrow, g.ncol], [2, 1]);
   const d = decodeSpots(g, 4, 0.5);
   assert.ok(Math.abs(d.points[0][0] - 5.2) < 1e-5 && Math.abs(d.points[0][1] - 1.1) < 1e-5);
+});
+
+describe('detectSpots: cells that share one spot', () => {
+  // a 2×2 grid of 4 px cells; p and in-cell offsets per cell (codec convention, pixel edges)
+  const grid = (cells: [number, number, number][]) => ({ data: Float32Array.from(cells.flat()), nrow: 2, ncol: 2 });
+  it('a spot split over two cells (both below the threshold) becomes one detection with their summed p', () => {
+    // cell (0,0) puts it at row 2.5 (edge coords 3.0), cell (1,0) at row 4.5 (5.0): 2 px apart, on the border
+    const g = grid([
+      [0.3, 0.75, 0.5],
+      [0, 0, 0],
+      [0.35, 0.25, 0.5],
+      [0, 0, 0],
+    ]);
+    const d = detectSpots(g, 4, 0.5);
+    assert.equal(d.points.length, 1);
+    assert.ok(Math.abs(d.probabilities[0] - 0.65) < 1e-6);
+    assert.ok(Math.abs(d.points[0][0] - (0.3 * 2.5 + 0.35 * 4.5) / 0.65) < 1e-5);
+    assert.equal(decodeSpots(g, 4, 0.5).points.length, 0, 'plain decoding loses it');
+  });
+  it('two detected spots 2 px apart in neighbouring cells stay two; a duplicate within 1.5 px becomes one', () => {
+    const two = grid([
+      [0.9, 0.75, 0.5],
+      [0, 0, 0],
+      [0.8, 0.25, 0.5],
+      [0, 0, 0],
+    ]);
+    assert.equal(detectSpots(two, 4, 0.5).points.length, 2);
+    const dup = grid([
+      [0.9, 0.9, 0.5],
+      [0, 0, 0],
+      [0.8, 0.05, 0.5],
+      [0, 0, 0],
+    ]);
+    const d = detectSpots(dup, 4, 0.5);
+    assert.equal(d.points.length, 1);
+    assert.equal(d.probabilities[0], 1);
+  });
 });

@@ -15,7 +15,7 @@
 import type { Detection, Plane, PlaneData } from '../types.js';
 import type { Predictor } from '../engine/engine.js';
 import { inputMultiple, type NetworkSpec } from '../network/spec.js';
-import { decodeSpots } from '../grid/pixels.js';
+import { detectSpots } from '../grid/pixels.js';
 import type { Normalization } from '../model/model.js';
 import { planeStats } from '../normalize/normalize.js';
 import { mirrorIndex } from '../detect/logfilter.js';
@@ -160,7 +160,7 @@ export async function detectNeural(
   const run = async (r0: number, c0: number, h: number, w: number, keep: (r: number, c: number) => boolean) => {
     const input = norm(r0, c0, h, w);
     const grid = await predictor.run(input, h, w);
-    const { points, probabilities } = decodeSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
+    const { points, probabilities } = detectSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
     points.forEach(([r, c], k) => {
       const gr = r + r0;
       const gc = c + c0;

@@ -44,7 +44,7 @@ test('many spots added in one half do not change the detections in the other hal
   const H = 256;
   const W = 512;
   const common = { height: H, width: W, sigma: [1.2, 1.8] as [number, number], background: 30, readNoise: 1, gain: 1, offset: 100, margin: 3 };
-  const sparse = simulateImage({ ...common, snr: [4, 10], density: 3 }, TEST_SEED_BASE + 971);
+  const sparse = simulateImage({ ...common, snr: [6, 12], density: 5 }, TEST_SEED_BASE + 971);
   // the same image plus 60 spots per 100² px, very bright, in the left half only
   const crowd = simulateImage({ ...common, photons: [3000, 20000], count: Math.round((60 * H * 240) / 1e4), positions: undefined, width: 240 }, TEST_SEED_BASE + 972);
   const img = Float32Array.from(sparse.image);

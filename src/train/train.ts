@@ -16,7 +16,7 @@ import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { normalizePlane } from '../predict/neural.js';
 import { augment } from './augment.js';
-import { encodeSpots, decodeSpots } from '../grid/pixels.js';
+import { encodeSpots, detectSpots } from '../grid/pixels.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { Rng } from '../simulate/rng.js';
 import { loadModel, makeCard, saveModel, type ModelCard, type Normalization } from '../model/model.js';
@@ -107,7 +107,7 @@ export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: numb
   let rmse = 0;
   let nr = 0;
   outs.forEach((o, k) => {
-    const pred = decodeSpots({ data: o, nrow: g, ncol: g }, cell, threshold).points;
+    const pred = detectSpots({ data: o, nrow: g, ncol: g }, cell, threshold).points;
     if (emptyCounts && samples[k].points.length === 0) {
       f1i += pred.length === 0 ? 1 : 0;
       f13 += pred.length === 0 ? 1 : 0;
