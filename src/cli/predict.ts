@@ -69,6 +69,7 @@ export function predictCommand(): Command {
     .option('--tile <px>', `network: largest tile edge; bigger images are processed in overlapping tiles (default ${LEAN_TILE} for lean models, ${DEFAULT_TILE} for the paper's network)`, parsePositive)
     .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
+    .option('--no-refine', "network: keep the grid decoder's positions (default: refined by a Gaussian-mask centroid on the noise-unit input)")
     .option('--fit', 'refine every spot by a maximum-likelihood Gaussian fit and add photons, background, sigma, FWHM, SNR, CRLB columns', false)
     .option('--fit-window <px>', 'fit window half-width (window = 2·px+1 square)', parsePositiveInt, 3)
     .option('--fit-sigma <px>', 'fix the PSF σ of the fit instead of fitting it', parsePositive)
@@ -85,6 +86,7 @@ export function predictCommand(): Command {
       threshold?: number | 'auto';
       probability?: number | 'auto';
       normalize?: Normalization;
+      refine: boolean;
       tile?: number;
       overlap?: number;
       threads: number;
@@ -108,6 +110,7 @@ export function predictCommand(): Command {
         radius: o.radius,
         threshold: o.threshold ?? o.probability,
         normalization: o.normalize,
+        refine: o.refine ? undefined : false,
         tileSize: o.tile,
         overlap: o.overlap,
         threads: o.threads,

@@ -1,6 +1,7 @@
 /**
  * Neural detection of one plane: normalise → (tiles with overlap) → network → decode grid →
- * points in our convention (pixel centres at integers) with the cell probability as score.
+ * refine each position (Gaussian-mask centroid on the normalised tile) → points in our
+ * convention (pixel centres at integers) with the cell probability as score.
  *
  * Tiling keeps memory bounded for images of any size (the original padded the whole image to
  * a power of two and ran one pass, which ran out of memory on large images). Tiles are
@@ -20,6 +21,7 @@ import type { Normalization } from '../model/model.js';
 import { planeStats } from '../normalize/normalize.js';
 import { mirrorIndex } from '../detect/logfilter.js';
 import { noiseModel, noiseWindow } from '../normalize/noise.js';
+import { gaussianMaskCentroid } from '../measure/centroid.js';
 
 export interface NeuralOptions {
   /** Probability threshold (strict >); default the model's. */
@@ -31,6 +33,12 @@ export interface NeuralOptions {
   overlap: number;
   /** Called after each tile of a tiled image: (tiles done, tiles in total). */
   progress?: (done: number, total: number) => void;
+  /**
+   * Refine each grid position by a Gaussian-mask centroid on the network's input
+   * (measure/centroid.ts). Default: with the 'noise' normalisation only, whose input has the
+   * background subtracted (on a z-scored input the background would pull spots to the window).
+   */
+  refine?: boolean;
 }
 
 export const DEFAULT_TILE = 512;
@@ -161,6 +169,7 @@ export async function detectNeural(
     const input = norm(r0, c0, h, w);
     const grid = await predictor.run(input, h, w);
     const { points, probabilities } = detectSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
+    if (opts.refine ?? opts.normalization.method === 'noise') points.forEach((p, k) => (points[k] = gaussianMaskCentroid(input, h, w, p[0], p[1])));
     points.forEach(([r, c], k) => {
       const gr = r + r0;
       const gc = c + c0;

@@ -39,6 +39,8 @@ export interface PredictOptions {
   pixelSize?: PixelSize;
   /** Refine each spot with a maximum-likelihood Gaussian fit and add the fit columns. */
   fit?: FitOptions;
+  /** deepblink: refine positions by a Gaussian-mask centroid (default: with 'noise' normalisation). */
+  refine?: boolean;
   /** deepblink: called after each tile of a tiled plane (tiles done, tiles in the plane). */
   progress?: (done: number, total: number) => void;
 }
@@ -77,6 +79,7 @@ export async function neuralDetector(model: LoadedModel, opts: PredictOptions): 
     tileSize: opts.tileSize ?? tiling.tileSize,
     overlap: opts.overlap ?? tiling.overlap,
     progress: opts.progress,
+    refine: opts.refine,
   };
   return {
     scoreColumn: 'p',
