@@ -19,7 +19,8 @@ import { augment } from './augment.js';
 import { encodeSpots, detectSpots } from '../grid/pixels.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { Rng } from '../simulate/rng.js';
-import { loadModel, makeCard, saveModel, type ModelCard, type Normalization } from '../model/model.js';
+import { loadModel, makeCard, modelPredictor, saveModel, type ModelCard, type Normalization } from '../model/model.js';
+import { gaussianMaskCentroid } from '../measure/centroid.js';
 import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
 import { formatCsv } from '../output/csv.js';
@@ -100,14 +101,15 @@ async function outputs(engine: TrainEngine, samples: Sample[], size: number, bat
  * nothing is marked and 0 otherwise, so the threshold search also pays for false marks on
  * empty crops.
  */
-export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: number, cell: number, threshold: number, emptyCounts = false) {
+export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: number, cell: number, threshold: number, emptyCounts = false, refine = false) {
   const g = size / cell;
   let f1i = 0;
   let f13 = 0;
   let rmse = 0;
   let nr = 0;
   outs.forEach((o, k) => {
-    const pred = detectSpots({ data: o, nrow: g, ncol: g }, cell, threshold).points;
+    let pred = detectSpots({ data: o, nrow: g, ncol: g }, cell, threshold).points;
+    if (refine) pred = pred.map(([r, c]) => gaussianMaskCentroid(samples[k].x, size, size, r, c));
     if (emptyCounts && samples[k].points.length === 0) {
       f1i += pred.length === 0 ? 1 : 0;
       f13 += pred.length === 0 ? 1 : 0;
@@ -122,6 +124,39 @@ export function scoreOutputs(outs: Float32Array[], samples: Sample[], size: numb
     }
   });
   return { f1Integral: f1i / outs.length, f1At3: f13 / outs.length, rmse: nr ? rmse / nr : NaN };
+}
+
+/**
+ * The probability threshold with the best mean F1-integral on validation crops, decoded as
+ * `predict` decodes them (neighbouring cells joined, positions refined when `refine`); crops
+ * without spots score 1 when nothing is marked (see scoreOutputs). Ties keep 0.5.
+ */
+export function searchThreshold(outs: Float32Array[], samples: Sample[], size: number, cell: number, refine: boolean) {
+  const search = THRESHOLDS.map((t) => ({ threshold: t, f1Integral: scoreOutputs(outs, samples, size, cell, t, true, refine).f1Integral }));
+  let pick = search.find((s) => s.threshold === 0.5)!;
+  for (const s of search) if (s.f1Integral > pick.f1Integral + 1e-9) pick = s;
+  return { pick, search, final: scoreOutputs(outs, samples, size, cell, pick.threshold, true, refine) };
+}
+
+/**
+ * Re-selects the stored threshold of a model file on a dataset's validation split with the
+ * current decoding (searchThreshold) and rewrites the file's card (threshold, validation scores).
+ */
+export async function retuneThreshold(modelFile: string, dataset: string): Promise<ModelCard> {
+  const model = await loadModel(modelFile);
+  const va = toSamples(await loadSplit(dataset, 'valid'), 'valid', dataset, inputMultiple(model.spec), model.card.normalization);
+  const predictor = await modelPredictor(model, 1);
+  const outs: Float32Array[] = [];
+  for (const s of va.samples) outs.push(await predictor.run(s.x, va.size, va.size));
+  await predictor.dispose();
+  const { pick, search, final } = searchThreshold(outs, va.samples, va.size, model.spec.config.cellSize, model.card.normalization.method === 'noise');
+  const card: ModelCard = {
+    ...model.card,
+    threshold: pick.threshold,
+    scores: { ...model.card.scores, valid: { images: va.samples.length, ...final, loss: model.card.scores?.valid?.loss }, thresholdSearch: search },
+  };
+  await saveModel(modelFile, model.spec, model.weights, card);
+  return card;
 }
 
 /** Learning rate of an epoch (1-based): constant, or cosine from `lr` (epoch 1) to lr/100 (last epoch). */
@@ -318,10 +353,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const bestModel = await loadModel(modelFile);
   engine.setWeights(bestModel.weights);
   const outs = await outputs(engine, va.samples, size, batchSize);
-  const search = THRESHOLDS.map((t) => ({ threshold: t, f1Integral: scoreOutputs(outs, va.samples, size, cell, t, true).f1Integral }));
-  let pick = search.find((s) => s.threshold === 0.5)!;
-  for (const s of search) if (s.f1Integral > pick.f1Integral + 1e-9) pick = s;
-  const final = scoreOutputs(outs, va.samples, size, cell, pick.threshold, true);
+  const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, cfg.normalization === 'noise');
   const finalCard = card(pick.threshold, {
     scores: { valid: { images: va.samples.length, ...final, loss: best }, thresholdSearch: search },
   });
