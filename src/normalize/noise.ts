@@ -18,8 +18,8 @@
  *   (max projections, interpolation), which a pixel-to-pixel difference would miss (on real
  *   8-bit smFISH it reads 2× too low) — while the median ignores the spots, a minority of the
  *   block. Also 3×3-median smoothed, and floored at a quarter of the median block noise of the
- *   plane and at the quantisation noise of the data (step/√12), so a clipped (zero) or
- *   saturated region does not divide by zero;
+ *   plane and at one quantisation step of the data, so a clipped (zero) or saturated region
+ *   does not divide by zero and its one-count blips do not read as spots;
  * - both maps are interpolated bilinearly between block centres.
  * Large values are compressed: linear up to C = 10 noise units, logarithmic above
  * (±C·(1 + ln(|u|/C)), continuous with its slope), so a saturated blob does not produce
@@ -154,10 +154,12 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
   }
   const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
   const noise = gh * gw > 1 ? medianFilter3(ns, gh, gw) : ns;
-  // floors: quantisation noise of the data, and a quarter of the plane's median block noise
+  // floors: one quantisation step of the data (a block of all-equal integers, e.g. a clipped
+  // background, has no measurable noise, but its next value is one step away), and a quarter
+  // of the plane's median block noise
   const copy = Float32Array.from(noise);
   const typical = median(copy, copy.length);
-  const q = quantisationStep(d) / Math.sqrt(12);
+  const q = quantisationStep(d);
   let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
   if (!(floor > 0)) {
     // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
