@@ -256,3 +256,18 @@ test('predict --fit: fit columns, and the fitted positions are closer to the tru
   assert.ok(eb.rmse < ea.rmse, `RMSE with fit ${eb.rmse} < without ${ea.rmse}`);
   assert.ok(eb.f1Integral > ea.f1Integral, `F1-integral with fit ${eb.f1Integral} > without ${ea.f1Integral}`);
 });
+
+test('predict with the default model: refined positions are closer to the truth than --no-refine, same spots', () => {
+  const a = run(['predict', '-i', 'sim', '-o', 'refined', '--threads', '1']);
+  const b = run(['predict', '-i', 'sim', '-o', 'grid', '--threads', '1', '--no-refine']);
+  assert.equal(a.code, 0, a.err);
+  assert.equal(b.code, 0, b.err);
+  for (let k = 0; k < 4; k++) {
+    const f = `sim_000${k}.csv`;
+    assert.equal(csvRows(path.join(work, 'refined', f)).rows.length, csvRows(path.join(work, 'grid', f)).rows.length);
+  }
+  const ea = JSON.parse(run(['evaluate', '-p', 'refined', '-t', 'sim', '--json']).out).summary.mean;
+  const eb = JSON.parse(run(['evaluate', '-p', 'grid', '-t', 'sim', '--json']).out).summary.mean;
+  assert.ok(ea.rmse < eb.rmse, `RMSE refined ${ea.rmse} < grid ${eb.rmse}`);
+  assert.ok(ea.f1Integral > 0.85, `F1-integral ${ea.f1Integral}`);
+});
