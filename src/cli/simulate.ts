@@ -54,6 +54,7 @@ interface SimOpts {
   offset?: number;
   preset?: string;
   backgrounds?: string[];
+  categories: number;
   dataset: boolean;
   valid: number;
   test: number;
@@ -109,6 +110,7 @@ export function simulateCommand(): Command {
         'scenes',
       ]),
     )
+    .option('--categories <fraction>', 'with --preset scenes: this fraction of the images drawn from the category designs instead (as --preset general)', parseFraction, 0)
     .option('--backgrounds <files>', "with --preset scenes: comma-separated images WITHOUT spots (every plane) to cut real background templates from", (v: string) => v.split(',').filter(Boolean))
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
@@ -184,7 +186,13 @@ async function simulateScenes(o: SimOpts): Promise<void> {
   }
   const size = o.size[0];
   const entries: DatasetEntry[] = [];
+  const pick = new Rng(o.seed, 8);
   for (let k = 0; k < o.number; k++) {
+    if (pick.uniform() < o.categories) {
+      const sim = simulateImage({ ...trainingParams('general', o.seed, k), height: size, width: size }, imageSeed(o.seed, k));
+      entries.push({ plane: simToPlane(sim), points: sim.spots.map((q) => [q.y, q.x]), source: `category_${String(k).padStart(5, '0')}` });
+      continue;
+    }
     const s = simulateScene(o.seed, k, size, backgrounds);
     entries.push({ plane: { data: s.image, height: size, width: size }, points: scenePoints(s), source: `scene_${String(k).padStart(5, '0')}: ${s.description}` });
   }
@@ -193,8 +201,10 @@ async function simulateScenes(o: SimOpts): Promise<void> {
   await writeDataset(o.output, splits, {
     size,
     seed: o.seed,
-    description: `simulated (deepblink ${VERSION}), design 'scenes': ${SCENES_DESCRIPTION}; real background templates: ${(o.backgrounds ?? []).map((f) => path.basename(f)).join(', ') || 'none'}`,
-    params: { preset: 'scenes', seed: o.seed, number: o.number, size, backgrounds: (o.backgrounds ?? []).map((f) => path.basename(f)) },
+    description:
+      `simulated (deepblink ${VERSION}), design 'scenes': ${SCENES_DESCRIPTION}; real background templates: ${(o.backgrounds ?? []).map((f) => path.basename(f)).join(', ') || 'none'}` +
+      (o.categories > 0 ? `; ${Math.round(o.categories * 100)} % of the images from the category designs (general)` : ''),
+    params: { preset: 'scenes', seed: o.seed, number: o.number, size, categories: o.categories, backgrounds: (o.backgrounds ?? []).map((f) => path.basename(f)) },
   });
   process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
 }
