@@ -9,24 +9,24 @@
  *
  * Estimates, on a grid of B×B px blocks (B = 16 by default), from every second pixel of the
  * block along rows and columns:
- * - background b: the median of the block's pixels (spots cover a minority of a block), then a
- *   3×3 median over neighbouring blocks (a cluster of spots or a small bright blob in one block
- *   does not lift the background);
- * - noise s: the median absolute deviation of the block's pixels from their median (× 1.4826,
- *   the std of Gaussian noise): all the background's variability at the block scale — shot and
- *   read noise, but also texture and the spatially correlated noise of processed images
- *   (max projections, interpolation), which a pixel-to-pixel difference would miss (on real
- *   8-bit smFISH it reads 2× too low) — while the median ignores the spots, a minority of the
- *   block. Also 3×3-median smoothed, and floored at a quarter of the median block noise of the
- *   plane and at one quantisation step of the data, so a clipped (zero) or saturated region
- *   does not divide by zero and its one-count blips do not read as spots;
+ * - from the block's 10th and 30th percentiles, as for Gaussian noise: noise
+ *   s = (P30 − P10)/0.7573 and background b = P30 + 0.5244·s. Spots only lift the upper part of
+ *   a block's distribution, so a block may be mostly spots (dense smFISH inside a cell) and
+ *   still give its background's statistics; s holds all the background's variability at the
+ *   block scale — shot and read noise, but also texture and the spatially correlated noise of
+ *   processed images (max projections, interpolation), which a pixel-to-pixel difference would
+ *   miss (on real 8-bit smFISH it reads 2× too low);
+ * - both 3×3-median smoothed over neighbouring blocks (a cluster of spots or a small bright
+ *   blob in one block does not lift them); s floored at one quantisation step of the data and
+ *   at a quarter of the median noise of the blocks that have measurable noise, so a clipped
+ *   (all-zero) background neither divides by zero nor turns its one-count blips into spots;
  * - both maps are interpolated bilinearly between block centres.
  * Large values are compressed: linear up to C = 10 noise units, logarithmic above
  * (±C·(1 + ln(|u|/C)), continuous with its slope), so a saturated blob does not produce
  * activations thousands of times larger than a spot.
  *
- * Every estimate is equivariant under x → k·x + o (k > 0): medians, Laplacian, quantisation step
- * and floors all scale with k and the offset cancels, so u — and the detections — do not change.
+ * Every estimate is equivariant under x → k·x + o (k > 0): percentiles, quantisation step and
+ * floors all scale with k and the offset cancels, so u — and the detections — do not change.
  *
  * Memory: the maps hold one value per block (a 20000² plane: 1.6 M blocks, 12 MB); the
  * normalised values are produced window by window (tiles).
@@ -82,6 +82,18 @@ function median(a: Float32Array, n: number): number {
   return 0.5 * (m + below);
 }
 
+/** Value at quantile q of a[0..n) (linear interpolation), by selection (reorders a). */
+function quantileSelect(a: Float32Array, n: number, q: number): number {
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const vlo = select(a, n, lo);
+  if (lo + 1 >= n || pos === lo) return vlo;
+  // after the selection every element beyond lo is ≥ a[lo]: the next order statistic is their minimum
+  let vhi = Infinity;
+  for (let i = lo + 1; i < n; i++) if (a[i] < vhi) vhi = a[i];
+  return vlo + (vhi - vlo) * (pos - lo);
+}
+
 /** 3×3 median of a grid (edges use the neighbours that exist). */
 function medianFilter3(g: Float32Array, gh: number, gw: number): Float32Array {
   const out = new Float32Array(g.length);
@@ -111,7 +123,7 @@ function medianFilter3(g: Float32Array, gh: number, gw: number): Float32Array {
  */
 function quantisationStep(d: PlaneData): number {
   if (!(d instanceof Float32Array || d instanceof Float64Array)) return 1;
-  const step = Math.max(1, Math.floor(d.length / 8192));
+  const step = Math.max(1, Math.floor(d.length / 2048));
   const s = new Float64Array(Math.ceil(d.length / step));
   let n = 0;
   for (let i = 0; i < d.length; i += step) s[n++] = d[i];
@@ -132,7 +144,6 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
   const bg = new Float32Array(gh * gw);
   const ns = new Float32Array(gh * gw);
   const vals = new Float32Array(block * block);
-  const dev = new Float32Array(block * block);
   for (let i = 0; i < gh; i++) {
     const r0 = i * block;
     const r1 = Math.min(H, r0 + block);
@@ -146,10 +157,13 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
         const o = r * W;
         for (let c = c0; c < c1; c += 2) vals[n++] = d[o + c];
       }
-      const med = median(vals, n);
-      for (let q = 0; q < n; q++) dev[q] = Math.abs(vals[q] - med);
-      bg[i * gw + j] = med;
-      ns[i * gw + j] = n ? 1.482602218505602 * median(dev, n) : NaN;
+      // lower quantiles: spots only lift the upper part of a block's distribution, so a block
+      // may be mostly spots (dense smFISH in a cell) and still give its background's statistics
+      const p10 = quantileSelect(vals, n, 0.1);
+      const p30 = quantileSelect(vals, n, 0.3);
+      const sd = (p30 - p10) / 0.7573; // Φ⁻¹(0.3) − Φ⁻¹(0.1) = 0.7573 for Gaussian noise
+      bg[i * gw + j] = p30 + 0.5244 * sd; // P30 = μ − 0.5244·σ
+      ns[i * gw + j] = n ? sd : NaN;
     }
   }
   const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
@@ -157,9 +171,10 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
   // floors: one quantisation step of the data (a block of all-equal integers, e.g. a clipped
   // background, has no measurable noise, but its next value is one step away), and a quarter
   // of the plane's median block noise
-  const copy = Float32Array.from(noise);
-  const typical = median(copy, copy.length);
   const q = quantisationStep(d);
+  // the typical noise of the blocks that have any (a clipped, all-zero background has none)
+  const measurable = Float32Array.from(noise.filter((v) => v > q));
+  const typical = measurable.length ? median(measurable, measurable.length) : q;
   let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
   if (!(floor > 0)) {
     // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
