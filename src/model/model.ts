@@ -30,6 +30,10 @@ export interface ModelScores {
   valid?: { images: number; f1Integral: number; f1At3: number; rmse: number; loss?: number };
   /** F1-integral on the validation split for each threshold tried. */
   thresholdSearch?: { threshold: number; f1Integral: number }[];
+  /** False spots per megapixel on noise-only images per threshold, when the threshold was limited by them. */
+  noiseOnly?: { threshold: number; falsePerMP: number }[];
+  /** The limit on false spots per megapixel that chose the threshold. */
+  maxFalsePerMP?: number;
 }
 
 export interface ModelCard {

@@ -14,13 +14,14 @@ import { networkSpec, inputMultiple } from '../network/spec.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
-import { normalizePlane } from '../predict/neural.js';
 import { augment } from './augment.js';
 import { encodeSpots, detectSpots } from '../grid/pixels.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { Rng } from '../simulate/rng.js';
-import { loadModel, makeCard, modelPredictor, saveModel, type ModelCard, type Normalization } from '../model/model.js';
+import { loadModel, makeCard, modelPredictor, saveModel, type LoadedModel, type ModelCard, type Normalization } from '../model/model.js';
 import { gaussianMaskCentroid } from '../measure/centroid.js';
+import { simulateScene, type SceneKnobs } from '../simulate/scenes.js';
+import { detectNeural, normalizePlane, tilingFor } from '../predict/neural.js';
 import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
 import { formatCsv } from '../output/csv.js';
@@ -138,22 +139,74 @@ export function searchThreshold(outs: Float32Array[], samples: Sample[], size: n
   return { pick, search, final: scoreOutputs(outs, samples, size, cell, pick.threshold, true, refine) };
 }
 
+/** Noise-only validation images for the false-spot constraint: flat, cells, texture; 2–1000 photons/px; 8-bit, sCMOS, EMCCD. */
+const NOISE_KNOBS: Partial<SceneKnobs>[] = [
+  { background: 'flat', level: 3, texture: 0, camera: 0 },
+  { background: 'flat', level: 800, texture: 0, camera: 1 },
+  { background: 'flat', level: 20, texture: 0, camera: 2 },
+  { background: 'cells', level: 50, texture: 0, camera: 1 },
+  { background: 'cells', level: 200, texture: 0, camera: 0 },
+  { background: 'cells', level: 80, texture: 1, camera: 2 },
+  { background: 'flat', level: 15, texture: 1, camera: 0 },
+  { background: 'flat', level: 300, texture: 1, camera: 1 },
+];
+
+/**
+ * False spots per megapixel of a model on noise-only images (NOISE_KNOBS, 512², seeds below
+ * the benchmark's), for each threshold.
+ */
+export async function falseSpotsPerMegapixel(model: LoadedModel, thresholds: number[], seed = 4600): Promise<number[]> {
+  const fp = thresholds.map(() => 0);
+  const predictor = await modelPredictor(model, 1);
+  try {
+    for (const [k, knobs] of NOISE_KNOBS.entries()) {
+      const s = simulateScene(seed, k, 512, [], { ...knobs, density: 0, distractors: false, processing: 'none' });
+      const plane = { data: s.image, height: 512, width: 512 };
+      for (const [i, t] of thresholds.entries()) {
+        fp[i] += (await detectNeural(plane, model.spec, predictor, { threshold: t, normalization: model.card.normalization, ...tilingFor(model.spec) })).length;
+      }
+    }
+  } finally {
+    await predictor.dispose();
+  }
+  const mp = (NOISE_KNOBS.length * 512 * 512) / 1e6;
+  return fp.map((n) => n / mp);
+}
+
 /**
  * Re-selects the stored threshold of a model file on a dataset's validation split with the
  * current decoding (searchThreshold) and rewrites the file's card (threshold, validation scores).
+ * With `maxFalsePerMP`, the threshold is then raised, if needed, to the lowest one of THRESHOLDS
+ * that gives at most that many false spots per megapixel on noise-only images
+ * (falseSpotsPerMegapixel): a limit on marks in empty regions, chosen before any benchmark.
  */
-export async function retuneThreshold(modelFile: string, dataset: string): Promise<ModelCard> {
+export async function retuneThreshold(modelFile: string, dataset: string, maxFalsePerMP?: number): Promise<ModelCard> {
   const model = await loadModel(modelFile);
   const va = toSamples(await loadSplit(dataset, 'valid'), 'valid', dataset, inputMultiple(model.spec), model.card.normalization);
   const predictor = await modelPredictor(model, 1);
   const outs: Float32Array[] = [];
   for (const s of va.samples) outs.push(await predictor.run(s.x, va.size, va.size));
   await predictor.dispose();
-  const { pick, search, final } = searchThreshold(outs, va.samples, va.size, model.spec.config.cellSize, model.card.normalization.method === 'noise');
+  const refine = model.card.normalization.method === 'noise';
+  const { pick, search } = searchThreshold(outs, va.samples, va.size, model.spec.config.cellSize, refine);
+  let threshold = pick.threshold;
+  let noiseOnly: { threshold: number; falsePerMP: number }[] | undefined;
+  if (maxFalsePerMP !== undefined) {
+    const fp = await falseSpotsPerMegapixel(model, THRESHOLDS);
+    noiseOnly = THRESHOLDS.map((t, i) => ({ threshold: t, falsePerMP: Math.round(fp[i] * 100) / 100 }));
+    const ok = noiseOnly.find((r) => r.threshold >= pick.threshold && r.falsePerMP <= maxFalsePerMP);
+    threshold = ok ? ok.threshold : THRESHOLDS[THRESHOLDS.length - 1];
+  }
+  const final = scoreOutputs(outs, va.samples, va.size, model.spec.config.cellSize, threshold, true, refine);
   const card: ModelCard = {
     ...model.card,
-    threshold: pick.threshold,
-    scores: { ...model.card.scores, valid: { images: va.samples.length, ...final, loss: model.card.scores?.valid?.loss }, thresholdSearch: search },
+    threshold,
+    scores: {
+      ...model.card.scores,
+      valid: { images: va.samples.length, ...final, loss: model.card.scores?.valid?.loss },
+      thresholdSearch: search,
+      ...(noiseOnly ? { noiseOnly, maxFalsePerMP } : {}),
+    },
   };
   await saveModel(modelFile, model.spec, model.weights, card);
   return card;
