@@ -21,12 +21,9 @@
  * Writes the tables into docs/benchmarks.md (block `calibration`), the reliability plot
  * docs/calibration.png, and prints the tables.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { loadSplit } from '../dataset/dataset.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { parseLabels } from '../labels/read.js';
 import { computeMetrics, pointsMatching } from '../metrics/metrics.js';
 import { createDetector } from '../predict/predict.js';
 import { DEFAULT_MODEL, bundledPath } from '../model/bundled.js';
@@ -36,6 +33,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { packageRoot } from '../version.js';
 import { sharedPath } from '../testutil/shared.js';
 import { writeBenchmarkBlock } from './doc.js';
+import { readLabelledFolder } from './sets.js';
 import { renderChart, type Rgb } from './chart.js';
 import type { Detection, Plane, Point } from '../types.js';
 
@@ -72,19 +70,6 @@ interface Bin {
 
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 const f2 = (x: number) => String(x);
-
-async function readExpert(dir: string): Promise<Item[]> {
-  const out: Item[] = [];
-  for (const f of readdirSync(path.join(dir, 'images')).filter((f) => f.endsWith('.png')).sort()) {
-    const csv = path.join(dir, 'labels', f.replace(/\.png$/, '.csv'));
-    if (!existsSync(csv)) continue;
-    const raw = await readImage(path.join(dir, 'images', f));
-    const { axes } = resolveAxes(raw);
-    const plane = iteratePlanes(raw, axes).next().value!.plane;
-    out.push({ plane, truth: parseLabels(readFileSync(csv, 'utf8')).points });
-  }
-  return out;
-}
 
 const points = (ds: Detection[]): Point[] => ds.map((d) => [d.r, d.c] as Point);
 
@@ -169,7 +154,7 @@ async function main(): Promise<void> {
     expertDir = undefined;
   }
   if (expertDir && existsSync(path.join(expertDir, 'images'))) {
-    const items = await readExpert(expertDir);
+    const items = await readLabelledFolder(expertDir);
     if (items.length)
       sets.push({
         key: 'b',

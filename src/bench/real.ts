@@ -22,18 +22,13 @@
  * automatic threshold, LoG (radius + threshold) tuned on the training split, LoG oracle (tuned on
  * the evaluated images themselves, optimistic). Single-threaded.
  */
-import { readdirSync, existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { parseLabels } from '../labels/read.js';
 import { computeMetrics, pointsMatching } from '../metrics/metrics.js';
 import { createDetector } from '../predict/predict.js';
 import { detectLoGWithThreshold } from '../detect/log.js';
 import { bundledNames, bundledPath } from '../model/bundled.js';
 import { sharedPath } from '../testutil/shared.js';
 import { benchModels, writeBenchmarkBlock } from './doc.js';
-import { tuneLoG, type TunedLoG } from './sets.js';
+import { readLabelledFolder, tuneLoG, type TunedLoG } from './sets.js';
 import { ufishAvailable, ufishDetector, UFISH_MODEL } from './peers/ufish.js';
 import type { Plane, Point } from '../types.js';
 
@@ -50,21 +45,9 @@ interface Method {
   close(): Promise<void>;
 }
 
+/** The labelled images of a folder; the nominal SNR of an image is in its name (…_snr10_… or …snr_10_0…; the per-spot snr column of the labels is measured on the real background and varies around it). */
 async function readSet(dir: string): Promise<Item[]> {
-  const out: Item[] = [];
-  for (const f of readdirSync(path.join(dir, 'images')).filter((f) => f.endsWith('.png')).sort()) {
-    const csv = path.join(dir, 'labels', f.replace(/\.png$/, '.csv'));
-    if (!existsSync(csv)) continue;
-    const raw = await readImage(path.join(dir, 'images', f));
-    const { axes } = resolveAxes(raw);
-    const plane = iteratePlanes(raw, axes).next().value!.plane;
-    const { points } = parseLabels(readFileSync(csv, 'utf8'));
-    // the nominal SNR of the image is in its name (…_snr10_… or …snr_10_0…); the per-spot
-    // snr column of the labels is measured on the real background and varies around it
-    const snr = Number(/snr_?(\d+)/.exec(f)?.[1] ?? NaN);
-    out.push({ name: f, plane, truth: points, snr });
-  }
-  return out;
+  return (await readLabelledFolder(dir)).map((it) => ({ ...it, snr: Number(/snr_?(\d+)/.exec(it.name)?.[1] ?? NaN) }));
 }
 
 /** Split stratified by nominal SNR: odd positions within each SNR group train, even ones evaluate. */

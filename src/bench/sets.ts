@@ -8,6 +8,11 @@ import { detectLoGWithThreshold } from '../detect/log.js';
 import { computeMetrics } from '../metrics/metrics.js';
 import { meanStd } from '../evaluate/evaluate.js';
 import type { Plane, Point } from '../types.js';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { readImage } from '../image/read.js';
+import { iteratePlanes, resolveAxes } from '../image/axes.js';
+import { parseLabels } from '../labels/read.js';
 
 const RADII = [1, 1.5, 2, 2.5, 3, 4];
 const mean = (v: number[]) => meanStd(v)[0];
@@ -134,4 +139,24 @@ export function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): Tune
     }
   }
   return best;
+}
+
+/** A labelled real image: `images/NAME.png` with `labels/NAME.csv` (y,x) in a shared/data folder. */
+export interface LabelledImage {
+  name: string;
+  plane: Plane;
+  truth: Point[];
+}
+
+/** Every `images/*.png` of a folder that has `labels/<same name>.csv`, sorted by name. */
+export async function readLabelledFolder(dir: string): Promise<LabelledImage[]> {
+  const out: LabelledImage[] = [];
+  for (const f of readdirSync(path.join(dir, 'images')).filter((f) => f.endsWith('.png')).sort()) {
+    const csv = path.join(dir, 'labels', f.replace(/\.png$/, '.csv'));
+    if (!existsSync(csv)) continue;
+    const raw = await readImage(path.join(dir, 'images', f));
+    const plane = iteratePlanes(raw, resolveAxes(raw).axes).next().value!.plane;
+    out.push({ name: f, plane, truth: parseLabels(readFileSync(csv, 'utf8')).points });
+  }
+  return out;
 }

@@ -26,50 +26,7 @@
 import type { Plane } from '../types.js';
 import { checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
 import { findLocalMaxima } from './maxima.js';
-
-/** k-th smallest (0-based) of a[0..n), in place (Hoare partition, median-of-three pivot). */
-function quickselect(a: Float64Array, n: number, kth: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (hi > lo) {
-    const mid = (lo + hi) >> 1;
-    // median of three into a[mid]
-    if (a[mid] < a[lo]) swap(a, mid, lo);
-    if (a[hi] < a[lo]) swap(a, hi, lo);
-    if (a[hi] < a[mid]) swap(a, hi, mid);
-    const pivot = a[mid];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        swap(a, i, j);
-        i++;
-        j--;
-      }
-    }
-    if (kth <= j) hi = j;
-    else if (kth >= i) lo = i;
-    else return a[kth];
-  }
-  return a[kth];
-}
-
-function swap(a: Float64Array, i: number, j: number): void {
-  const t = a[i];
-  a[i] = a[j];
-  a[j] = t;
-}
-
-function medianInPlace(a: Float64Array, n: number): number {
-  const m = quickselect(a, n, n >> 1);
-  if (n % 2) return m;
-  // lower middle = max of the part below n/2 (already partitioned)
-  let lower = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
-  return 0.5 * (lower + m);
-}
+import { medianInPlace } from '../util/select.js';
 
 /**
  * Robust location and scale of a LoG response: median and 1.4826 * MAD (median absolute

@@ -32,6 +32,7 @@
  * normalised values are produced window by window (tiles).
  */
 import type { Plane, PlaneData } from '../types.js';
+import { medianInPlace as median, quickselect } from '../util/select.js';
 
 export const NOISE_BLOCK = 16;
 /** Knee of the log compression, in noise units. */
@@ -47,46 +48,11 @@ export interface NoiseModel {
   noise: Float32Array;
 }
 
-/** k-th smallest of a[0..n) (0-based), in place (Hoare quickselect). */
-function select(a: Float32Array, n: number, k: number): number {
-  let lo = 0;
-  let hi = n - 1;
-  while (lo < hi) {
-    const pivot = a[(lo + hi) >> 1];
-    let i = lo;
-    let j = hi;
-    while (i <= j) {
-      while (a[i] < pivot) i++;
-      while (a[j] > pivot) j--;
-      if (i <= j) {
-        const t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-        i++;
-        j--;
-      }
-    }
-    if (k <= j) hi = j;
-    else if (k >= i) lo = i;
-    else return a[k];
-  }
-  return a[k];
-}
-
-function median(a: Float32Array, n: number): number {
-  if (n === 0) return NaN;
-  const m = select(a, n, n >> 1);
-  if (n % 2 === 1) return m;
-  let below = -Infinity;
-  for (let i = 0; i < n >> 1; i++) if (a[i] > below) below = a[i];
-  return 0.5 * (m + below);
-}
-
 /** Value at quantile q of a[0..n) (linear interpolation), by selection (reorders a). */
 function quantileSelect(a: Float32Array, n: number, q: number): number {
   const pos = q * (n - 1);
   const lo = Math.floor(pos);
-  const vlo = select(a, n, lo);
+  const vlo = quickselect(a, n, lo);
   if (lo + 1 >= n || pos === lo) return vlo;
   // after the selection every element beyond lo is ≥ a[lo]: the next order statistic is their minimum
   let vhi = Infinity;
