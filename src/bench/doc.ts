@@ -20,13 +20,18 @@ export function writeBenchmarkBlock(name: string, heading: string, intro: string
   return doc;
 }
 
-/** Bundled models plus BENCH_MODELS="label=file;…" (entries separated by ';'), as [label, file]. */
-export function benchModels(bundled: [string, string][]): [string, string][] {
-  const out = [...bundled];
-  for (const spec of (process.env.BENCH_MODELS ?? '').split(';').filter(Boolean)) {
+/** The [label, file] pairs of an environment variable "label=file;label=file" (empty when unset). */
+export function modelList(variable: string): [string, string][] {
+  const out: [string, string][] = [];
+  for (const spec of (process.env[variable] ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
     const eq = spec.indexOf('=');
-    if (eq < 1) throw new Error(`BENCH_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
+    if (eq < 1 || eq === spec.length - 1) throw new Error(`${variable} entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
     out.push([spec.slice(0, eq), spec.slice(eq + 1)]);
   }
   return out;
+}
+
+/** Bundled models plus BENCH_MODELS="label=file;…" (entries separated by ';'), as [label, file]. */
+export function benchModels(bundled: [string, string][]): [string, string][] {
+  return [...bundled, ...modelList('BENCH_MODELS')];
 }

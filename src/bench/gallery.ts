@@ -28,6 +28,7 @@ import { renderSpots, type Layer, type Rendered } from '../visualize/render.js';
 import { encodePng } from '../image/write.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { packageRoot } from '../version.js';
+import { modelList } from './doc.js';
 import type { Plane, Point } from '../types.js';
 
 const repoRoot = packageRoot;
@@ -72,13 +73,7 @@ const log = (msg: string) => process.stderr.write(`${msg}\n`);
 
 /** [label, model] pairs: GALLERY_MODELS="label=file;…", else before (if present) + now (bundled default). */
 function galleryModels(): [string, string][] {
-  const env = process.env.GALLERY_MODELS ?? '';
-  const out: [string, string][] = [];
-  for (const spec of env.split(';').map((s) => s.trim()).filter(Boolean)) {
-    const eq = spec.indexOf('=');
-    if (eq < 1 || eq === spec.length - 1) throw new Error(`GALLERY_MODELS entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
-    out.push([spec.slice(0, eq), spec.slice(eq + 1)]);
-  }
+  const out = modelList('GALLERY_MODELS');
   if (out.length) return out;
   const before = path.join(repoRoot, '.bench', 'general-before.onnx');
   if (existsSync(before)) out.push(['before', before]);
@@ -177,14 +172,14 @@ async function main(): Promise<void> {
   const kept = keptComments(docFile);
   const labels = detectors.map((d) => `\`${d.label}\``).join(', ');
   const rel = (f: string) => (path.isAbsolute(f) && f.startsWith(repoRoot + path.sep) ? path.relative(repoRoot, f) : f);
-  const modelList = detectors.map((d) => `\`${d.label}\` = \`${rel(d.file)}\` (card name \`${d.card}\`)`).join(', ');
+  const compared = detectors.map((d) => `\`${d.label}\` = \`${rel(d.file)}\` (card name \`${d.card}\`)`).join(', ');
   const out: string[] = [
     '# Detections on real images',
     '',
     'Real fluorescence images from public projects (`../shared/data`: `real-images/`, `real-demo-unlabelled/`, ' +
       'and the two expert-labelled smFISH images of `insta-smfish-expert/`; the images themselves are not in this ' +
       'repository, only these overlays). None but the last two has spot labels, so for the others this is a look, ' +
-      `not a score. Models compared: ${modelList}. ` +
+      `not a score. Models compared: ${compared}. ` +
       `Each picture shows the models side by side, left to right ${labels}: red rings = detections ` +
       '(the model\'s own threshold), green rings = expert labels; contrast stretched 0.5–99.5 %; big images are averaged ' +
       'over blocks to at most 400 px, small ones enlarged. For the labelled images: deepBlink F1-integral and ' +

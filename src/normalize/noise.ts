@@ -33,6 +33,7 @@
  */
 import type { Plane, PlaneData } from '../types.js';
 import { medianInPlace as median, quickselect } from '../util/select.js';
+import { planeStats } from './normalize.js';
 
 export const NOISE_BLOCK = 16;
 /** Knee of the log compression, in noise units. */
@@ -129,28 +130,22 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
       const p30 = quantileSelect(vals, n, 0.3);
       const sd = (p30 - p10) / 0.7573; // Φ⁻¹(0.3) − Φ⁻¹(0.1) = 0.7573 for Gaussian noise
       bg[i * gw + j] = p30 + 0.5244 * sd; // P30 = μ − 0.5244·σ
-      ns[i * gw + j] = n ? sd : NaN;
+      ns[i * gw + j] = sd;
     }
   }
   const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
   const noise = gh * gw > 1 ? medianFilter3(ns, gh, gw) : ns;
   // floors: one quantisation step of the data (a block of all-equal integers, e.g. a clipped
   // background, has no measurable noise, but its next value is one step away), and a quarter
-  // of the plane's median block noise
+  // of the typical noise of the blocks that have any
   const q = quantisationStep(d);
-  // the typical noise of the blocks that have any (a clipped, all-zero background has none)
   const measurable = Float32Array.from(noise.filter((v) => v > q));
   const typical = measurable.length ? median(measurable, measurable.length) : q;
   let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
   if (!(floor > 0)) {
     // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
-    let lo = Infinity;
-    let hi = -Infinity;
-    for (let i = 0; i < d.length; i++) {
-      if (d[i] < lo) lo = d[i];
-      if (d[i] > hi) hi = d[i];
-    }
-    floor = hi > lo ? 1e-3 * (hi - lo) : 1;
+    const { min, max } = planeStats(plane);
+    floor = max > min ? 1e-3 * (max - min) : 1;
   }
   for (let i = 0; i < noise.length; i++) if (!(noise[i] >= floor)) noise[i] = floor;
   for (let i = 0; i < background.length; i++) if (Number.isNaN(background[i])) background[i] = typical;

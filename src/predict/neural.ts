@@ -35,8 +35,7 @@ export interface NeuralOptions {
   progress?: (done: number, total: number) => void;
   /**
    * Refine each grid position by a Gaussian-mask centroid on the network's input
-   * (measure/centroid.ts). Default: with the 'noise' normalisation only, whose input has the
-   * background subtracted (on a z-scored input the background would pull spots to the window).
+   * (measure/centroid.ts). Default: refinesByDefault(normalization).
    */
   refine?: boolean;
 }
@@ -98,6 +97,15 @@ export function normalization(plane: Plane, n: Exclude<Normalization, { method: 
   const lo = quantile(plane.data, n.low / 100);
   const hi = quantile(plane.data, n.high / 100);
   return { offset: lo, scale: hi > lo ? 1 / (hi - lo) : 0 };
+}
+
+/**
+ * Whether grid positions are refined by the Gaussian-mask centroid unless told otherwise: with
+ * the 'noise' normalisation only, whose input has the background subtracted (on a z-scored
+ * input the background would pull spots to the window centre).
+ */
+export function refinesByDefault(n: Normalization): boolean {
+  return n.method === 'noise';
 }
 
 /** Produces normalised windows of one plane (reflect-padded where a window leaves the image). */
@@ -169,7 +177,7 @@ export async function detectNeural(
     const input = norm(r0, c0, h, w);
     const grid = await predictor.run(input, h, w);
     const { points, probabilities } = detectSpots({ data: grid, nrow: h / cell, ncol: w / cell }, cell, opts.threshold);
-    if (opts.refine ?? opts.normalization.method === 'noise') points.forEach((p, k) => (points[k] = gaussianMaskCentroid(input, h, w, p[0], p[1])));
+    if (opts.refine ?? refinesByDefault(opts.normalization)) points.forEach((p, k) => (points[k] = gaussianMaskCentroid(input, h, w, p[0], p[1])));
     points.forEach(([r, c], k) => {
       const gr = r + r0;
       const gc = c + c0;

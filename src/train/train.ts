@@ -21,7 +21,7 @@ import { Rng } from '../simulate/rng.js';
 import { loadModel, makeCard, modelPredictor, saveModel, type LoadedModel, type ModelCard, type Normalization } from '../model/model.js';
 import { gaussianMaskCentroid } from '../measure/centroid.js';
 import { simulateScene, type SceneKnobs } from '../simulate/scenes.js';
-import { detectNeural, normalizePlane, tilingFor } from '../predict/neural.js';
+import { detectNeural, normalizePlane, refinesByDefault, tilingFor } from '../predict/neural.js';
 import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
 import { formatCsv } from '../output/csv.js';
@@ -187,7 +187,7 @@ export async function retuneThreshold(modelFile: string, dataset: string, maxFal
   const outs: Float32Array[] = [];
   for (const s of va.samples) outs.push(await predictor.run(s.x, va.size, va.size));
   await predictor.dispose();
-  const refine = model.card.normalization.method === 'noise';
+  const refine = refinesByDefault(model.card.normalization);
   const { pick, search } = searchThreshold(outs, va.samples, va.size, model.spec.config.cellSize, refine);
   let threshold = pick.threshold;
   let noiseOnly: { threshold: number; falsePerMP: number }[] | undefined;
@@ -406,7 +406,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
   const bestModel = await loadModel(modelFile);
   engine.setWeights(bestModel.weights);
   const outs = await outputs(engine, va.samples, size, batchSize);
-  const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, cfg.normalization === 'noise');
+  const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, refinesByDefault(normalization));
   const finalCard = card(pick.threshold, {
     scores: { valid: { images: va.samples.length, ...final, loss: best }, thresholdSearch: search },
   });
