@@ -1,10 +1,10 @@
 import { Command } from 'commander';
 import { makeLog, parsePixelSize, withCommon } from './common.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { planeStats } from '../normalize/normalize.js';
-import type { PixelSize } from '../types.js';
-import { UserError } from '../util/errors.js';
+import { readImage } from '../io/image/read.js';
+import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { planeStats } from '../preprocess/normalize.js';
+import type { PixelSize } from '../core/types.js';
+import { UserError } from '../core/errors.js';
 
 const AXIS_NAMES: Record<string, string> = { c: 'channel', t: 'time', z: 'z-slice', y: 'row (vertical)', x: 'column (horizontal)' };
 

@@ -9,9 +9,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFil
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../testutil/shared.js';
-import { encodeTiff } from '../image/write.js';
+import { encodeTiff } from '../io/image/write.js';
 import { parse as parseYaml } from 'yaml';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
 let work = '';

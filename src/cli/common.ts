@@ -2,9 +2,9 @@ import { Command, InvalidArgumentError } from 'commander';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { PixelSize } from '../types.js';
-import { UserError, describeError } from '../util/errors.js';
-import { VERSION } from '../version.js';
+import type { PixelSize } from '../core/types.js';
+import { UserError, describeError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 
 export const IMAGE_EXTENSIONS = ['.tif', '.tiff', '.png', '.jpg', '.jpeg'];
 

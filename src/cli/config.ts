@@ -2,10 +2,10 @@ import { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { makeLog, withCommon } from './common.js';
-import { configYaml } from '../config/schema.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../util/errors.js';
-import { VERSION } from '../version.js';
+import { configYaml } from '../train/config-schema.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { UserError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 
 /** Keeps letters, digits, '_' and '-'; everything else becomes '_' (as the original). */
 export function secureName(name: string): string {

@@ -12,15 +12,15 @@ import {
   stem,
   withCommon,
 } from './common.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { readLabels } from '../labels/read.js';
-import { checkPlane } from '../normalize/normalize.js';
-import { cropImage, splitItems } from '../dataset/tiles.js';
+import { readImage } from '../io/image/read.js';
+import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { readLabels } from '../io/labels.js';
+import { checkPlane } from '../preprocess/normalize.js';
+import { cropImage, splitItems } from '../dataset/crops.js';
 import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
-import { Rng } from '../simulate/rng.js';
-import type { PixelSize, Point } from '../types.js';
-import { UserError } from '../util/errors.js';
+import { Rng } from '../math/rng.js';
+import type { PixelSize, Point } from '../core/types.js';
+import { UserError } from '../core/errors.js';
 
 export function createCommand(): Command {
   return withCommon(new Command('create'))

@@ -3,7 +3,7 @@ import { copyFileSync, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ensureOutputDir, makeLog, withCommon } from './common.js';
 import { bundledNames, bundledPath, bundledDir, DEFAULT_MODEL } from '../model/bundled.js';
-import { UserError } from '../util/errors.js';
+import { UserError } from '../core/errors.js';
 
 export function downloadCommand(): Command {
   return withCommon(new Command('download'))

@@ -2,12 +2,12 @@ import { Command } from 'commander';
 import { statSync } from 'node:fs';
 import path from 'node:path';
 import { listInputs, makeLog, parsePixelSize, parsePositive, runBatch, stem, withCommon } from './common.js';
-import { readLabels } from '../labels/read.js';
+import { readLabels } from '../io/labels.js';
 import { formatScoreTable, scoreImage, summarise, type ImageScore } from '../evaluate/evaluate.js';
-import type { PixelSize, Point } from '../types.js';
-import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { formatCsv } from '../output/csv.js';
+import type { PixelSize, Point } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { formatCsv } from '../io/csv.js';
 
 /** Pairs prediction and truth CSVs by file name (stem); single files pair with each other. */
 export function pairFiles(pred: string, truth: string): { pairs: [string, string][]; unpaired: string[] } {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
-import { VERSION } from '../version.js';
-import { describeError, UserError } from '../util/errors.js';
+import { VERSION } from '../core/version.js';
+import { describeError, UserError } from '../core/errors.js';
 import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { predictCommand } from './predict.js';

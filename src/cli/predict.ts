@@ -13,13 +13,13 @@ import {
   stem,
   withCommon,
 } from './common.js';
-import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../predict/predict.js';
+import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../pipeline/predict.js';
 import type { Normalization } from '../model/model.js';
-import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../predict/neural.js';
+import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../detect/neural.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
-import { writeCsv } from '../output/csv.js';
-import type { PixelSize } from '../types.js';
+import { writeCsv } from '../io/csv.js';
+import type { PixelSize } from '../core/types.js';
 
 function parseNormalization(s: string): Normalization {
   if (s === 'zscore') return { method: 'zscore' };

@@ -15,15 +15,15 @@ import {
 import { resolveSimParams, simulateImage, simToPlane, type SimParams } from '../simulate/simulate.js';
 import { imageSeed, writeSimulated } from '../simulate/files.js';
 import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
-import { splitItems } from '../dataset/tiles.js';
-import { Rng } from '../simulate/rng.js';
+import { splitItems } from '../dataset/crops.js';
+import { Rng } from '../math/rng.js';
 import { CATEGORIES, TEST_SEED_BASE, trainingParams } from '../simulate/presets.js';
 import { simulateScene, scenePoints, SCENES_DESCRIPTION } from '../simulate/scenes.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import type { Plane } from '../types.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { VERSION } from '../version.js';
+import { readImage } from '../io/image/read.js';
+import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import type { Plane } from '../core/types.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { VERSION } from '../core/version.js';
 
 function parseSize(s: string): [number, number] {
   const parts = s.split(/[,x×]/).map((p) => Number(p.trim()));

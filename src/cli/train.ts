@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { makeLog, parsePositiveInt, withCommon } from './common.js';
-import { loadConfigFile } from '../config/load.js';
+import { loadConfigFile } from '../train/config.js';
 
 export function trainCommand(): Command {
   return withCommon(new Command('train'))

@@ -1,15 +1,15 @@
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { makeLog, parseNonNegative, parsePositiveInt, withCommon } from './common.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { readLabels } from '../labels/read.js';
+import { readImage } from '../io/image/read.js';
+import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { readLabels } from '../io/labels.js';
 import { loadSplit, SPLITS, type SplitName } from '../dataset/dataset.js';
 import { renderSpots, type Layer } from '../visualize/render.js';
-import { encodePng } from '../image/write.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../util/errors.js';
-import type { Plane, Point } from '../types.js';
+import { encodePng } from '../io/image/write.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { UserError } from '../core/errors.js';
+import type { Plane, Point } from '../core/types.js';
 
 function parseSplit(s: string): SplitName {
   if (!(SPLITS as readonly string[]).includes(s)) throw new InvalidArgumentError(`expected one of ${SPLITS.join(', ')}`);

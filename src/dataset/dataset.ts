@@ -12,14 +12,14 @@
  */
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Plane, Point } from '../types.js';
-import { encodeTiff } from '../image/write.js';
-import { readImage } from '../image/read.js';
-import { resolveAxes, iteratePlanes } from '../image/axes.js';
-import { formatCsv } from '../output/csv.js';
-import { readLabels } from '../labels/read.js';
-import { UserError } from '../util/errors.js';
-import { VERSION } from '../version.js';
+import type { Plane, Point } from '../core/types.js';
+import { encodeTiff } from '../io/image/write.js';
+import { readImage } from '../io/image/read.js';
+import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { formatCsv } from '../io/csv.js';
+import { readLabels } from '../io/labels.js';
+import { UserError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 
 export const DATASET_FORMAT = 'deepblink-dataset';
 export const DATASET_VERSION = 1;

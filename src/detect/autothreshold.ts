@@ -21,12 +21,12 @@
  * It adapts to image size, spot size and spot density, and an image of pure noise gives (almost)
  * no detections. A constant image gives threshold m (and no detections). Parameter choice and
  * measured F1: see the numbers quoted at AUTO_FDR; end-to-end accuracy and speed of the LoG
- * detector on the package's simulator: src/bench/log.ts (`npm run bench:log`).
+ * detector on the package's simulator: bench/log.ts (`npm run bench:log`).
  */
-import type { Plane } from '../types.js';
+import type { Plane } from '../core/types.js';
 import { checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
 import { findLocalMaxima } from './maxima.js';
-import { medianInPlace } from '../util/select.js';
+import { medianInPlace } from '../math/select.js';
 
 /**
  * Robust location and scale of a LoG response: median and 1.4826 * MAD (median absolute

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Plane, Point } from '../types.js';
-import { UserError } from '../util/errors.js';
-import { pointsMatching } from '../metrics/metrics.js';
-import { addSpot } from '../simulate/psf.js';
+import type { Plane, Point } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { pointsMatching } from '../evaluate/metrics.js';
+import { addSpot } from '../math/psf.js';
 import { simulateImage, simToPlane, type SimParams } from '../simulate/simulate.js';
 import {
   AUTO_FDR,

@@ -22,8 +22,8 @@
  * - sub-pixel: a fit whose Hessian is not negative definite is not trusted (the integer peak is
  *   returned); imglib2 only guards against a singular Hessian.
  */
-import type { Detection, Plane } from '../types.js';
-import { UserError } from '../util/errors.js';
+import type { Detection, Plane } from '../core/types.js';
+import { UserError } from '../core/errors.js';
 import { autoThresholdFromResponse } from './autothreshold.js';
 import { checkPlane, checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
 import { findLocalMaxima, refineSubpixel } from './maxima.js';

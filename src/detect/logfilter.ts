@@ -15,8 +15,8 @@
  * h(t) = -(t^2 / sigma^2 - 1) g(t) / (pi sigma^4). By default h is corrected to zero sum so that a
  * flat image gives exactly ~0 (see LogFilterOptions.exact).
  */
-import type { Plane, PlaneData } from '../types.js';
-import { UserError } from '../util/errors.js';
+import type { Plane, PlaneData } from '../core/types.js';
+import { UserError } from '../core/errors.js';
 
 /** Mirror (single boundary) index into [0, n): ... 2 1 | 0 1 2 ... n-1 | n-2 ... */
 export function mirrorIndex(i: number, n: number): number {

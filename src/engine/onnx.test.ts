@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { DEFAULT_NETWORK, countParams, deepblinkSpec, networkSpec, type NetNode, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import { createOnnxPredictor, exportOnnx, onnxInfo, readOnnx } from './onnx.js';
 import { randomWeights, referenceForward } from './reference.js';
 

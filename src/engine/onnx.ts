@@ -25,7 +25,7 @@ import ort from 'onnxruntime-node';
 import { LEAKY_ALPHA, channelsOf, nodeDepths, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import type { Predictor, WeightMap } from './engine.js';
 import { checkWeights } from './reference.js';
-import { VERSION } from '../version.js';
+import { VERSION } from '../core/version.js';
 
 const { onnx } = onnxProto;
 

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { createTfjsEngine } from './tfjs.js';
 import { exportOnnx, createOnnxPredictor } from './onnx.js';
 import { networkSpec, type NetworkConfig } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
-import { encodeSpots } from '../grid/pixels.js';
+import { Rng } from '../math/rng.js';
+import { encodeSpots } from '../network/grid-spots.js';
 
 async function maxDiff(config: Partial<NetworkConfig>, h: number, w: number, trainSteps: number): Promise<number> {
   const spec = networkSpec(config);

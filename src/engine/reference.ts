@@ -12,7 +12,7 @@
  */
 import { LEAKY_ALPHA, paramList, type Activation, type NetworkSpec } from '../network/spec.js';
 import type { WeightMap } from './engine.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 
 /** An NHWC tensor in float64. */
 export interface RefTensor {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { deepblinkSpec } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import { initTfjs, registerGradientKernels } from './tfjs.js';
 import { countSpotCells, lossTensors } from './tfjs-loss.js';
 import { forward, initialWeights } from './tfjs-net.js';

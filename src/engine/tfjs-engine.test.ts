@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { deepblinkSpec, paramList, type NetworkSpec } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import type { Batch, OptimizerSettings, TrainEngine } from './engine.js';
 import { createTfjsEngine, initTfjs, initialWeights, lossParts } from './tfjs.js';
 import { spatialDropoutMask } from './tfjs-net.js';

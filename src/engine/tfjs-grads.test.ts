@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { deepblinkSpec, paramList } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import { initTfjs } from './tfjs.js';
 import { countSpotCells, lossTensors } from './tfjs-loss.js';
 import { forward, initialWeights } from './tfjs-net.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import { initTfjs } from './tfjs.js';
 
 /** Naive float64 NHWC stride-1 convolution pieces with explicit pads. */

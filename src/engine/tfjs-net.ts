@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { LEAKY_ALPHA, paramList, type Activation, type NetworkSpec, type ParamInfo } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 
 /** Keras' correction for a normal truncated at ±2σ (stddev of the truncated unit normal). */
 const TRUNCATED_NORMAL_STD = 0.87962566103423978;

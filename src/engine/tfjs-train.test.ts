@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { deepblinkSpec } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import type { Batch } from './engine.js';
 import { createTfjsEngine } from './tfjs.js';
 

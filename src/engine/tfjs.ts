@@ -7,7 +7,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { paramList, type NetworkSpec } from '../network/spec.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 import type { Batch, LossParts, OptimizerState, TrainEngine, TrainEngineOptions, WeightMap } from './engine.js';
 import { registerGradients } from './tfjs-grads.js';
 import { registerGradientKernels } from './tfjs-kernels.js';

@@ -5,8 +5,8 @@
  * matched at 3 px, precision and recall at 3 px; plus Spotiflow-style pooled F1 @3px and
  * panoptic quality over all images.
  */
-import type { Point } from '../types.js';
-import { computeMetrics, pooledMatching } from '../metrics/metrics.js';
+import type { Point } from '../core/types.js';
+import { computeMetrics, pooledMatching } from './metrics.js';
 
 export interface ImageScore {
   name: string;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gaussianMaskCentroid } from './centroid.js';
-import { addSpot } from '../simulate/psf.js';
-import { Rng } from '../simulate/rng.js';
+import { addSpot } from '../math/psf.js';
+import { Rng } from '../math/rng.js';
 
 test('Gaussian-mask centroid: exact on a noiseless symmetric spot, from a start 0.8 px off (the 7×7 window clips a wide spot a little)', () => {
   for (const sigma of [0.7, 1.3, 2.2]) {

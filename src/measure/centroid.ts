@@ -10,7 +10,7 @@
  * The network path runs it on its own input (contrast in noise units, src/normalize/noise.ts),
  * so the background is already subtracted.
  */
-import type { Point } from '../types.js';
+import type { Point } from '../core/types.js';
 
 export interface CentroidOptions {
   /** Mask std in px (default 1.3). */

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { fitSpot, fitSpots, type FitOptions, type FitResult } from './fit.js';
 import { fitEfficiency } from './efficiency.js';
-import { crlbGaussian2D } from '../simulate/crlb.js';
-import { addSpot, pixelIntegratedGaussian } from '../simulate/psf.js';
-import { logFactorial, Rng } from '../simulate/rng.js';
+import { crlbGaussian2D } from './crlb.js';
+import { addSpot, pixelIntegratedGaussian } from '../math/psf.js';
+import { logFactorial, Rng } from '../math/rng.js';
 import { simulateImage, simToPlane, type SimResult } from '../simulate/simulate.js';
-import { peakSnr } from '../simulate/snr.js';
-import type { Plane } from '../types.js';
+import { peakSnr } from './snr.js';
+import type { Plane } from '../core/types.js';
 
 /** Expected-photon image (float32) with a flat background and the given spots. */
 function render(

@@ -57,10 +57,10 @@
  * per pixel edge per axis (2·(2h+2) per model evaluation), not per pixel.
  */
 
-import { invertSpd } from '../simulate/crlb.js';
-import { erfc } from '../simulate/psf.js';
-import { peakSnr } from '../simulate/snr.js';
-import type { Plane } from '../types.js';
+import { invertSpd } from './crlb.js';
+import { erfc } from '../math/psf.js';
+import { peakSnr } from './snr.js';
+import type { Plane } from '../core/types.js';
 
 /** Options of {@link fitSpot} / {@link fitSpots}. */
 export interface FitOptions {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Point } from '../types.js';
+import type { Point } from '../core/types.js';
 import { sharedPath } from '../testutil/shared.js';
 import { diskIntensity, diskKernel, type PlaneLike } from './intensity.js';
 

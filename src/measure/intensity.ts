@@ -18,8 +18,8 @@
  * sum 0 (mean / std NaN). (Upstream misindexes windows of points more than R px beyond the
  * top or left edge through negative slice bounds; such points never come out of `predict`.)
  */
-import type { PlaneData, Point } from '../types.js';
-import { pairwiseSum, roundHalfEven } from '../metrics/numpy.js';
+import type { PlaneData, Point } from '../core/types.js';
+import { pairwiseSum, roundHalfEven } from '../math/numpy.js';
 
 /** A 2-D plane, row-major. Compatible with `Plane` from src/types.ts. */
 export interface PlaneLike {

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { bundledNames, bundledPath, resolveModel, DEFAULT_MODEL } from './bundled.js';
 import { loadModel, MODEL_VERSION, MODEL_FORMAT } from './model.js';
-import { createDetector } from '../predict/predict.js';
+import { createDetector } from '../pipeline/predict.js';
 import { simulateImage, simToPlane } from '../simulate/simulate.js';
-import { computeMetrics } from '../metrics/metrics.js';
+import { computeMetrics } from '../evaluate/metrics.js';
 import { TEST_SEED_BASE } from '../simulate/presets.js';
-import { packageRoot } from '../version.js';
-import type { Point } from '../types.js';
+import { packageRoot } from './bundled.js';
+import type { Point } from '../core/types.js';
 
 const names = bundledNames();
 

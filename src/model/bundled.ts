@@ -6,8 +6,11 @@
  */
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { packageRoot } from '../version.js';
-import { UserError } from '../util/errors.js';
+import { fileURLToPath } from 'node:url';
+import { UserError } from '../core/errors.js';
+
+/** Root of the installed package (the folder holding package.json and models/), from src/ or dist/. */
+export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 export const DEFAULT_MODEL = 'general';
 

@@ -7,7 +7,7 @@ import { decodeModel, encodeModel, loadModel, makeCard, modelPredictor, saveMode
 import { deepblinkSpec } from '../network/spec.js';
 import { randomWeights } from '../engine/reference.js';
 import { exportOnnx } from '../engine/onnx.js';
-import { Rng } from '../simulate/rng.js';
+import { Rng } from '../math/rng.js';
 
 const spec = deepblinkSpec({ filters: 2, ndown: 1, cellSize: 2 });
 const weights = randomWeights(spec, 3);

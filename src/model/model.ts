@@ -10,9 +10,9 @@ import { networkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpe
 import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
-import { UserError } from '../util/errors.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { VERSION } from '../version.js';
+import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { VERSION } from '../core/version.js';
 
 export const MODEL_FORMAT = 'deepblink-model';
 export const MODEL_VERSION = 1;

@@ -5,9 +5,9 @@
  */
 import path from 'node:path';
 import { simulateImage, simToPlane, type SimParams, type SimResult } from './simulate.js';
-import { encodeTiff } from '../image/write.js';
-import { formatCsv, type Table } from '../output/csv.js';
-import { writeFileAtomic } from '../util/atomic.js';
+import { encodeTiff } from '../io/image/write.js';
+import { formatCsv, type Table } from '../io/csv.js';
+import { writeFileAtomic } from '../io/atomic.js';
 
 export const TRUTH_COLUMNS = ['y', 'x', 'photons', 'sigma', 'crlb_y', 'crlb_x', 'peak_snr', 'background'];
 

@@ -5,7 +5,7 @@
  * training images use seeds below TEST_SEED_BASE, benchmark images at or above it.
  */
 import type { SimParams } from './simulate.js';
-import { Rng } from './rng.js';
+import { Rng } from '../math/rng.js';
 
 export const TEST_SEED_BASE = 9_000_000;
 

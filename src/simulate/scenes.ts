@@ -22,10 +22,10 @@
  *
  * Deterministic: a pure function of (seed, k, backgrounds).
  */
-import type { Plane, Point } from '../types.js';
-import { Rng } from './rng.js';
-import { addSpot } from './psf.js';
-import { peakIntensityForSnr, photonsForSnr } from './snr.js';
+import type { Plane, Point } from '../core/types.js';
+import { Rng } from '../math/rng.js';
+import { addSpot } from '../math/psf.js';
+import { peakIntensityForSnr, photonsForSnr } from '../measure/snr.js';
 import { backgroundMap, resolveSimParams } from './simulate.js';
 
 export interface SceneSpot {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { UserError } from '../util/errors.js';
-import { crlbGaussian2D } from './crlb.js';
+import { UserError } from '../core/errors.js';
+import { crlbGaussian2D } from '../measure/crlb.js';
 import {
   backgroundMap,
   defaultSimParams,

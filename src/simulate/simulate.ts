@@ -22,12 +22,12 @@
  * count does not change the background.
  */
 
-import type { Plane, Point } from '../types.js';
-import { UserError } from '../util/errors.js';
-import { crlbGaussian2D, DEFAULT_CRLB_HALF_WIDTH } from './crlb.js';
-import { addSpot, erfc, spotHalfWidth } from './psf.js';
-import { Rng } from './rng.js';
-import { peakSnr, photonsForSnr } from './snr.js';
+import type { Plane, Point } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { crlbGaussian2D, DEFAULT_CRLB_HALF_WIDTH } from '../measure/crlb.js';
+import { addSpot, erfc, spotHalfWidth } from '../math/psf.js';
+import { Rng } from '../math/rng.js';
+import { peakSnr, photonsForSnr } from '../measure/snr.js';
 
 /** How spot centres are placed. */
 export type Placement = 'uniform' | 'clustered';

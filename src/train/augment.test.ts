@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { augment, flip, roll, rot90 } from './augment.js';
-import { Rng } from '../simulate/rng.js';
-import type { Point } from '../types.js';
+import { Rng } from '../math/rng.js';
+import type { Point } from '../core/types.js';
 
 const S = 8;
 /** An image with a single bright pixel at each point (rounded). */

@@ -13,8 +13,8 @@
  *    and wrapped the same way.
  * Coordinates: our convention (pixel centres at integers; an S×S crop spans [−0.5, S−0.5)).
  */
-import type { Point } from '../types.js';
-import type { Rng } from '../simulate/rng.js';
+import type { Point } from '../core/types.js';
+import type { Rng } from '../math/rng.js';
 
 export interface AugmentOptions {
   flip: boolean;

@@ -6,8 +6,8 @@
  */
 import { promises as fs } from 'node:fs';
 import type { OptimizerState, WeightMap } from '../engine/engine.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../util/errors.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { UserError } from '../core/errors.js';
 
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'DBCK';

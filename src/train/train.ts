@@ -8,27 +8,27 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
-import type { TrainConfig } from '../config/load.js';
+import type { TrainConfig } from './config.js';
 import { loadSplit, readManifest, type DatasetEntry } from '../dataset/dataset.js';
 import { networkSpec, inputMultiple } from '../network/spec.js';
 import { checkWeights } from '../engine/reference.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
 import { augment } from './augment.js';
-import { encodeSpots, detectSpots } from '../grid/pixels.js';
-import { computeMetrics } from '../metrics/metrics.js';
-import { Rng } from '../simulate/rng.js';
+import { encodeSpots, detectSpots } from '../network/grid-spots.js';
+import { computeMetrics } from '../evaluate/metrics.js';
+import { Rng } from '../math/rng.js';
 import { loadModel, makeCard, modelPredictor, saveModel, type LoadedModel, type ModelCard, type Normalization } from '../model/model.js';
 import { gaussianMaskCentroid } from '../measure/centroid.js';
 import { simulateScene, type SceneKnobs } from '../simulate/scenes.js';
-import { detectNeural, normalizePlane, refinesByDefault, tilingFor } from '../predict/neural.js';
+import { detectNeural, normalizePlane, refinesByDefault, tilingFor } from '../detect/neural.js';
 import { resolveModel } from '../model/bundled.js';
 import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './checkpoint.js';
-import { formatCsv } from '../output/csv.js';
-import { writeFileAtomic } from '../util/atomic.js';
-import { UserError } from '../util/errors.js';
+import { formatCsv } from '../io/csv.js';
+import { writeFileAtomic } from '../io/atomic.js';
+import { UserError } from '../core/errors.js';
 import type { Log } from '../cli/common.js';
-import type { Point } from '../types.js';
+import type { Point } from '../core/types.js';
 
 export interface TrainOptions {
   resume: boolean;

@@ -4,8 +4,8 @@
  * Pixel centres are at integer coordinates; in the up-scaled picture of factor k the centre of
  * pixel (r, c) lies at (r·k + (k−1)/2, c·k + (k−1)/2).
  */
-import type { Plane, Point } from '../types.js';
-import { quantile } from '../predict/neural.js';
+import type { Plane, Point } from '../core/types.js';
+import { quantile } from '../detect/neural.js';
 
 export interface Layer {
   points: Point[];

@@ -1,0 +1,304 @@
+/**
+ * Import of spot coordinates (ground-truth labels or other tools' detections) from CSV files,
+ * returned in this package's convention: [row, col] in pixels, 0-based, with the CENTRE of
+ * pixel (r, c) at (r, c).
+ *
+ * Accepted formats (detected from the header row):
+ *
+ *  | format      | columns                                   | conversion                        |
+ *  |-------------|-------------------------------------------|-----------------------------------|
+ *  | deepblink   | `y [px]`,`x [px]` (or `[µm]`, per axis)   | r = y, c = x (µm ÷ pixel size)    |
+ *  | trackmate   | `POSITION_X`,`POSITION_Y` (+ other cols)  | r = Y·u/ps.y, c = X·u/ps.x        |
+ *  | napari      | `index`,`axis-0`,`axis-1`[,`axis-2`…]     | r = second-to-last, c = last axis |
+ *  | fiji        | `X`,`Y` (Measure export, ` ` index col)   | r = Y, c = X                      |
+ *  | plain       | `y,x` / `row,col` / `r,c` (any case)      | r = y, c = x                      |
+ *
+ * Pixel-centre conventions (established from the sources; none of the formats needs a ±0.5
+ * shift to reach ours):
+ *
+ *  - ImageJ/Fiji "Measure" on point selections writes X = cal.getX(x) = (x - xOrigin) ×
+ *    pixelWidth and Y likewise (imagej/ImageJ ij/plugin/filter/Analyzer.java, savePoints();
+ *    ij/measure/Calibration.java, getX/getY). The point coordinates x, y are set by
+ *    ij/gui/PointRoi.java makeXorYArray(): `offScreenXD(sx) - 0.5` with the comment "offset 0.5
+ *    converts from area to pixel center coordinates", rounded to whole pixels unless the view is
+ *    zoomed in far enough for sub-pixel placement. So an uncalibrated image reports the pixel
+ *    index with the pixel centre at the integer (our convention), and sub-pixel clicks use the
+ *    same centre-at-integer convention; a calibrated image reports x × pixelWidth (no +0.5).
+ *    (Older ImageJ 1.x, whose PointRoi.makeXArray() had no −0.5, also gave the integer pixel
+ *    index at zoom ≤ 1, but zoomed-in sub-pixel clicks were in area coordinates, centre at
+ *    +0.5; such files cannot be told apart and are read like current ones.) The Fiji macro
+ *    shipped with deepBlink (extras/fiji_export_labels.ijm) removes the scale before
+ *    measuring, so X/Y are pixels; we assume that, and warn when a pixel size is known (the
+ *    image is calibrated), because then a Measure export made without removing the scale
+ *    would be in µm.
+ *  - TrackMate positions are calibrated: POSITION_X = imglib2 position × pixel width, where an
+ *    imglib2 integer position is a pixel centre (trackmate-sc/TrackMate
+ *    fiji/plugin/trackmate/detection/DetectionUtils.java, findLocalMaxima(): `x =
+ *    refinedPeak.getDoublePosition(0) * calibration[0]`). So pixel = POSITION / pixel size with
+ *    no offset. The spot-table CSV export (visualization/table/TablePanel.exportToCsv, TrackMate
+ *    ≥ 7) writes the feature keys, then up to two rows of names/short names and a last header
+ *    row of units in parentheses, e.g. `(micron)` or `(pixel)`; the rows before the first
+ *    numeric row are skipped and the units row decides: pixel → used as is; a length unit → needs
+ *    the pixel size (UserError asking for --pixel-size otherwise). Files without a units row
+ *    (TrackMate < 7 "Spots in tracks statistics") are ambiguous: with a pixel size they are
+ *    taken as µm, without one as pixels — both with a warning naming the assumption.
+ *  - napari: data coordinates put the centre of pixel [0, 0] at [0, 0] (napari/napari issue
+ *    #310 "the coordinates at the center of pixel [0, 0] should be [0, 0]"; PR #1660 and #3381
+ *    keep the world origin at a pixel centre). The builtin points writer (napari_builtins
+ *    napari_write_points) writes `index`, `axis-0` … `axis-(D-1)` then property columns; the
+ *    last two axes are rows and columns. These are the points layer's data coordinates, i.e.
+ *    pixels of the image unless the points layer itself had a scale (warned when a pixel size
+ *    is known).
+ *  - deepblink output: `y [px]` is the row, `x [px]` the column (this package). NB: the Python
+ *    deepBlink 0.1.4 swapped them for 2-D images predicted without --shape (behaviour notes
+ *    §1.1, "axis-naming trap"); such files read here come out transposed.
+ *  - plain y,x / row,col / r,c: already our convention (e.g. shared/data insta-semisynthetic).
+ *
+ * Parsing: UTF-8 with or without BOM, CRLF or LF, quoted fields, comma / semicolon / tab
+ * separators (with a semicolon separator a decimal comma is accepted, as European Excel
+ * writes). Empty file → UserError; header only → zero points; a non-numeric, empty or NaN value
+ * in a coordinate column → UserError naming the row (the file's line number, header = 1).
+ */
+import { promises as fsp } from 'node:fs';
+import { parse } from 'csv-parse/sync';
+import type { PixelSize, Point } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import { micronsPerUnit } from './image/metadata.js';
+
+export interface ReadLabelsOptions {
+  /** µm per pixel, needed for coordinates given in physical units. */
+  pixelSize?: PixelSize;
+}
+
+export interface LabelsResult {
+  points: Point[];
+  /** 'deepblink' | 'trackmate' | 'napari' | 'fiji' | 'plain' */
+  format: string;
+  warnings: string[];
+}
+
+const ACCEPTED =
+  "X,Y (Fiji Measure); POSITION_X,POSITION_Y (TrackMate); axis-0,axis-1 (napari); " +
+  "'y [px]','x [px]' or 'y [µm]','x [µm]' (deepblink); y,x or row,col or r,c";
+
+/** Reads a label CSV; every problem with the file is a UserError naming `csvPath`. */
+export async function readLabels(csvPath: string, opts: ReadLabelsOptions = {}): Promise<LabelsResult> {
+  let buf: Buffer;
+  try {
+    buf = await fsp.readFile(csvPath);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const msg =
+      code === 'ENOENT' ? 'file not found'
+        : code === 'EISDIR' ? 'is a directory, not a CSV file'
+          : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+            : `cannot read file: ${(err as Error).message}`;
+    throw new UserError(msg, csvPath);
+  }
+  try {
+    return parseLabels(buf.toString('utf8'), opts);
+  } catch (err) {
+    if (err instanceof UserError) throw new UserError(err.message, csvPath);
+    throw err;
+  }
+}
+
+type Row = { cells: string[]; line: number };
+
+function detectDelimiter(text: string): string {
+  const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  const count = (ch: string) => {
+    let n = 0;
+    let quoted = false;
+    for (const c of firstLine) {
+      if (c === '"') quoted = !quoted;
+      else if (!quoted && c === ch) n++;
+    }
+    return n;
+  };
+  const comma = count(',');
+  const semi = count(';');
+  const tab = count('\t');
+  if (tab > comma && tab > semi) return '\t';
+  if (semi > comma) return ';';
+  return ',';
+}
+
+function parseRows(text: string, delimiter: string): Row[] {
+  let records: { record: string[]; info: { lines: number } }[];
+  try {
+    records = parse(text, {
+      delimiter,
+      bom: true,
+      info: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      skip_records_with_empty_values: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
+  } catch (err) {
+    const msg = (err as Error).message.replace(/\s*\n\s*/g, ' ');
+    throw new UserError(`not a readable CSV file: ${msg.length > 120 ? `${msg.slice(0, 117)}...` : msg}`);
+  }
+  return records.map((r) => ({ cells: r.record.map((c) => c.trim()), line: r.info.lines }));
+}
+
+const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+/** Parses label CSV text (see the module comment). Throws UserErrors without a file name. */
+export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): LabelsResult {
+  const text = textIn.replace(/^\uFEFF/, '');
+  if (text.trim() === '') throw new UserError('empty file (no header row)');
+  const delimiter = detectDelimiter(text);
+  const rows = parseRows(text, delimiter);
+  if (rows.length === 0) throw new UserError('empty file (no header row)');
+  const header = (rows[0] as Row).cells.map((h) => h.replace(/^\uFEFF/, ''));
+  const data = rows.slice(1);
+  const warnings: string[] = [];
+  const decimalComma = delimiter === ';';
+
+  const num = (row: Row, col: number, name: string): number => {
+    const raw = (row.cells[col] ?? '').trim();
+    const s = decimalComma ? raw.replace(',', '.') : raw;
+    if (raw === '') throw new UserError(`row ${row.line}: empty ${name} value`);
+    if (!NUMBER_RE.test(s)) throw new UserError(`row ${row.line}: ${name} value '${raw}' is not a number`);
+    return Number(s);
+  };
+  const isNum = (row: Row, col: number): boolean => {
+    const raw = (row.cells[col] ?? '').trim();
+    return NUMBER_RE.test(decimalComma ? raw.replace(',', '.') : raw);
+  };
+  const lower = header.map((h) => h.toLowerCase());
+  const ps = opts.pixelSize;
+  const psIsOne = !ps || (ps.x === 1 && ps.y === 1);
+
+  // deepblink output: "y [px]" / "x [µm]" (per axis).
+  const dbY = lower.findIndex((h) => /^y\s*\[(px|µm|μm|um)\]$/.test(h));
+  const dbX = lower.findIndex((h) => /^x\s*\[(px|µm|μm|um)\]$/.test(h));
+  if (dbY >= 0 && dbX >= 0) {
+    const yUm = !(lower[dbY] as string).endsWith('[px]');
+    const xUm = !(lower[dbX] as string).endsWith('[px]');
+    if ((yUm || xUm) && !ps) {
+      throw new UserError('coordinates are in µm; pass --pixel-size (µm per pixel) to convert them to pixels');
+    }
+    const points = data.map((row): Point => {
+      const y = num(row, dbY, header[dbY] as string);
+      const x = num(row, dbX, header[dbX] as string);
+      return [yUm ? y / (ps as PixelSize).y : y, xUm ? x / (ps as PixelSize).x : x];
+    });
+    return { points, format: 'deepblink', warnings };
+  }
+
+  // TrackMate spot table.
+  const tmX = lower.indexOf('position_x');
+  const tmY = lower.indexOf('position_y');
+  if (tmX >= 0 && tmY >= 0) return readTrackMate(header, data, tmX, tmY, ps, num, isNum, warnings);
+
+  // napari points layer.
+  const axisCols = header
+    .map((h, i) => ({ m: /^axis-(\d+)$/i.exec(h), i }))
+    .filter((e) => e.m)
+    .map((e) => ({ n: Number((e.m as RegExpExecArray)[1]), i: e.i }))
+    .sort((a, b) => a.n - b.n);
+  if (axisCols.length >= 2) {
+    const rCol = axisCols[axisCols.length - 2] as { n: number; i: number };
+    const cCol = axisCols[axisCols.length - 1] as { n: number; i: number };
+    if (axisCols.length > 2) {
+      warnings.push(`napari points with ${axisCols.length} axes: used axis-${rCol.n} as rows and axis-${cCol.n} as columns, ignored the others`);
+    }
+    if (!psIsOne) {
+      warnings.push('napari axis-N values taken as pixel (data) coordinates; if the points layer had a scale they are in its units');
+    }
+    const points = data.map((row): Point => [num(row, rCol.i, `axis-${rCol.n}`), num(row, cCol.i, `axis-${cCol.n}`)]);
+    return { points, format: 'napari', warnings };
+  }
+
+  // Fiji Measure export: exact "X" and "Y".
+  const fX = header.indexOf('X');
+  const fY = header.indexOf('Y');
+  if (fX >= 0 && fY >= 0) {
+    // Skip the rows "Analyze > Summarize" appends (labelled Mean, SD, Min, Max in the first column).
+    const summary = new Set(['mean', 'sd', 'min', 'max']);
+    const kept = data.filter((row) => !(fX !== 0 && summary.has((row.cells[0] ?? '').toLowerCase())));
+    if (kept.length < data.length) warnings.push('skipped the Fiji summary rows (Mean, SD, Min, Max)');
+    if (!psIsOne) {
+      warnings.push(
+        'Fiji X/Y taken as pixel coordinates (Measure on an image without spatial scale, as the deepBlink Fiji macro exports); ' +
+          'if the scale was set in Fiji they are in its units: remove the scale and export again',
+      );
+    }
+    const points = kept.map((row): Point => [num(row, fY, 'Y'), num(row, fX, 'X')]);
+    return { points, format: 'fiji', warnings };
+  }
+
+  // Plain pairs.
+  for (const [rn, cn] of [['y', 'x'], ['row', 'col'], ['row', 'column'], ['r', 'c']] as const) {
+    const ri = lower.indexOf(rn);
+    const ci = lower.indexOf(cn);
+    if (ri >= 0 && ci >= 0) {
+      const points = data.map((row): Point => [num(row, ri, header[ri] as string), num(row, ci, header[ci] as string)]);
+      return { points, format: 'plain', warnings };
+    }
+  }
+
+  const found = header.map((h) => `'${h}'`).join(', ') || '(none)';
+  throw new UserError(`unrecognised label columns ${found}; expected ${ACCEPTED}`);
+}
+
+function readTrackMate(
+  header: string[],
+  data: Row[],
+  xi: number,
+  yi: number,
+  ps: PixelSize | undefined,
+  num: (row: Row, col: number, name: string) => number,
+  isNum: (row: Row, col: number) => boolean,
+  warnings: string[],
+): LabelsResult {
+  // Extra header rows below the first (TrackMate >= 7 writes up to three: names, short names,
+  // units): text cells in both position columns, before the first numeric row.
+  const headerLike = (s: string) =>
+    s !== '' && !NUMBER_RE.test(s) && !/^[+-]?(nan|inf|infinity)$/i.test(s) && /[A-Za-zµμ()]/.test(s);
+  let k = 0;
+  while (k < data.length && k < 3) {
+    const row = data[k] as Row;
+    if (isNum(row, xi) && isNum(row, yi)) break;
+    if (!headerLike(row.cells[xi] ?? '') || !headerLike(row.cells[yi] ?? '')) break;
+    k++;
+  }
+  // The units row: a position cell that names a unit, usually in parentheses, e.g. "(micron)".
+  let unit: string | undefined;
+  for (const row of data.slice(0, k)) {
+    const cell = (row.cells[xi] ?? '').trim();
+    const m = /^\((.*)\)$/.exec(cell);
+    const u = (m ? (m[1] as string) : cell).trim();
+    if (/^pixels?$/i.test(u)) unit = 'pixel';
+    else if (micronsPerUnit(u) !== undefined) unit = u;
+    else if (m) throw new UserError(`row ${row.line}: unknown unit '${u}' in the TrackMate units row`);
+  }
+  const body = data.slice(k);
+  let fx = 1;
+  let fy = 1;
+  if (unit === 'pixel') {
+    // already pixels
+  } else if (unit !== undefined) {
+    const f = micronsPerUnit(unit) as number;
+    if (!ps) {
+      throw new UserError(`TrackMate positions are in ${unit}; pass --pixel-size (µm per pixel) to convert them to pixels`);
+    }
+    fx = f / ps.x;
+    fy = f / ps.y;
+  } else if (ps) {
+    fx = 1 / ps.x;
+    fy = 1 / ps.y;
+    if (body.length > 0) {
+      warnings.push(
+        `TrackMate CSV without a units row: POSITION_X/Y assumed in µm (the image calibration) and divided by the pixel size (y ${ps.y}, x ${ps.x} µm)`,
+      );
+    }
+  } else if (body.length > 0) {
+    warnings.push('TrackMate CSV without a units row and no pixel size: POSITION_X/Y taken as pixels (correct only for an uncalibrated image)');
+  }
+  const points = body.map((row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx]);
+  return { points, format: 'trackmate', warnings };
+}
