@@ -22,7 +22,7 @@ import { createDetector, type PlaneDetector } from '../src/pipeline/predict.js';
 import { DEFAULT_MODEL, bundledNames, bundledPath } from '../src/model/bundled.js';
 import { fitSpots } from '../src/measure/fit.js';
 import { benchModels, writeBenchmarkBlock } from './doc.js';
-import type { Detection, Plane, Point } from '../src/core/types.js';
+import type { Spot, Plane, Point } from '../src/core/types.js';
 import { makeSceneSet, makeSet, SCENE_SETS, tuneLoG, type Img } from './sets.js';
 import { loadModel } from '../src/model/model.js';
 import { readImage } from '../src/io/image/read.js';
@@ -43,10 +43,10 @@ interface Row {
   pairs: number;
 }
 
-function score(imgs: Img[], dets: Detection[][]): Row {
+function score(imgs: Img[], dets: Spot[][]): Row {
   const row: Row = { f1i: [], f13: [], sq: 0, crlb: 0, pairs: 0 };
   imgs.forEach((img, k) => {
-    const pred = dets[k].map((d) => [d.r, d.c] as Point);
+    const pred = dets[k].map((d) => [d.y, d.x] as Point);
     const m = computeMetrics(pred, img.truth);
     row.f1i.push(m.f1Integral);
     row.f13.push(m.f1AtMdist);
@@ -73,10 +73,10 @@ function fmtRow(set: string, method: string, r: Row, best = ''): string {
 const SWEEP = Array.from({ length: 19 }, (_, i) => Math.round((0.05 + 0.05 * i) * 100) / 100);
 
 /** Mean F1-integral of the detections above each threshold of SWEEP: the best one and its score. */
-function bestThreshold(imgs: Img[], dets: Detection[][]): { t: number; f1: number } {
+function bestThreshold(imgs: Img[], dets: Spot[][]): { t: number; f1: number } {
   let best = { t: NaN, f1: -1 };
   for (const t of SWEEP) {
-    const f1 = mean(imgs.map((img, k) => computeMetrics(dets[k].filter((d) => d.score > t).map((d) => [d.r, d.c] as Point), img.truth).f1Integral));
+    const f1 = mean(imgs.map((img, k) => computeMetrics(dets[k].filter((d) => d.score > t).map((d) => [d.y, d.x] as Point), img.truth).f1Integral));
     if (f1 > best.f1 + 1e-9) best = { t, f1 };
   }
   return best;
@@ -128,32 +128,32 @@ async function main(): Promise<void> {
   ];
   const rowsOf = async (name: string, test: Img[], trainSplit: Img[]) => {
     for (const [label, det] of detectors) {
-      const dets: Detection[][] = [];
-      for (const img of test) dets.push((await det.detect(img.plane)).detections);
+      const dets: Spot[][] = [];
+      for (const img of test) dets.push((await det.detect(img.plane)).spots);
       let best = '';
       if (label === DEFAULT_MODEL) {
-        const all: Detection[][] = [];
-        for (const img of test) all.push((await sweep.detect(img.plane)).detections);
+        const all: Spot[][] = [];
+        for (const img of test) all.push((await sweep.detect(img.plane)).spots);
         const b = bestThreshold(test, all);
         best = `${b.t} (${b.f1.toFixed(3)})`;
       }
       lines.push(fmtRow(name, `model \`${label}\``, score(test, dets), best));
       if (label === DEFAULT_MODEL) {
         // the same detections refined by the per-spot MLE fit (predict --fit)
-        const fitted = test.map((img, k) => fitSpots(img.plane, dets[k]).map((f, j) => ({ ...dets[k][j], r: f.y, c: f.x })));
+        const fitted = test.map((img, k) => fitSpots(img.plane, dets[k]).map((f, j) => ({ ...dets[k][j], y: f.y, x: f.x })));
         lines.push(fmtRow(name, `model \`${label}\` + \`--fit\``, score(test, fitted)));
       }
     }
     if (ufish) {
-      const dets: Detection[][] = [];
-      for (const img of test) dets.push((await ufish.detect(img.plane)).map(([r, c]) => ({ r, c, score: 1 })));
+      const dets: Spot[][] = [];
+      for (const img of test) dets.push((await ufish.detect(img.plane)).map(([y, x]) => ({ y, x, score: 1 })));
       lines.push(fmtRow(name, ufishLabel, score(test, dets)));
     }
     const tuned = tuneLoG(trainSplit);
-    lines.push(fmtRow(name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).detections))));
+    lines.push(fmtRow(name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots))));
     const oracle = tuneLoG(test);
-    lines.push(fmtRow(name, `LoG oracle, tuned on the test set (r ${oracle.radius})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, oracle).detections))));
-    lines.push(fmtRow(name, 'LoG auto threshold (r 2)', score(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).detections))));
+    lines.push(fmtRow(name, `LoG oracle, tuned on the test set (r ${oracle.radius})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, oracle).spots))));
+    lines.push(fmtRow(name, 'LoG auto threshold (r 2)', score(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots))));
     process.stderr.write(`${name} done\n`);
     return tuned;
   };
@@ -185,12 +185,12 @@ async function main(): Promise<void> {
       for (const img of test) n += await det(img.plane);
       return (n / mp).toFixed(1);
     };
-    for (const [label, det] of detectors) noiseLines.push(`| ${s.name} (${s.images} × ${s.size}²) | model \`${label}\` | ${await fp(async (p) => (await det.detect(p)).detections.length)} |`);
+    for (const [label, det] of detectors) noiseLines.push(`| ${s.name} (${s.images} × ${s.size}²) | model \`${label}\` | ${await fp(async (p) => (await det.detect(p)).spots.length)} |`);
     if (ufish) noiseLines.push(`| ${s.name} | ${ufishLabel} | ${await fp(async (p) => (await ufish.detect(p)).length)} |`);
-    noiseLines.push(`| ${s.name} | LoG auto threshold (r 2) | ${await fp(async (p) => detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }).detections.length)} |`);
+    noiseLines.push(`| ${s.name} | LoG auto threshold (r 2) | ${await fp(async (p) => detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }).spots.length)} |`);
     if (texturedLoG) {
       const t = texturedLoG;
-      noiseLines.push(`| ${s.name} | LoG tuned on "cells + texture, sparse, SNR 4" (r ${t.radius}) | ${await fp(async (p) => detectLoGWithThreshold(p, t).detections.length)} |`);
+      noiseLines.push(`| ${s.name} | LoG tuned on "cells + texture, sparse, SNR 4" (r ${t.radius}) | ${await fp(async (p) => detectLoGWithThreshold(p, t).spots.length)} |`);
     }
     process.stderr.write(`${s.name} done\n`);
   }

@@ -46,10 +46,10 @@ async function throughput(method: 'deepblink' | 'log'): Promise<{ seconds: numbe
   const detector = await createDetector(method === 'log' ? { method: 'log', radius: 2, threshold: 'auto' } : { method: 'deepblink', model: DEFAULT_MODEL, threads: os.availableParallelism() });
   await detector.detect({ data: data.subarray(0, 512 * 512), height: 512, width: 512 }); // warm-up
   const t0 = process.hrtime.bigint();
-  const { detections } = await detector.detect(plane);
+  const { spots } = await detector.detect(plane);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   await detector.close();
-  return { seconds, spots: detections.length };
+  return { seconds, spots: spots.length };
 }
 
 function peakMemory(): { rssMb: number; wallS: number; spots: number } | string {

@@ -35,7 +35,7 @@ import { sharedPath } from '../src/testutil/shared.js';
 import { writeBenchmarkBlock } from './doc.js';
 import { readLabelledFolder } from './sets.js';
 import { renderChart, type Rgb } from './chart.js';
-import type { Detection, Plane, Point } from '../src/core/types.js';
+import type { Spot, Plane, Point } from '../src/core/types.js';
 
 const MARK = 0.05;
 const EDGES = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0];
@@ -71,7 +71,7 @@ interface Bin {
 const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '–');
 const f2 = (x: number) => String(x);
 
-const points = (ds: Detection[]): Point[] => ds.map((d) => [d.r, d.c] as Point);
+const points = (ds: Spot[]): Point[] => ds.map((d) => [d.y, d.x] as Point);
 
 /** Bin index of a probability p > MARK: the first bin whose upper edge is ≥ p. */
 function binOf(p: number): number {
@@ -79,7 +79,7 @@ function binOf(p: number): number {
   return EDGES.length - 2;
 }
 
-function reliability(items: Item[], dets: Detection[][]): { bins: Bin[]; ece: number; mce: number; n: number } {
+function reliability(items: Item[], dets: Spot[][]): { bins: Bin[]; ece: number; mce: number; n: number } {
   const bins: Bin[] = EDGES.slice(0, -1).map((lo, b) => ({ lo, hi: EDGES[b + 1], n: 0, meanP: 0, correct: 0 }));
   items.forEach((it, k) => {
     const m = pointsMatching(points(dets[k]), it.truth, { cutoff: 3 });
@@ -104,7 +104,7 @@ function reliability(items: Item[], dets: Detection[][]): { bins: Bin[]; ece: nu
   return { bins, ece: n ? ece : NaN, mce, n };
 }
 
-function sweepRow(label: string, items: Item[], dets: Detection[][], t: number): string {
+function sweepRow(label: string, items: Item[], dets: Spot[][], t: number): string {
   let f1i = 0;
   let tp = 0;
   let marks = 0;
@@ -167,10 +167,10 @@ async function main(): Promise<void> {
   log(`data loaded: ${sets.map((s) => `${s.key}: ${s.items.length} images`).join(', ')}`);
 
   const det = await createDetector({ method: 'deepblink', model: modelFile, threads: 1, threshold: MARK });
-  const allDets: Detection[][][] = [];
+  const allDets: Spot[][][] = [];
   for (const s of sets) {
-    const dets: Detection[][] = [];
-    for (const it of s.items) dets.push((await det.detect(it.plane)).detections.filter((d) => d.score > MARK));
+    const dets: Spot[][] = [];
+    for (const it of s.items) dets.push((await det.detect(it.plane)).spots.filter((d) => d.score > MARK));
     allDets.push(dets);
     log(`detected on ${s.key}`);
   }

@@ -45,7 +45,7 @@ function main(): void {
     );
     const plane = simToPlane(sim);
     const rng = new Rng(12345);
-    const starts = sim.spots.map((s) => ({ r: s.y + rng.uniformRange(-0.5, 0.5), c: s.x + rng.uniformRange(-0.5, 0.5) }));
+    const starts = sim.spots.map((s) => ({ y: s.y + rng.uniformRange(-0.5, 0.5), x: s.x + rng.uniformRange(-0.5, 0.5) }));
     for (const [name, opts] of settings) {
       const res = fitSpots(plane, starts, opts); // warm-up + accuracy
       const times: number[] = [];

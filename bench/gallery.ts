@@ -208,7 +208,7 @@ async function main(): Promise<void> {
       let detected: Point[] = [];
       let failed: string | undefined;
       try {
-        detected = (await d.det.detect(plane)).detections.map((x): Point => [x.r, x.c]);
+        detected = (await d.det.detect(plane)).spots.map((x): Point => [x.y, x.x]);
       } catch (err) {
         failed = (err as Error).message;
         log(`${e.name} / ${d.label}: ${failed}`);

@@ -15,7 +15,7 @@ import { createDetector } from '../src/pipeline/predict.js';
 import { bundledNames, bundledPath } from '../src/model/bundled.js';
 import { benchModels, writeBenchmarkBlock } from './doc.js';
 import { makeSet, tuneLoG, type Img } from './sets.js';
-import type { Detection, Point } from '../src/core/types.js';
+import type { Spot, Point } from '../src/core/types.js';
 
 const N = Number(process.env.BENCH_IMAGES ?? 16);
 const SIZE = 256;
@@ -42,11 +42,11 @@ function separations(truth: Point[]): number[] {
 }
 
 /** [found, total] per separation bin. */
-function recallBySeparation(imgs: Img[], dets: Detection[][]): [number, number][] {
+function recallBySeparation(imgs: Img[], dets: Spot[][]): [number, number][] {
   const out = BINS.map(() => [0, 0] as [number, number]);
   imgs.forEach((img, k) => {
     const sep = separations(img.truth);
-    const m = pointsMatching(dets[k].map((d) => [d.r, d.c] as Point), img.truth, { cutoff: CUTOFF });
+    const m = pointsMatching(dets[k].map((d) => [d.y, d.x] as Point), img.truth, { cutoff: CUTOFF });
     const found = new Set(m.trueIdx);
     sep.forEach((s, i) => {
       const b = BINS.findIndex(([lo, hi]) => s >= lo && s < hi);
@@ -64,14 +64,14 @@ async function main(): Promise<void> {
   const rows: [string, [number, number][]][] = [];
   for (const [label, file] of benchModels(bundledNames().map((n) => [n, bundledPath(n)!]))) {
     const det = await createDetector({ method: 'deepblink', model: file, threads: 2 });
-    const dets: Detection[][] = [];
-    for (const img of test) dets.push((await det.detect(img.plane)).detections);
+    const dets: Spot[][] = [];
+    for (const img of test) dets.push((await det.detect(img.plane)).spots);
     await det.close();
     rows.push([`model \`${label}\``, recallBySeparation(test, dets)]);
   }
   const tuned = tuneLoG(makeSet(set, TEST_SEED_BASE + 500_000 + 1000 * idx, N, SIZE));
-  rows.push([`LoG tuned on training split (r ${tuned.radius})`, recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).detections))]);
-  rows.push(['LoG auto threshold (r 2)', recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).detections))]);
+  rows.push([`LoG tuned on training split (r ${tuned.radius})`, recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots))]);
+  rows.push(['LoG auto threshold (r 2)', recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots))]);
   const totals = rows[0][1].map(([, n]) => n);
   const lines = [
     `Test set "clustered pairs" (${set.description}), ${N} images of ${SIZE}² px; recall = true spots with a detection within ${CUTOFF} px (one-to-one matching), by distance to the nearest other spot.`,

@@ -64,7 +64,7 @@ function splitBySnr(items: Item[]): { train: Item[]; test: Item[] } {
 }
 
 const logMethod = (opts: { radius: number; threshold: number | 'auto' }): Method => ({
-  detect: async (plane) => detectLoGWithThreshold(plane, opts).detections.map((d) => [d.r, d.c] as Point),
+  detect: async (plane) => detectLoGWithThreshold(plane, opts).spots.map((d) => [d.y, d.x] as Point),
   close: async () => undefined,
 });
 
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     const det = await createDetector({ method: 'deepblink', model: file, threads: 1 });
     shared.push([
       `model \`${label}\``,
-      { detect: async (plane) => (await det.detect(plane)).detections.map((d) => [d.r, d.c] as Point), close: () => det.close() },
+      { detect: async (plane) => (await det.detect(plane)).spots.map((d) => [d.y, d.x] as Point), close: () => det.close() },
     ]);
   }
   const ufish = ufishAvailable();

@@ -129,12 +129,12 @@ export function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): Tune
   let best: TunedLoG = { radius: 2, threshold: 0, f1: -1 };
   const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
   for (const radius of RADII) {
-    const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).detections);
+    const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).spots);
     const qualities = all.flat().map((d) => d.score).sort((a, b) => b - a);
     if (qualities.length === 0) continue;
     const cands = Array.from({ length: 40 }, (_, i) => qualities[Math.min(qualities.length - 1, Math.floor(nTrue * (0.3 + (1.7 * i) / 39)))]);
     for (const threshold of cands) {
-      const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.r, d.c] as Point), img.truth).f1Integral));
+      const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.y, d.x] as Point), img.truth).f1Integral));
       if (f1 > best.f1) best = { radius, threshold, f1 };
     }
   }

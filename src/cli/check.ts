@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { makeLog, parsePixelSize, withCommon } from './common.js';
 import { readImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
-import { planeStats } from '../preprocess/normalize.js';
+import { planeStats } from '../preprocess/check.js';
 import type { PixelSize } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 

@@ -15,7 +15,7 @@ import {
 import { readImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { readLabels } from '../io/labels.js';
-import { checkPlane } from '../preprocess/normalize.js';
+import { checkPlane } from '../preprocess/check.js';
 import { cropImage, splitItems } from '../dataset/crops.js';
 import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
 import { Rng } from '../math/rng.js';

@@ -13,9 +13,10 @@ import {
   stem,
   withCommon,
 } from './common.js';
-import { createDetector, predictFile, resultTable, type Method, type PredictOptions } from '../pipeline/predict.js';
-import type { Normalization } from '../model/model.js';
-import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../detect/neural.js';
+import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
+import { resultTable } from '../pipeline/table.js';
+import type { Normalization } from '../preprocess/normalize.js';
+import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
 import { writeCsv } from '../io/csv.js';
@@ -149,7 +150,7 @@ export function predictCommand(): Command {
           }
           const out = path.join(outDir, names.get(f)!);
           await writeCsv(out, resultTable(res, opts));
-          const n = res.planes.reduce((s, p) => s + p.detections.length, 0);
+          const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
           total += n;
           if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
           log.info(

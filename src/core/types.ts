@@ -6,7 +6,7 @@
  * covers [r - 0.5, r + 0.5) x [c - 0.5, c + 0.5). Row = y = vertical, col = x = horizontal.
  */
 
-/** A position [row, col] in pixels. */
+/** A position [row, col] in pixels: the compact form used by the metrics and the grid codec. */
 export type Point = [number, number];
 
 /** Pixel values of a plane: float32 for computed planes, or a view on the file's own samples. */
@@ -27,11 +27,68 @@ export interface FloatPlane extends Plane {
   data: Float32Array;
 }
 
-/** A detected spot. `score` is the detector's confidence (probability or LoG quality). */
-export interface Detection {
-  r: number;
-  c: number;
+/**
+ * One spot: the record that travels through the whole pipeline. A detector creates it
+ * (position and score), measurement adds to it (`intensity`, `fit`), the writer prints it.
+ * Positions follow the convention above; `z` likewise (slice index, slice centres at
+ * integers).
+ */
+export interface Spot {
+  /** Row, px (the best estimate: the fitted position when a fit was accepted). */
+  y: number;
+  /** Column, px. */
+  x: number;
+  /** Slice, px: the plane's z index for spots found plane by plane in a stack; absent in 2-D. */
+  z?: number;
+  /** Channel index of the plane the spot was found in (stacks with channels). */
+  channel?: number;
+  /** Time point (frame index) of the plane the spot was found in (time series). */
+  frame?: number;
+  /** The detector's confidence: the network's probability, or the LoG quality. */
   score: number;
+  /** Sum of the raw intensities in a disk around the spot (when a radius is given). */
+  intensity?: number;
+  /** Maximum-likelihood Gaussian fit (measure/fit.ts), when asked for. */
+  fit?: SpotFit;
+  /** The detector's own position, kept when a later step (the fit) moved the spot. */
+  detected?: { y: number; x: number };
+}
+
+/** 'ok'; 'not-converged'; or 'moved' = the fit shifted more than its limit (position not used). */
+export type FitStatus = 'ok' | 'not-converged' | 'moved';
+
+/** Result of one spot fit. Intensities are in photons (see measure/fit.ts). */
+export interface SpotFit {
+  /** Row of the centre, px (for a guarded fit that was rejected: the start row). */
+  y: number;
+  /** Column of the centre, px (rejected guarded fit: the start column). */
+  x: number;
+  /** Total photons N of the spot (integrated intensity above background). */
+  photons: number;
+  /** Background b, photons per pixel. */
+  background: number;
+  /** PSF standard deviation σ, px (the fixed value when σ was not fitted). */
+  sigma: number;
+  /** Full width at half maximum 2√(2 ln 2)·σ, px. */
+  fwhm: number;
+  /** Peak of the continuous Gaussian N/(2πσ²), photons/px (above background). */
+  amplitude: number;
+  /** ISBI peak SNR (I_peak − b)/√I_peak of the fitted model's brightest pixel. */
+  snr: number;
+  /** √CRLB of y at the fitted parameters (this window, these parameters), px. */
+  crlbY: number;
+  /** √CRLB of x, px. */
+  crlbX: number;
+  /** True when the LM iteration met the tolerance (and the centre is off the window edge). */
+  converged: boolean;
+  /** Number of LM iterations used (trial steps, accepted or not). */
+  iterations: number;
+  /** Poisson log-likelihood Σ d ln μ − μ − ln Γ(d+1) at the fitted parameters (photon data). */
+  logLikelihood: number;
+  /** 'ok'; 'not-converged'; or (fitSpots guard) 'moved' = shifted more than maxShift. */
+  status: FitStatus;
+  /** Distance between the fitted centre and the start position, px (before any guard). */
+  shift: number;
 }
 
 /** Pixel size in micrometres per pixel along rows (y) and columns (x). */

@@ -16,10 +16,10 @@ import {
   logKernel,
   logKernel2D,
   medianFilter3x3,
-  mirrorIndex,
   refineSubpixel,
   robustLevel,
 } from './log.js';
+import { mirrorIndex } from '../math/mirror.js';
 
 function plane(height: number, width: number, fn: (r: number, c: number) => number): Plane {
   const data = new Float32Array(height * width);
@@ -164,7 +164,7 @@ test('single noiseless spot at sub-pixel position is found within 0.1 px', () =>
     const p = renderSpots(48, 64, [{ y: 20.3, x: 31.7, amp: 100, sigma }], 10);
     const d = detectLoG(p, { radius: Math.SQRT2 * sigma, threshold: 1 });
     assert.equal(d.length, 1, `sigma ${sigma}: ${JSON.stringify(d)}`);
-    const err = Math.hypot(d[0].r - 20.3, d[0].c - 31.7);
+    const err = Math.hypot(d[0].y - 20.3, d[0].x - 31.7);
     assert.ok(err < 0.1, `sigma ${sigma}: error ${err}`);
   }
   // and on a grid of sub-pixel offsets (sigma 1.5: quadratic pixel-locking bias stays < 0.1 px)
@@ -173,7 +173,7 @@ test('single noiseless spot at sub-pixel position is found within 0.1 px', () =>
       const p = renderSpots(40, 40, [{ y: 18 + dy, x: 21 + dx, amp: 100, sigma: 1.5 }], 10);
       const d = detectLoG(p, { radius: Math.SQRT2 * 1.5, threshold: 1 });
       assert.equal(d.length, 1);
-      assert.ok(Math.hypot(d[0].r - 18 - dy, d[0].c - 21 - dx) < 0.1, `offset ${dy}, ${dx}`);
+      assert.ok(Math.hypot(d[0].y - 18 - dy, d[0].x - 21 - dx) < 0.1, `offset ${dy}, ${dx}`);
     }
   }
 });
@@ -182,7 +182,7 @@ test('subpixel: false returns the integer maximum', () => {
   const p = renderSpots(48, 64, [{ y: 20.3, x: 31.7, amp: 100, sigma: 1.5 }], 10);
   const d = detectLoG(p, { radius: 2.1, threshold: 1, subpixel: false });
   assert.equal(d.length, 1);
-  assert.deepEqual([d[0].r, d[0].c], [20, 32]);
+  assert.deepEqual([d[0].y, d[0].x], [20, 32]);
 });
 
 test('two separated spots are both found, ordered by quality; threshold drops the weak one', () => {
@@ -198,11 +198,11 @@ test('two separated spots are both found, ordered by quality; threshold drops th
   const d = detectLoG(p, { radius: 2.12, threshold: 1 });
   assert.equal(d.length, 2);
   assert.ok(d[0].score > d[1].score);
-  assert.ok(Math.hypot(d[0].r - 44.7, d[0].c - 50.1) < 0.1);
-  assert.ok(Math.hypot(d[1].r - 15.2, d[1].c - 12.6) < 0.1);
+  assert.ok(Math.hypot(d[0].y - 44.7, d[0].x - 50.1) < 0.1);
+  assert.ok(Math.hypot(d[1].y - 15.2, d[1].x - 12.6) < 0.1);
   const strong = detectLoG(p, { radius: 2.12, threshold: (d[0].score + d[1].score) / 2 });
   assert.equal(strong.length, 1);
-  assert.ok(Math.hypot(strong[0].r - 44.7, strong[0].c - 50.1) < 0.1);
+  assert.ok(Math.hypot(strong[0].y - 44.7, strong[0].x - 50.1) < 0.1);
   // quality is the filtered value at the integer peak
   const f = logFilter(p, 2.12);
   assert.equal(d[0].score, f[45 * 64 + 50]);
@@ -235,15 +235,15 @@ test('spots on the border (row 0, corner) are handled', () => {
   );
   const d = detectLoG(p, { radius: 2.12, threshold: 1 });
   assert.equal(d.length, 2);
-  const sorted = [...d].sort((a, b) => a.r - b.r);
-  assert.deepEqual([sorted[0].r, sorted[0].c], [0, 20]);
-  assert.deepEqual([sorted[1].r, sorted[1].c], [31, 39]);
+  const sorted = [...d].sort((a, b) => a.y - b.y);
+  assert.deepEqual([sorted[0].y, sorted[0].x], [0, 20]);
+  assert.deepEqual([sorted[1].y, sorted[1].x], [31, 39]);
   // a spot just inside the border is still found and refined; its mirror image (at row -1.3,
   // as in TrackMate's mirror extension) pulls the row estimate towards the border by ~0.4 px
   const q = renderSpots(32, 40, [{ y: 1.3, x: 10.6, amp: 100, sigma: 1.5 }], 10);
   const e = detectLoG(q, { radius: 2.12, threshold: 1 });
   assert.equal(e.length, 1);
-  assert.ok(Math.abs(e[0].c - 10.6) < 0.1 && Math.abs(e[0].r - 1.3) < 0.5, JSON.stringify(e));
+  assert.ok(Math.abs(e[0].x - 10.6) < 0.1 && Math.abs(e[0].y - 1.3) < 0.5, JSON.stringify(e));
 });
 
 test('local maxima: strict threshold, one pixel per plateau, mirror border', () => {
@@ -354,9 +354,9 @@ test('auto threshold: >= 90% of SNR-7 spots with <= 10% false positives (256x256
       seed,
     );
     assert.equal(truth.length, 120);
-    const { detections, threshold } = detectLoGWithThreshold(p, { radius: Math.SQRT2 * sigma, threshold: 'auto' });
+    const { spots: detections, threshold } = detectLoGWithThreshold(p, { radius: Math.SQRT2 * sigma, threshold: 'auto' });
     assert.ok(Number.isFinite(threshold) && threshold > 0);
-    const m = pointsMatching(detections.map((d) => [d.r, d.c] as Point), truth, { cutoff: 3 });
+    const m = pointsMatching(detections.map((d) => [d.y, d.x] as Point), truth, { cutoff: 3 });
     assert.ok(m.recall >= 0.9, `sigma ${sigma} bg ${bg}: recall ${m.recall}`);
     assert.ok(m.fp <= 0.1 * detections.length, `sigma ${sigma} bg ${bg}: ${m.fp} FP of ${detections.length}`);
     assert.equal(autoThreshold(p, Math.SQRT2 * sigma), threshold);
@@ -375,5 +375,5 @@ test('auto threshold on a noiseless synthetic spot keeps the spot only', () => {
   const p = renderSpots(48, 64, [{ y: 20.3, x: 31.7, amp: 100, sigma: 1.5 }], 10);
   const d = detectLoG(p, { radius: 2.12, threshold: 'auto' });
   assert.equal(d.length, 1);
-  assert.ok(Math.hypot(d[0].r - 20.3, d[0].c - 31.7) < 0.1);
+  assert.ok(Math.hypot(d[0].y - 20.3, d[0].x - 31.7) < 0.1);
 });

@@ -22,14 +22,13 @@
  * - sub-pixel: a fit whose Hessian is not negative definite is not trusted (the integer peak is
  *   returned); imglib2 only guards against a singular Hessian.
  */
-import type { Detection, Plane } from '../core/types.js';
+import type { Plane, Spot } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { autoThresholdFromResponse } from './autothreshold.js';
 import { checkPlane, checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
 import { findLocalMaxima, refineSubpixel } from './maxima.js';
 
 export {
-  mirrorIndex,
   logKernel,
   logKernel2D,
   logFilterKernel,
@@ -66,12 +65,12 @@ export interface LogOptions {
 }
 
 /** Detect spots with the TrackMate LoG detector; sorted by descending quality (score). */
-export function detectLoG(plane: Plane, opts: LogOptions): Detection[] {
-  return detectLoGWithThreshold(plane, opts).detections;
+export function detectLoG(plane: Plane, opts: LogOptions): Spot[] {
+  return detectLoGWithThreshold(plane, opts).spots;
 }
 
 /** As detectLoG, also returning the threshold used (useful with threshold 'auto'). */
-export function detectLoGWithThreshold(plane: Plane, opts: LogOptions): { detections: Detection[]; threshold: number } {
+export function detectLoGWithThreshold(plane: Plane, opts: LogOptions): { spots: Spot[]; threshold: number } {
   checkPlane(plane);
   checkRadius(opts.radius);
   const { height: H, width: W } = plane;
@@ -87,19 +86,19 @@ export function detectLoGWithThreshold(plane: Plane, opts: LogOptions): { detect
   }
   const peaks = findLocalMaxima(f, H, W, threshold);
   const subpixel = opts.subpixel ?? true;
-  const detections: Detection[] = new Array(peaks.length);
+  const spots: Spot[] = new Array(peaks.length);
   for (let i = 0; i < peaks.length; i++) {
     const p = peaks[i];
     const r = Math.floor(p / W);
     const c = p - r * W;
     if (subpixel) {
       const [rr, cc] = refineSubpixel(f, H, W, r, c);
-      detections[i] = { r: rr, c: cc, score: f[p] };
+      spots[i] = { y: rr, x: cc, score: f[p] };
     } else {
-      detections[i] = { r, c, score: f[p] };
+      spots[i] = { y: r, x: c, score: f[p] };
     }
   }
   // stable sort: equal qualities keep raster order
-  detections.sort((a, b) => b.score - a.score);
-  return { detections, threshold };
+  spots.sort((a, b) => b.score - a.score);
+  return { spots, threshold };
 }

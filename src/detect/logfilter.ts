@@ -17,16 +17,7 @@
  */
 import type { Plane, PlaneData } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-
-/** Mirror (single boundary) index into [0, n): ... 2 1 | 0 1 2 ... n-1 | n-2 ... */
-export function mirrorIndex(i: number, n: number): number {
-  if (i >= 0 && i < n) return i;
-  if (n === 1) return 0;
-  const p = 2 * (n - 1);
-  let m = i % p;
-  if (m < 0) m += p;
-  return m < n ? m : p - m;
-}
+import { mirrorIndex } from '../math/mirror.js';
 
 /** The 1-D factors of TrackMate's 2-D LoG kernel (K(y, x) = h(y) g(x) + g(y) h(x)). */
 export interface LogKernel {

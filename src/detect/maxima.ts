@@ -2,7 +2,7 @@
  * Local maxima of a filtered plane and their quadratic sub-pixel refinement (TrackMate
  * `DetectionUtils.findLocalMaxima` + imglib2 `LocalExtrema` / `SubpixelLocalization`).
  */
-import { mirrorIndex } from './logfilter.js';
+import { mirrorIndex } from '../math/mirror.js';
 
 /**
  * Linear indices (raster order) of the local maxima of `f` (H x W) with value > threshold.

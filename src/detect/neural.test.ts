@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { detectNeural, normalizePlane, tileCores, window, quantile } from './neural.js';
+import { detectNeural } from './neural.js';
+import { normalizePlane, window } from '../preprocess/normalize.js';
+import { tileCores } from '../preprocess/tiles.js';
+import { quantile } from '../math/select.js';
 import { deepblinkSpec } from '../network/spec.js';
 import { encodeSpots } from '../network/grid-spots.js';
 import type { Predictor } from '../engine/engine.js';
@@ -33,7 +36,7 @@ function imageWith(points: Point[], H: number, W: number): Plane {
 }
 
 const spec = deepblinkSpec({ filters: 1, ndown: 1, cellSize: 4 });
-const byPos = (a: { r: number; c: number }, b: { r: number; c: number }) => a.r - b.r || a.c - b.c;
+const byPos = (a: { y: number; x: number }, b: { y: number; x: number }) => a.y - b.y || a.x - b.x;
 
 test('codec round trip through predict: known model output comes back as the same coordinates', async () => {
   const pts: Point[] = [[0, 0], [5, 9], [37, 2], [40, 61], [63, 63]];
@@ -43,7 +46,7 @@ test('codec round trip through predict: known model output comes back as the sam
   det.sort(byPos);
   assert.equal(det.length, pts.length);
   det.forEach((d, i) => {
-    assert.ok(Math.abs(d.r - (pts[i][0] + 0.25)) < 1e-5 && Math.abs(d.c - (pts[i][1] - 0.3)) < 1e-5, `${d.r},${d.c}`);
+    assert.ok(Math.abs(d.y - (pts[i][0] + 0.25)) < 1e-5 && Math.abs(d.x - (pts[i][1] - 0.3)) < 1e-5, `${d.y},${d.x}`);
     assert.equal(d.score, 1);
   });
 });
@@ -74,7 +77,7 @@ test('images smaller than the input multiple are padded and spots beyond the ima
     threshold: 0.5, normalization: { method: 'zscore' }, tileSize: 512, overlap: 32,
   });
   // reflect padding mirrors (6,1) to row 6 only (7 rows → padded to 8: row 7 = row 5)
-  assert.deepEqual(det.map((d) => [d.r, d.c]).sort((x, y) => x[0] - y[0]), [[2, 3], [6, 1]]);
+  assert.deepEqual(det.map((d) => [d.y, d.x]).sort((x, y) => x[0] - y[0]), [[2, 3], [6, 1]]);
 });
 
 test('normalisation: z-score and percentiles', () => {

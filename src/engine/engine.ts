@@ -5,9 +5,9 @@
  * (src/network/spec.ts); nothing outside src/engine imports a framework.
  */
 import type { NetworkSpec } from '../network/spec.js';
+import type { WeightMap } from '../network/weights.js';
 
-/** Named parameter tensors (names and shapes from paramList(spec)). */
-export type WeightMap = Map<string, { shape: number[]; data: Float32Array }>;
+export type { WeightMap };
 
 /**
  * A batch in plain arrays. x: N×H×W (one channel, already normalised);

@@ -24,7 +24,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import ort from 'onnxruntime-node';
 import { LEAKY_ALPHA, channelsOf, nodeDepths, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import type { Predictor, WeightMap } from './engine.js';
-import { checkWeights } from './reference.js';
+import { checkWeights } from '../network/weights.js';
 import { VERSION } from '../core/version.js';
 
 const { onnx } = onnxProto;

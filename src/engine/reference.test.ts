@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DEFAULT_NETWORK, deepblinkSpec, paramList, type NetNode, type NetworkSpec } from '../network/spec.js';
 import type { WeightMap } from './engine.js';
-import { checkWeights, randomWeights, referenceForward, refMaxPool, refSpaceToDepth, refUpsample, type RefTensor } from './reference.js';
+import { checkWeights } from '../network/weights.js';
+import { randomWeights, referenceForward, refMaxPool, refSpaceToDepth, refUpsample, type RefTensor } from './reference.js';
 
 const spec = (nodes: NetNode[], output: string): NetworkSpec => ({ config: DEFAULT_NETWORK, nodes, output });
 const wm = (entries: Record<string, [number[], number[]]>): WeightMap =>

@@ -11,7 +11,7 @@
  * values are float64; only the result is rounded to float32.
  */
 import { LEAKY_ALPHA, paramList, type Activation, type NetworkSpec } from '../network/spec.js';
-import type { WeightMap } from './engine.js';
+import { checkWeights, type WeightMap } from '../network/weights.js';
 import { Rng } from '../math/rng.js';
 
 /** An NHWC tensor in float64. */
@@ -173,18 +173,6 @@ export function refSpaceToDepth(x: RefTensor, b: number): RefTensor {
               y.data[((n * y.h + i) * y.w + j) * y.c + (by * b + bx) * x.c + c] = x.data[((n * x.h + i * b + by) * x.w + j * b + bx) * x.c + c];
             }
   return y;
-}
-
-/** Throws unless `weights` holds every parameter of `spec` with the right shape. */
-export function checkWeights(spec: NetworkSpec, weights: WeightMap): void {
-  for (const p of paramList(spec)) {
-    const t = weights.get(p.name);
-    if (!t) throw new Error(`weights: missing parameter '${p.name}'`);
-    const size = p.shape.reduce((a, b) => a * b, 1);
-    if (t.shape.length !== p.shape.length || t.shape.some((d, i) => d !== p.shape[i]) || t.data.length !== size) {
-      throw new Error(`weights: '${p.name}' has shape [${t.shape.join(', ')}] (${t.data.length} values), expected [${p.shape.join(', ')}]`);
-    }
-  }
 }
 
 /**

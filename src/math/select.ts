@@ -1,3 +1,6 @@
+import type { PlaneData } from '../core/types.js';
+/**
+
 /**
  * Order statistics in place, without sorting: the k-th smallest value and the median of the
  * first n elements of a typed array (Hoare partition, median-of-three pivot). After
@@ -49,4 +52,28 @@ export function medianInPlace(a: Floats, n: number): number {
   let lower = -Infinity;
   for (let i = 0; i < n >> 1; i++) if (a[i] > lower) lower = a[i];
   return 0.5 * (lower + m);
+}
+
+/** Above this many pixels, quantiles are taken on an evenly strided sample of this size. */
+export const QUANTILE_SAMPLE = 1 << 24;
+
+/**
+ * Value at quantile q of the data (linear interpolation, NaNs excluded), on a copy. Planes of
+ * more than QUANTILE_SAMPLE pixels (16.8 M, e.g. 4096²) use every k-th pixel so that the copy
+ * stays bounded (64 MB); the result is then an estimate.
+ */
+export function quantile(data: PlaneData, q: number): number {
+  const step = Math.max(1, Math.ceil(data.length / QUANTILE_SAMPLE));
+  const s = new Float32Array(Math.ceil(data.length / step));
+  let n = 0;
+  for (let i = 0; i < data.length; i += step) {
+    const v = data[i];
+    if (!Number.isNaN(v)) s[n++] = v;
+  }
+  if (n === 0) return NaN;
+  const sorted = s.subarray(0, n).sort();
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(lo + 1, n - 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }

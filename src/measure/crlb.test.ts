@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { crlbGaussian2D, fisherGaussian2D, invertSpd } from './crlb.js';
+import { crlbGaussian2D, fisherGaussian2D } from './crlb.js';
+import { invertSpd } from '../math/linalg.js';
 import { Rng } from '../math/rng.js';
 
 /** anchors.md §6.3: σ (px), N, β, exact CRLB std of x (px), 17×17 window, offset (0.3, −0.2). */

@@ -180,21 +180,21 @@ describe('fitSpots: guard', () => {
     ]);
     const plane = poissonPlane(truth, 3);
     const starts = [
-      { r: 15, c: 14.8 },
-      { r: 14.2, c: 15.6 },
-      { r: 16.5, c: 12.5 },
-      { r: 13, c: 17 },
-      { r: 15, c: 15 },
+      { y: 15, x: 14.8 },
+      { y: 14.2, x: 15.6 },
+      { y: 16.5, x: 12.5 },
+      { y: 13, x: 17 },
+      { y: 15, x: 15 },
     ];
     for (const maxShift of [0.5, 1]) {
       const res = fitSpots(plane, starts, { maxShift });
       res.forEach((f, i) => {
-        const d = shifted(f, starts[i].r, starts[i].c);
+        const d = shifted(f, starts[i].y, starts[i].x);
         assert.ok(d <= maxShift + 1e-12, `start ${i} moved ${d}`);
         assert.ok(Number.isFinite(f.photons) && Number.isFinite(f.sigma));
         if (f.status !== 'ok') {
           assert.equal(f.converged, false);
-          assert.deepEqual([f.y, f.x], [starts[i].r, starts[i].c]);
+          assert.deepEqual([f.y, f.x], [starts[i].y, starts[i].x]);
         }
       });
     }
@@ -202,7 +202,7 @@ describe('fitSpots: guard', () => {
     // (the window holds both spots); the guard keeps the start.
     const free = fitSpot(plane, 14.4, 12.9);
     assert.ok(free.shift > 1, `unguarded shift ${free.shift}`);
-    const [g] = fitSpots(plane, [{ r: 14.4, c: 12.9 }]);
+    const [g] = fitSpots(plane, [{ y: 14.4, x: 12.9 }]);
     assert.equal(g.status, 'moved');
     assert.equal(g.converged, false);
     assert.deepEqual([g.y, g.x], [14.4, 12.9]);
@@ -214,7 +214,7 @@ describe('fitSpots: guard', () => {
       ]),
       3,
     );
-    const [h] = fitSpots(single, [{ r: 14.4, c: 12.9 }]);
+    const [h] = fitSpots(single, [{ y: 14.4, x: 12.9 }]);
     assert.equal(h.status, 'ok');
     assert.ok(shifted(h, 14.6, 13.2) < 4 * h.crlbY, `${h.y}, ${h.x}`);
   });
@@ -222,11 +222,11 @@ describe('fitSpots: guard', () => {
   it('starts on pure noise never move more than maxShift, results are finite', () => {
     const plane = poissonPlane(render(64, 64, 10, []), 11);
     const rng = new Rng(12, 0);
-    const starts = Array.from({ length: 100 }, () => ({ r: rng.uniformRange(0, 63), c: rng.uniformRange(0, 63) }));
+    const starts = Array.from({ length: 100 }, () => ({ y: rng.uniformRange(0, 63), x: rng.uniformRange(0, 63) }));
     const res = fitSpots(plane, starts);
     let moved = 0;
     res.forEach((f, i) => {
-      assert.ok(shifted(f, starts[i].r, starts[i].c) <= 1 + 1e-12);
+      assert.ok(shifted(f, starts[i].y, starts[i].x) <= 1 + 1e-12);
       for (const v of [f.y, f.x, f.photons, f.background, f.sigma, f.snr, f.logLikelihood]) {
         assert.ok(Number.isFinite(v), JSON.stringify(f));
       }
@@ -239,7 +239,7 @@ describe('fitSpots: guard', () => {
   it('maxShift is capped at the half-width', () => {
     const plane = poissonPlane(render(40, 40, 10, [{ y: 20, x: 23, n: 3000, s: 1.3 }]), 2);
     // The spot is 3 px from the start: reachable inside a 7×7 window only at its edge.
-    const [f] = fitSpots(plane, [{ r: 20, c: 20 }], { maxShift: 100 });
+    const [f] = fitSpots(plane, [{ y: 20, x: 20 }], { maxShift: 100 });
     assert.ok(shifted(f, 20, 20) <= 3 + 1e-12);
   });
 
@@ -250,9 +250,9 @@ describe('fitSpots: guard', () => {
       { y: 0, x: 12, n: 800, s: 1.3 },
     ]);
     const exact = fitSpots(truth, [
-      { r: 1, c: 1 },
-      { r: 18.5, c: 23 },
-      { r: 0.2, c: 12.3 },
+      { y: 1, x: 1 },
+      { y: 18.5, x: 23 },
+      { y: 0.2, x: 12.3 },
     ]);
     const want = [
       [1.2, 0.8],
@@ -266,20 +266,20 @@ describe('fitSpots: guard', () => {
     });
     const noisy = poissonPlane(truth, 4);
     const starts = [
-      { r: 0, c: 0 },
-      { r: 19, c: 23 },
-      { r: -2, c: 5 },
-      { r: 30, c: -7 },
-      { r: 0.4, c: 23.49 },
+      { y: 0, x: 0 },
+      { y: 19, x: 23 },
+      { y: -2, x: 5 },
+      { y: 30, x: -7 },
+      { y: 0.4, x: 23.49 },
     ];
     const res = fitSpots(noisy, starts);
     res.forEach((f, i) => {
       assert.ok(Number.isFinite(f.y) && Number.isFinite(f.x) && Number.isFinite(f.photons), JSON.stringify(f));
-      assert.ok(shifted(f, starts[i].r, starts[i].c) <= 1 + 1e-12);
+      assert.ok(shifted(f, starts[i].y, starts[i].x) <= 1 + 1e-12);
     });
     // Tiny planes: too few pixels for the model → not converged, start kept, no throw.
     const tiny: Plane = { data: new Float32Array([5, 7, 6, 9]), height: 2, width: 2 };
-    const [t] = fitSpots(tiny, [{ r: 0.5, c: 0.5 }]);
+    const [t] = fitSpots(tiny, [{ y: 0.5, x: 0.5 }]);
     assert.equal(t.converged, false);
     assert.deepEqual([t.y, t.x], [0.5, 0.5]);
   });

@@ -57,10 +57,10 @@
  * per pixel edge per axis (2·(2h+2) per model evaluation), not per pixel.
  */
 
-import { invertSpd } from './crlb.js';
+import { invertSpd } from '../math/linalg.js';
 import { erfc } from '../math/psf.js';
 import { peakSnr } from './snr.js';
-import type { Plane } from '../core/types.js';
+import type { FitStatus, Plane, SpotFit } from '../core/types.js';
 
 /** Options of {@link fitSpot} / {@link fitSpots}. */
 export interface FitOptions {
@@ -87,46 +87,14 @@ export interface FitOptions {
 }
 
 /** Why a position was or was not taken from the fit. */
-export type FitStatus = 'ok' | 'not-converged' | 'moved';
+export type { FitStatus };
+/** Result of one spot fit (the `fit` of a Spot). */
+export type FitResult = SpotFit;
 
-/** Result of one spot fit. Intensities are in photons (see the module header). */
-export interface FitResult {
-  /** Row of the centre, px (for a guarded fit that was rejected: the start row). */
-  y: number;
-  /** Column of the centre, px (rejected guarded fit: the start column). */
-  x: number;
-  /** Total photons N of the spot (integrated intensity above background). */
-  photons: number;
-  /** Background b, photons per pixel. */
-  background: number;
-  /** PSF standard deviation σ, px (the fixed value when σ was not fitted). */
-  sigma: number;
-  /** Full width at half maximum 2√(2 ln 2)·σ, px. */
-  fwhm: number;
-  /** Peak of the continuous Gaussian N/(2πσ²), photons/px (above background). */
-  amplitude: number;
-  /** ISBI peak SNR (I_peak − b)/√I_peak of the fitted model's brightest pixel. */
-  snr: number;
-  /** √CRLB of y at the fitted parameters (this window, these parameters), px. */
-  crlbY: number;
-  /** √CRLB of x, px. */
-  crlbX: number;
-  /** True when the LM iteration met the tolerance (and the centre is off the window edge). */
-  converged: boolean;
-  /** Number of LM iterations used (trial steps, accepted or not). */
-  iterations: number;
-  /** Poisson log-likelihood Σ d ln μ − μ − ln Γ(d+1) at the fitted parameters (photon data). */
-  logLikelihood: number;
-  /** 'ok'; 'not-converged'; or (fitSpots guard) 'moved' = shifted more than maxShift. */
-  status: FitStatus;
-  /** Distance between the fitted centre and the start position, px (before any guard). */
-  shift: number;
-}
-
-/** A start position for {@link fitSpots} (e.g. a `Detection`). */
+/** A start position for {@link fitSpots} (e.g. a detected `Spot`). */
 export interface FitStart {
-  r: number;
-  c: number;
+  y: number;
+  x: number;
 }
 
 const MAX_HW = 10;
@@ -655,7 +623,7 @@ export function fitSpots(plane: Plane, detections: ReadonlyArray<FitStart>, opts
   const maxShift = Math.min(opts.maxShift ?? 1, hw);
   const out: FitResult[] = new Array(detections.length);
   for (let i = 0; i < detections.length; i++) {
-    const { r, c } = detections[i];
+    const { y: r, x: c } = detections[i];
     const f = fitSpot(plane, r, c, opts);
     if (!f.converged) {
       f.y = r;

@@ -35,8 +35,8 @@ for (const name of names) {
     let f1 = 0;
     for (let k = 0; k < 2; k++) {
       const sim = simulateImage({ height: 128, width: 128, snr: 7, sigma: [1.2, 1.8], density: 8, minDistance: 4, readNoise: 0, offset: 0 }, TEST_SEED_BASE + 900 + k);
-      const { detections } = await det.detect(simToPlane(sim));
-      f1 += computeMetrics(detections.map((d) => [d.r, d.c] as Point), sim.spots.map((s) => [s.y, s.x] as Point)).f1Integral / 2;
+      const { spots: detections } = await det.detect(simToPlane(sim));
+      f1 += computeMetrics(detections.map((d) => [d.y, d.x] as Point), sim.spots.map((s) => [s.y, s.x] as Point)).f1Integral / 2;
     }
     await det.close();
     assert.ok(f1 > 0.7, `F1-integral ${f1.toFixed(3)}`);
@@ -51,9 +51,9 @@ test('the default model is lean and local: tiles of its default size give exactl
   const whole = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 1024 });
   // tiles of 256 with the default 64 px overlap: 4 × 5 tiles, every inner border crossed by spots
   const tiled = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 256 });
-  const key = (d: { r: number; c: number }) => `${d.r.toFixed(4)},${d.c.toFixed(4)}`;
-  const a = (await whole.detect(plane)).detections.map(key).sort();
-  const b = (await tiled.detect(plane)).detections.map(key).sort();
+  const key = (d: { y: number; x: number }) => `${d.y.toFixed(4)},${d.x.toFixed(4)}`;
+  const a = (await whole.detect(plane)).spots.map(key).sort();
+  const b = (await tiled.detect(plane)).spots.map(key).sort();
   await whole.close();
   await tiled.close();
   assert.ok(a.length > 200, `${a.length} spots`);

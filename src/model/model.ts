@@ -8,22 +8,18 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { networkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
-import { checkWeights } from '../engine/reference.js';
+import { checkWeights } from '../network/weights.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../core/version.js';
+import type { Normalization } from '../preprocess/normalize.js';
+
+export type { Normalization };
 
 export const MODEL_FORMAT = 'deepblink-model';
 export const MODEL_VERSION = 1;
 export const METADATA_KEY = 'deepblink';
-
-/**
- * Network input normalisation: 'zscore' per plane (the original's), 'percentile' (robust
- * min–max), or 'noise': contrast over the local background in local noise units
- * (normalize/noise.ts; the bundled models since 0.2).
- */
-export type Normalization = { method: 'zscore' } | { method: 'percentile'; low: number; high: number } | { method: 'noise' };
 
 export interface ModelScores {
   /** Validation scores at the stored threshold (deepBlink F1-integral etc., per-image means). */

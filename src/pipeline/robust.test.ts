@@ -11,17 +11,17 @@ import { simulateImage, simToPlane } from '../simulate/simulate.js';
 import { simulateScene, type SceneKnobs } from '../simulate/scenes.js';
 import { TEST_SEED_BASE } from '../simulate/presets.js';
 import { pointsMatching } from '../evaluate/metrics.js';
-import type { Detection, Plane, Point } from '../core/types.js';
+import type { Spot, Plane, Point } from '../core/types.js';
 
 const MODEL = process.env.DEEPBLINK_TEST_MODEL ?? DEFAULT_MODEL;
 const skip = !process.env.DEEPBLINK_TEST_MODEL && !bundledPath(DEFAULT_MODEL) && 'no default model';
 
 let detector: PlaneDetector | undefined;
-async function detect(plane: Plane): Promise<Detection[]> {
+async function detect(plane: Plane): Promise<Spot[]> {
   detector ??= await createDetector({ method: 'deepblink', model: MODEL, threads: 1 });
-  return (await detector.detect(plane)).detections;
+  return (await detector.detect(plane)).spots;
 }
-const pts = (d: Detection[]): Point[] => d.map((x) => [x.r, x.c]);
+const pts = (d: Spot[]): Point[] => d.map((x) => [x.y, x.x]);
 
 test('gain and offset change no detection: k·x + o gives the same spots', { skip }, async () => {
   const sim = simulateImage({ height: 256, width: 256, snr: [3, 10], density: 12, structures: 4, gradient: 0.3, readNoise: 1, gain: 1, offset: 0 }, TEST_SEED_BASE + 970);
@@ -34,7 +34,7 @@ test('gain and offset change no detection: k·x + o gives the same spots', { ski
   ]) {
     const d = await detect({ data: Float32Array.from(sim.image, (v) => k * v + o), height: 256, width: 256 });
     assert.equal(d.length, base.length, `k ${k}, o ${o}`);
-    d.forEach((x, i) => assert.ok(Math.abs(x.r - base[i].r) < 1e-3 && Math.abs(x.c - base[i].c) < 1e-3));
+    d.forEach((x, i) => assert.ok(Math.abs(x.y - base[i].y) < 1e-3 && Math.abs(x.x - base[i].x) < 1e-3));
   }
   await detector?.close();
   detector = undefined;
@@ -49,7 +49,7 @@ test('many spots added in one half do not change the detections in the other hal
   const crowd = simulateImage({ ...common, photons: [3000, 20000], count: Math.round((60 * H * 240) / 1e4), positions: undefined, width: 240 }, TEST_SEED_BASE + 972);
   const img = Float32Array.from(sparse.image);
   for (let r = 0; r < H; r++) for (let c = 0; c < 240; c++) img[r * W + c] += crowd.image[r * 240 + c] - crowd.params.offset - 30;
-  const right = (d: Detection[]) => d.filter((x) => x.c >= 300);
+  const right = (d: Spot[]) => d.filter((x) => x.x >= 300);
   const a = right(await detect(simToPlane(sparse)));
   const b = right(await detect({ data: img, height: H, width: W }));
   assert.ok(a.length > 10, `${a.length} spots on the right`);

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { noiseModel, noiseWindow } from './noise.js';
-import { normalizePlane } from '../detect/neural.js';
-import { mirrorIndex } from '../detect/logfilter.js';
+import { normalizePlane } from './normalize.js';
+import { mirrorIndex } from '../math/mirror.js';
 import { Rng } from '../math/rng.js';
 import type { Plane } from '../core/types.js';
 

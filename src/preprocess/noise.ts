@@ -33,7 +33,7 @@
  */
 import type { Plane, PlaneData } from '../core/types.js';
 import { medianInPlace as median, quickselect } from '../math/select.js';
-import { planeStats } from './normalize.js';
+import { planeStats, type PlaneStats } from './check.js';
 
 export const NOISE_BLOCK = 16;
 /** Knee of the log compression, in noise units. */
@@ -104,7 +104,7 @@ function quantisationStep(d: PlaneData): number {
 }
 
 /** Background and noise maps of a plane (see the module comment). */
-export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
+export function noiseModel(plane: Plane, block = NOISE_BLOCK, stats?: PlaneStats): NoiseModel {
   const { data: d, height: H, width: W } = plane;
   const gh = Math.max(1, Math.ceil(H / block));
   const gw = Math.max(1, Math.ceil(W / block));
@@ -144,7 +144,7 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK): NoiseModel {
   let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
   if (!(floor > 0)) {
     // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
-    const { min, max } = planeStats(plane);
+    const { min, max } = stats ?? planeStats(plane);
     floor = max > min ? 1e-3 * (max - min) : 1;
   }
   for (let i = 0; i < noise.length; i++) if (!(noise[i] >= floor)) noise[i] = floor;

@@ -5,7 +5,7 @@
  * pixel (r, c) lies at (r·k + (k−1)/2, c·k + (k−1)/2).
  */
 import type { Plane, Point } from '../core/types.js';
-import { quantile } from '../detect/neural.js';
+import { quantile } from '../math/select.js';
 
 export interface Layer {
   points: Point[];

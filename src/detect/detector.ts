@@ -1,0 +1,90 @@
+/**
+ * Every detector behind one interface: a PlaneDetector is created once per run (a model is
+ * loaded once) and finds the spots of one 2-D plane at a time. `log` = the TrackMate LoG
+ * (detect/log.ts); `deepblink` = the network (detect/neural.ts) with a bundled or file model.
+ */
+import type { Plane, Spot } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import type { PlaneStats } from '../preprocess/check.js';
+import type { Normalization } from '../preprocess/normalize.js';
+import { tilingFor } from '../preprocess/tiles.js';
+import type { LoadedModel } from '../model/model.js';
+import { resolveModel } from '../model/bundled.js';
+import { detectLoGWithThreshold } from './log.js';
+import { detectNeural } from './neural.js';
+
+export type Method = 'deepblink' | 'log';
+
+export const DEFAULT_LOG_RADIUS = 2;
+
+export interface DetectorOptions {
+  /** 'deepblink' (the network, default) or 'log'. */
+  method?: Method;
+  /** deepblink: model file or bundled model name (default: the bundled 'general'). */
+  model?: string;
+  /** Spot radius in px: the LoG scale (default 2). */
+  radius?: number;
+  /** LoG: quality threshold or 'auto' (default); deepblink: probability threshold (default: the model's). */
+  threshold?: number | 'auto';
+  /** deepblink: normalisation override (default: the model's). */
+  normalization?: Normalization;
+  /** deepblink: tile edge and overlap in px (default: by architecture, preprocess/tiles.ts). */
+  tileSize?: number;
+  overlap?: number;
+  /** deepblink: onnxruntime threads per session (default 1). */
+  threads?: number;
+  /** deepblink: refine positions by a Gaussian-mask centroid (default: with 'noise' normalisation). */
+  refine?: boolean;
+  /** deepblink: called after each tile of a tiled plane (tiles done, tiles in the plane). */
+  progress?: (done: number, total: number) => void;
+}
+
+/** A detector for single planes, created once per run. */
+export interface PlaneDetector {
+  /** Name of the score column: 'p' (network probability) or 'quality' (LoG response). */
+  scoreColumn: 'p' | 'quality';
+  /** Spots of one plane; `stats` (from checkPlane) saves a pass over the plane. */
+  detect(plane: Plane, stats?: PlaneStats): Promise<{ spots: Spot[]; threshold: number }>;
+  /** Releases the inference session. */
+  close(): Promise<void>;
+}
+
+export function logDetector(opts: DetectorOptions): PlaneDetector {
+  const radius = opts.radius ?? DEFAULT_LOG_RADIUS;
+  const threshold = opts.threshold ?? 'auto';
+  return {
+    scoreColumn: 'quality',
+    detect: async (plane) => detectLoGWithThreshold(plane, { radius, threshold }),
+    close: async () => undefined,
+  };
+}
+
+export async function neuralDetector(model: LoadedModel, opts: DetectorOptions): Promise<PlaneDetector> {
+  if (opts.threshold === 'auto') throw new UserError('--threshold auto is for --method log; the network uses a probability (0–1)');
+  const threshold = opts.threshold ?? model.card.threshold;
+  if (!(threshold >= 0 && threshold < 1)) throw new UserError(`probability threshold ${threshold} is not in [0, 1)`);
+  // the ML runtime is loaded only when a network is used (keeps `--method log` and the CLI fast)
+  const { modelPredictor } = await import('../model/model.js');
+  const predictor = await modelPredictor(model, opts.threads ?? 1);
+  const tiling = tilingFor(model.spec);
+  const nopts = {
+    threshold,
+    normalization: opts.normalization ?? model.card.normalization,
+    tileSize: opts.tileSize ?? tiling.tileSize,
+    overlap: opts.overlap ?? tiling.overlap,
+    progress: opts.progress,
+    refine: opts.refine,
+  };
+  return {
+    scoreColumn: 'p',
+    detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
+    close: () => predictor.dispose(),
+  };
+}
+
+/** The detector `opts` describe; for the network, the model is loaded here. */
+export async function createDetector(opts: DetectorOptions): Promise<PlaneDetector> {
+  if (opts.method === 'log') return logDetector(opts);
+  const { loadModel } = await import('../model/model.js');
+  return neuralDetector(await loadModel(resolveModel(opts.model)), opts);
+}

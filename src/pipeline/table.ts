@@ -1,0 +1,41 @@
+/** The write step's table: one row per Spot record, the columns the README documents. */
+import type { Table } from '../io/csv.js';
+import type { ImageResult, PredictOptions } from './predict.js';
+
+/** Columns added by --fit (see README "Per-spot measurements"). */
+export const FIT_COLUMNS = ['y_det [px]', 'x_det [px]', 'photons', 'background', 'sigma [px]', 'fwhm [px]', 'amplitude', 'snr', 'crlb_y [px]', 'crlb_x [px]', 'fit'];
+
+/**
+ * The output table. Columns: `y [px]`, `x [px]` (row, column; 0-based; pixel centre at
+ * integers — with --fit the fitted position, else the detector's), then `y [µm]`, `x [µm]` when
+ * a pixel size is known, the detector's score (`quality` for LoG, `p` for the network), `i`
+ * when a radius was given, the fit columns with --fit, and `c`, `t`, `z` for stacks. Columns are
+ * never dropped, whatever their values (the original drops constant columns, so a one-spot
+ * image lost every column).
+ */
+export function resultTable(res: ImageResult, opts: Pick<PredictOptions, 'radius' | 'fit'>): Table {
+  const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
+  const withI = opts.radius !== undefined;
+  const withFit = opts.fit !== undefined;
+  const stack = res.shape.length > 2;
+  const columns = ['y [px]', 'x [px]'];
+  if (um) columns.push('y [µm]', 'x [µm]');
+  columns.push(res.scoreColumn);
+  if (withI) columns.push('i');
+  if (withFit) columns.push(...FIT_COLUMNS);
+  if (stack) columns.push('c', 't', 'z');
+  const rows: (number | string)[][] = [];
+  for (const p of res.planes) {
+    for (const s of p.spots) {
+      const row: (number | string)[] = [s.y, s.x];
+      if (um) row.push(s.y * res.pixelSize!.y, s.x * res.pixelSize!.x);
+      row.push(s.score);
+      if (withI) row.push(s.intensity!);
+      const f = s.fit;
+      if (f) row.push(s.detected!.y, s.detected!.x, f.photons, f.background, f.sigma, f.fwhm, f.amplitude, f.snr, f.crlbY, f.crlbX, f.status);
+      if (stack) row.push(p.c, p.t, p.z);
+      rows.push(row);
+    }
+  }
+  return { columns, rows, decimals: { 'y [µm]': 5, 'x [µm]': 5, 'crlb_y [px]': 5, 'crlb_x [px]': 5 } };
+}
