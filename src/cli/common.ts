@@ -5,8 +5,7 @@ import cliProgress from 'cli-progress';
 import type { PixelSize } from '../core/types.js';
 import { UserError, describeError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-
-export const IMAGE_EXTENSIONS = ['.tif', '.tiff', '.png', '.jpg', '.jpeg'];
+import { imageExtensions } from '../io/image/registry.js';
 
 /** Logging that honours -v/--verbose; all diagnostics go to stderr, results to stdout. */
 export interface Log {
@@ -89,17 +88,17 @@ export function parseRange(s: string): [number, number] {
   return [lo, hi];
 }
 
-function hasExtension(file: string, exts: string[]): boolean {
+function hasExtension(file: string, exts: readonly string[]): boolean {
   const e = path.extname(file).toLowerCase();
   return exts.includes(e);
 }
 
 /**
  * Files named by `input`: the file itself, or the files of a folder (not recursive) whose
- * extension is in `exts`, sorted by name. A single file is returned whatever its extension
- * (the reader then says why it cannot read it).
+ * extension is in `exts` (by default those of the registered image formats), sorted by name. A
+ * single file is returned whatever its extension (the reader then says why it cannot read it).
  */
-export function listInputs(input: string, exts: string[] = IMAGE_EXTENSIONS): string[] {
+export function listInputs(input: string, exts: readonly string[] = imageExtensions()): string[] {
   if (!existsSync(input)) throw new UserError('no such file or folder', input);
   const st = statSync(input);
   if (st.isDirectory()) {

@@ -20,6 +20,7 @@ import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../prepr
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
 import { writeCsv } from '../io/csv.js';
+import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
 
 function parseNormalization(s: string): Normalization {
@@ -55,7 +56,7 @@ export function predictCommand(): Command {
       'Detect spots in an image or a folder of images; writes OUTDIR/<name>.csv per image with ' +
         'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)).',
     )
-    .requiredOption('-i, --input <path>', 'image file or folder of images (.tif .tiff .png .jpg .jpeg)')
+    .requiredOption('-i, --input <path>', `image file or folder of images (${imageExtensions().join(' ')})`)
     .option('-o, --output <dir>', 'output folder (created if missing; default: the input\'s folder)')
     .option('-m, --model <file|name>', `model file (.onnx made by deepblink train) or bundled model name (see download --list; default: ${DEFAULT_MODEL})`)
     .addOption(new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian').choices(['deepblink', 'log']).default('deepblink'))

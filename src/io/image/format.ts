@@ -1,0 +1,190 @@
+/**
+ * The contract between the image reader (read.ts) and the file formats it can decode
+ * (formats/*.ts, listed in registry.ts), with the types and helpers several formats share.
+ *
+ * A format decodes a whole file's bytes into one C-ordered array whose last two dimensions are
+ * the rows and columns of each plane. Every problem with the file is reported as a UserError
+ * with a one-line message that does not repeat the file name (read.ts adds it).
+ *
+ * Pixel sizes (µm per pixel) taken from a file's metadata go through plausiblePixelSize:
+ * values above MAX_PLAUSIBLE_UM_PER_PX (typically 72/96/300 dpi display or print defaults) are
+ * ignored with a warning: they are not microscope calibrations; values below
+ * MIN_PLAUSIBLE_UM_PER_PX are overflow artefacts.
+ *
+ * RGB(A) data (PNG, JPEG, TIFF with 3/4 samples) becomes grey with skimage's rgb2gray weights
+ * 0.2125 R + 0.7154 G + 0.0721 B, in the original intensity scale (skimage would rescale to
+ * [0, 1] first; we keep the raw scale so that intensities stay comparable), as float32, with a
+ * warning. When R = G = B everywhere one channel is kept unchanged (original dtype).
+ */
+import type { PixelSize } from '../../core/types.js';
+import { UserError } from '../../core/errors.js';
+
+/** The typed arrays an image's pixels may come in. */
+export type PixelArray =
+  | Uint8Array
+  | Uint16Array
+  | Int16Array
+  | Uint32Array
+  | Int32Array
+  | Float32Array
+  | Float64Array;
+
+/** An image as read from a file. */
+export interface RawImage {
+  path: string;
+  /** C-order data over `shape`; the last two dimensions are the rows and columns of each plane. */
+  data: PixelArray;
+  shape: number[];
+  /** 'uint8' | 'uint16' | 'int16' | 'uint32' | 'int32' | 'float32' | 'float64' (the type of `data`). */
+  dtype: string;
+  /** Axis letters from the file's metadata ('ctzyx'), one per `shape` dimension. */
+  axes?: string;
+  /** µm per pixel from the file's metadata. */
+  pixelSize?: PixelSize;
+  warnings: string[];
+}
+
+/** Decoded pixels and metadata of an image, without the file path. */
+export type DecodedImage = Omit<RawImage, 'path'>;
+
+/**
+ * One image file format. Formats are listed in registry.ts; the reader picks one by the file's
+ * extension and then checks (and, when they disagree, trusts) the content's signature.
+ */
+export interface ImageFormat {
+  /** Name shown in messages ('TIFF', 'PNG', ...). */
+  readonly name: string;
+  /** File extensions, lower case with the dot ('.tif'). */
+  readonly extensions: readonly string[];
+  /** True when the bytes start with this format's signature (magic number). */
+  sniff(bytes: Uint8Array): boolean;
+  /** Decodes a whole file; problems are UserErrors with one-line messages. */
+  decode(bytes: Uint8Array): Promise<DecodedImage> | DecodedImage;
+}
+
+/** Largest pixel size (µm/px) taken from metadata; larger values are display/print DPI defaults. */
+export const MAX_PLAUSIBLE_UM_PER_PX = 10;
+
+/** Smallest pixel size (µm/px) taken from metadata (1 nm); smaller values are overflow artefacts. */
+export const MIN_PLAUSIBLE_UM_PER_PX = 1e-3;
+
+/** Upper bound on the number of samples one image may hold (guards against corrupt headers). */
+export const MAX_SAMPLES = 2 ** 31;
+
+// ---------------------------------------------------------------------------------------------
+// helpers shared by the decoders
+
+/** The dtype name of a pixel array ('uint8', 'float32', ...). */
+export function dtypeOf(a: PixelArray): string {
+  if (a instanceof Uint8Array) return 'uint8';
+  if (a instanceof Uint16Array) return 'uint16';
+  if (a instanceof Int16Array) return 'int16';
+  if (a instanceof Uint32Array) return 'uint32';
+  if (a instanceof Int32Array) return 'int32';
+  if (a instanceof Float32Array) return 'float32';
+  return 'float64';
+}
+
+function formatDims(dims: number[]): string {
+  return dims.join('×');
+}
+
+/** The error for header dimensions larger than `limit` allows (a corrupt header, usually). */
+export function claimError(dims: number[], limit: string): UserError {
+  return new UserError(`image header claims ${formatDims(dims)} pixels, larger than ${limit} (corrupt header?)`);
+}
+
+/** Checks a pixel size read from metadata; returns it or undefined (with a warning). */
+export function plausiblePixelSize(ps: PixelSize | undefined, source: string, warnings: string[]): PixelSize | undefined {
+  if (!ps) return undefined;
+  if (!(Number.isFinite(ps.x) && Number.isFinite(ps.y) && ps.x > 0 && ps.y > 0)) return undefined;
+  const worst = Math.max(ps.x, ps.y);
+  const least = Math.min(ps.x, ps.y);
+  if (least < MIN_PLAUSIBLE_UM_PER_PX) {
+    warnings.push(
+      `ignoring the pixel size in the ${source} (${roundSig(least)} µm per pixel is implausibly small; ` +
+        'corrupt or overflowed calibration); use --pixel-size to set one',
+    );
+    return undefined;
+  }
+  if (worst > MAX_PLAUSIBLE_UM_PER_PX) {
+    const dpi = 25400 / worst;
+    warnings.push(
+      `ignoring the pixel size in the ${source} (${roundSig(worst)} µm per pixel = ${roundSig(dpi)} dpi, ` +
+        'a display/print setting rather than a microscope calibration); use --pixel-size to set one',
+    );
+    return undefined;
+  }
+  return ps;
+}
+
+function roundSig(v: number): string {
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** The channel planes of one page (or image). */
+export interface Channels {
+  /** One array per channel (R, G, B or a single grey channel), each width*height. */
+  planes: PixelArray[];
+}
+
+/** Splits interleaved samples into per-sample planes. */
+export function deinterleave(src: ArrayLike<number>, n: number, samples: number, keep: number[], ctor: new (len: number) => PixelArray): PixelArray[] {
+  const out = keep.map(() => new ctor(n));
+  for (let k = 0; k < keep.length; k++) {
+    const s = keep[k] as number;
+    const dst = out[k] as PixelArray;
+    for (let i = 0, j = s; i < n; i++, j += samples) dst[i] = src[j] as number;
+  }
+  return out;
+}
+
+/** rgb2gray (skimage weights) of R, G, B planes into a float32 plane. */
+function luminance(r: PixelArray, g: PixelArray, b: PixelArray): Float32Array {
+  const n = r.length;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 0.2125 * (r[i] as number) + 0.7154 * (g[i] as number) + 0.0721 * (b[i] as number);
+  return out;
+}
+
+function channelsIdentical(list: Channels[]): boolean {
+  for (const c of list) {
+    const [r, g, b] = c.planes as [PixelArray, PixelArray, PixelArray];
+    for (let i = 0; i < r.length; i++) if (r[i] !== g[i] || r[i] !== b[i]) return false;
+  }
+  return true;
+}
+
+/** Turns a list of RGB page planes into grey planes, warning as appropriate. */
+export function rgbPagesToGrey(pages: Channels[], warnings: string[]): PixelArray[] {
+  if (channelsIdentical(pages)) {
+    warnings.push('RGB image with identical R, G and B channels: used one channel as the grey image');
+    return pages.map((p) => p.planes[0] as PixelArray);
+  }
+  warnings.push('RGB image converted to grey (0.2125 R + 0.7154 G + 0.0721 B, as skimage rgb2gray)');
+  return pages.map((p) => luminance(p.planes[0] as PixelArray, p.planes[1] as PixelArray, p.planes[2] as PixelArray));
+}
+
+function concatPlanes(planes: PixelArray[]): PixelArray {
+  const first = planes[0] as PixelArray;
+  if (planes.length === 1) return first;
+  const n = first.length;
+  const Ctor = first.constructor as new (len: number) => PixelArray;
+  const out = new Ctor(n * planes.length);
+  planes.forEach((p, i) => out.set(p as never, i * n));
+  return out;
+}
+
+/** A decoder library's error as one line of at most 120 characters. */
+export function describeDecodeError(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  const one = msg.replace(/\s*\n\s*/g, ' ').trim();
+  return one.length > 120 ? `${one.slice(0, 117)}...` : one || 'unknown error';
+}
+
+/** Copies the first `n` values of `src` into a new array of type `ctor`. */
+export function copyInto(src: ArrayLike<number>, n: number, ctor: new (len: number) => PixelArray): PixelArray {
+  const out = new ctor(n);
+  for (let i = 0; i < n; i++) out[i] = src[i] as number;
+  return out;
+}
