@@ -33,7 +33,7 @@
  *      with L > 0.5. Coordinates are the integer pixel indices (row, col), no sub-pixel step.
  */
 import { existsSync } from 'node:fs';
-import { createImageOnnxSession } from '../../src/engine/onnx.js';
+import { createImageOnnxSession } from '../../src/engine/onnxruntime.js';
 import type { Plane, Point } from '../../src/core/types.js';
 
 /** Path of the U-FISH ONNX weights (not shipped; see the header). */

@@ -347,7 +347,7 @@ test('auto threshold: >= 90% of SNR-7 spots with <= 10% false positives (256x256
     [1, 100, 7],
     [2, 30, 11],
   ] as const) {
-    // ISBI peak SNR 7 of the pixel-integrated spot (src/simulate/snr.ts), spots >= 3 sigma + 2 px
+    // ISBI peak SNR 7 of the pixel-integrated spot (src/measure/snr.ts), spots >= 3 sigma + 2 px
     // apart, anywhere in the image (margin 0)
     const { plane: p, truth } = simulate(
       { height: 256, width: 256, count: 120, sigma: [sigma, sigma], background: bg, snr: 7, minDistance: 3 * sigma + 2, margin: 0 },

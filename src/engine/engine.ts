@@ -1,7 +1,7 @@
 /**
  * The one seam between our code and the ML frameworks. Training runs on TensorFlow.js
  * (src/engine/tfjs.ts, wasm backend); prediction runs on onnxruntime-node from an ONNX export
- * (src/engine/onnx.ts). Both are driven by the framework-neutral NetworkSpec
+ * (src/engine/onnx-format.ts, run by src/engine/onnxruntime.ts). Both are driven by the framework-neutral NetworkSpec
  * (src/network/spec.ts); nothing outside src/engine imports a framework.
  */
 import type { NetworkSpec } from '../network/spec.js';

@@ -4,7 +4,8 @@ import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { DEFAULT_NETWORK, countParams, deepblinkSpec, networkSpec, type NetNode, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import { Rng } from '../math/rng.js';
-import { createOnnxPredictor, exportOnnx, onnxInfo, readOnnx } from './onnx.js';
+import { exportOnnx, onnxInfo, readOnnx } from './onnx-format.js';
+import { createOnnxPredictor } from './onnxruntime.js';
 import { randomWeights, referenceForward } from './reference.js';
 
 const { onnx } = onnxProto;

@@ -6,7 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTfjsEngine } from './tfjs.js';
-import { exportOnnx, createOnnxPredictor } from './onnx.js';
+import { exportOnnx } from './onnx-format.js';
+import { createOnnxPredictor } from './onnxruntime.js';
 import { networkSpec, type NetworkConfig } from '../network/spec.js';
 import { Rng } from '../math/rng.js';
 import { encodeSpots } from '../network/grid-spots.js';

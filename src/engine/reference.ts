@@ -1,6 +1,6 @@
 /**
  * A slow, obviously-correct forward pass of a NetworkSpec in plain JavaScript: the ground truth
- * that the ONNX export (src/engine/onnx.ts) and the training engine are tested against. Not for
+ * that the ONNX export (src/engine/onnx-format.ts) and the training engine are tested against. Not for
  * production use (no vectorisation; a 512² paper-network pass takes minutes).
  *
  * Conventions (as in src/network/spec.ts): activations NHWC, conv kernels [kh, kw, cin, cout]

@@ -7,7 +7,7 @@
  * MLE fit (≈ 0.1–1 µs vs 25–45 µs per spot). Guard: a refinement that moves the spot by more than
  * `maxShift` px (a neighbour or a structure pulling it) is discarded.
  *
- * The network path runs it on its own input (contrast in noise units, src/normalize/noise.ts),
+ * The network path runs it on its own input (contrast in noise units, src/preprocess/noise.ts),
  * so the background is already subtracted.
  */
 import type { Point } from '../core/types.js';

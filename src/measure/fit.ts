@@ -40,7 +40,7 @@
  * ≥ 1, σ = `sigmaStart` (default 1.3) or the fixed `sigma`.
  *
  * Reported extras: fwhm = 2√(2 ln 2)·σ; amplitude = N/(2πσ²) (peak of the continuous Gaussian,
- * photons/px); snr = ISBI peak SNR (Chenouard et al. 2014, src/simulate/snr.ts) of the fitted
+ * photons/px); snr = ISBI peak SNR (Chenouard et al. 2014, src/measure/snr.ts) of the fitted
  * model, (I_peak − b)/√I_peak with I_peak = b + N·E_y·E_x the expected photons of the model's
  * brightest pixel (the pixel containing the centre); crlbY/crlbX = √CRLB of the centre from the
  * Fisher matrix above at the fitted parameters, on the pixels actually fitted, with the

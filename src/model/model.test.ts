@@ -6,7 +6,7 @@ import path from 'node:path';
 import { decodeModel, encodeModel, loadModel, makeCard, modelPredictor, saveModel, METADATA_KEY } from './model.js';
 import { deepblinkSpec } from '../network/spec.js';
 import { randomWeights } from '../engine/reference.js';
-import { exportOnnx } from '../engine/onnx.js';
+import { exportOnnx } from '../engine/onnx-format.js';
 import { Rng } from '../math/rng.js';
 
 const spec = deepblinkSpec({ filters: 2, ndown: 1, cellSize: 2 });

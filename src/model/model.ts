@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { networkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
-import { exportOnnx, readOnnx, createOnnxPredictor } from '../engine/onnx.js';
+import { exportOnnx, readOnnx } from '../engine/onnx-format.js';
 import { checkWeights } from '../network/weights.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
 import { UserError } from '../core/errors.js';
@@ -143,6 +143,8 @@ export async function loadModel(file: string): Promise<LoadedModel> {
 /** An inference session for a loaded model. */
 export async function modelPredictor(model: LoadedModel, threads = 1): Promise<Predictor> {
   try {
+    // loaded here, not at import: the runtime is Node-only and heavy (the model format is not)
+    const { createOnnxPredictor } = await import('../engine/onnxruntime.js');
     return await createOnnxPredictor(model.bytes, { threads });
   } catch (err) {
     throw new UserError(`cannot run the model: ${(err as Error).message}`, model.file);

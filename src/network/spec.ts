@@ -1,7 +1,7 @@
 /**
  * Framework-neutral description of our networks: a list of nodes in topological order plus the
  * shapes of their parameters. The training engine (src/engine/tfjs.ts) builds its graph from
- * this list, and the ONNX writer (src/engine/onnx.ts) writes the same list, so the two engines
+ * this list, and the ONNX writer (src/engine/onnx-format.ts) writes the same list, so the two engines
  * can never disagree on the architecture.
  *
  * Layout conventions: activations NHWC; conv kernels [kh, kw, cin, cout] (Keras layout);
