@@ -18,8 +18,11 @@ import { readImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { formatCsv } from '../io/csv.js';
 import { readLabels } from '../io/labels.js';
-import { UserError } from '../core/errors.js';
+import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+
+/** A user-facing error of this stage (code 'bad-dataset' unless given). */
+const datasetError = (message: string, file?: string, code: ErrorCode = 'bad-dataset') => new UserError(message, file, code);
 
 export const DATASET_FORMAT = 'deepblink-dataset';
 export const DATASET_VERSION = 1;
@@ -68,7 +71,7 @@ export async function writeDataset(
   splits: Record<SplitName, DatasetEntry[]>,
   meta: { size: number; seed: number; description: string; params: Record<string, unknown>; force?: boolean },
 ): Promise<DatasetManifest> {
-  if (existsSync(dir) && !meta.force) throw new UserError('already exists; choose another name or use --force', dir);
+  if (existsSync(dir) && !meta.force) throw datasetError('already exists; choose another name or use --force', dir, 'exists');
   const parent = path.dirname(path.resolve(dir));
   const tmp = path.join(parent, `.${path.basename(dir)}.tmp-${process.pid}-${Date.now().toString(36)}`);
   const manifest: DatasetManifest = {
@@ -105,7 +108,7 @@ export async function writeDataset(
     await fs.rm(tmp, { recursive: true, force: true }).catch(() => undefined);
     if (err instanceof UserError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write the dataset (${code ?? (err as Error).message})`, dir);
+    throw datasetError(`cannot write the dataset (${code ?? (err as Error).message})`, dir);
   }
   return manifest;
 }
@@ -118,11 +121,11 @@ export async function readManifest(dir: string): Promise<DatasetManifest> {
     m = JSON.parse(await fs.readFile(file, 'utf8')) as DatasetManifest;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'not a dataset folder (no dataset.json)' : `unreadable dataset.json (${(err as Error).message})`, dir);
+    throw datasetError(code === 'ENOENT' ? 'not a dataset folder (no dataset.json)' : `unreadable dataset.json (${(err as Error).message})`, dir, fsCode(err));
   }
-  if (m.format !== DATASET_FORMAT) throw new UserError(`dataset.json is not a ${DATASET_FORMAT} manifest`, dir);
-  if (m.version > DATASET_VERSION) throw new UserError(`dataset format version ${m.version} is newer than this deepblink supports (${DATASET_VERSION}); update deepblink`, dir);
-  for (const s of SPLITS) if (!Array.isArray(m.splits?.[s])) throw new UserError(`dataset.json has no '${s}' split`, dir);
+  if (m.format !== DATASET_FORMAT) throw datasetError(`dataset.json is not a ${DATASET_FORMAT} manifest`, dir);
+  if (m.version > DATASET_VERSION) throw datasetError(`dataset format version ${m.version} is newer than this deepblink supports (${DATASET_VERSION}); update deepblink`, dir);
+  for (const s of SPLITS) if (!Array.isArray(m.splits?.[s])) throw datasetError(`dataset.json has no '${s}' split`, dir);
   return m;
 }
 

@@ -60,9 +60,9 @@ export function logDetector(opts: DetectorOptions): PlaneDetector {
 }
 
 export async function neuralDetector(model: LoadedModel, opts: DetectorOptions): Promise<PlaneDetector> {
-  if (opts.threshold === 'auto') throw new UserError('--threshold auto is for --method log; the network uses a probability (0–1)');
+  if (opts.threshold === 'auto') throw new UserError('--threshold auto is for --method log; the network uses a probability (0–1)', undefined, 'invalid-option');
   const threshold = opts.threshold ?? model.card.threshold;
-  if (!(threshold >= 0 && threshold < 1)) throw new UserError(`probability threshold ${threshold} is not in [0, 1)`);
+  if (!(threshold >= 0 && threshold < 1)) throw new UserError(`probability threshold ${threshold} is not in [0, 1)`, undefined, 'invalid-option');
   // the ML runtime is loaded only when a network is used (keeps `--method log` and the CLI fast)
   const { modelPredictor } = await import('../model/model.js');
   const predictor = await modelPredictor(model, opts.threads ?? 1);

@@ -62,8 +62,11 @@
 import { promises as fsp } from 'node:fs';
 import { parse } from 'csv-parse/sync';
 import type { PixelSize, Point } from '../core/types.js';
-import { UserError } from '../core/errors.js';
+import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { micronsPerUnit } from './image/metadata.js';
+
+/** A user-facing error of this stage (code 'bad-labels' unless given). */
+const labelsError = (message: string, file?: string, code: ErrorCode = 'bad-labels') => new UserError(message, file, code);
 
 export interface ReadLabelsOptions {
   /** µm per pixel, needed for coordinates given in physical units. */
@@ -93,12 +96,12 @@ export async function readLabels(csvPath: string, opts: ReadLabelsOptions = {}):
         : code === 'EISDIR' ? 'is a directory, not a CSV file'
           : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
             : `cannot read file: ${(err as Error).message}`;
-    throw new UserError(msg, csvPath);
+    throw labelsError(msg, csvPath, fsCode(err));
   }
   try {
     return parseLabels(buf.toString('utf8'), opts);
   } catch (err) {
-    if (err instanceof UserError) throw new UserError(err.message, csvPath);
+    if (err instanceof UserError) throw labelsError(err.message, csvPath, err.code === 'invalid-input' ? 'bad-labels' : err.code);
     throw err;
   }
 }
@@ -138,7 +141,7 @@ function parseRows(text: string, delimiter: string): Row[] {
     }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (err) {
     const msg = (err as Error).message.replace(/\s*\n\s*/g, ' ');
-    throw new UserError(`not a readable CSV file: ${msg.length > 120 ? `${msg.slice(0, 117)}...` : msg}`);
+    throw labelsError(`not a readable CSV file: ${msg.length > 120 ? `${msg.slice(0, 117)}...` : msg}`);
   }
   return records.map((r) => ({ cells: r.record.map((c) => c.trim()), line: r.info.lines }));
 }
@@ -148,10 +151,10 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 /** Parses label CSV text (see the module comment). Throws UserErrors without a file name. */
 export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): LabelsResult {
   const text = textIn.replace(/^\uFEFF/, '');
-  if (text.trim() === '') throw new UserError('empty file (no header row)');
+  if (text.trim() === '') throw labelsError('empty file (no header row)');
   const delimiter = detectDelimiter(text);
   const rows = parseRows(text, delimiter);
-  if (rows.length === 0) throw new UserError('empty file (no header row)');
+  if (rows.length === 0) throw labelsError('empty file (no header row)');
   const header = (rows[0] as Row).cells.map((h) => h.replace(/^\uFEFF/, ''));
   const data = rows.slice(1);
   const warnings: string[] = [];
@@ -160,8 +163,8 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   const num = (row: Row, col: number, name: string): number => {
     const raw = (row.cells[col] ?? '').trim();
     const s = decimalComma ? raw.replace(',', '.') : raw;
-    if (raw === '') throw new UserError(`row ${row.line}: empty ${name} value`);
-    if (!NUMBER_RE.test(s)) throw new UserError(`row ${row.line}: ${name} value '${raw}' is not a number`);
+    if (raw === '') throw labelsError(`row ${row.line}: empty ${name} value`);
+    if (!NUMBER_RE.test(s)) throw labelsError(`row ${row.line}: ${name} value '${raw}' is not a number`);
     return Number(s);
   };
   const isNum = (row: Row, col: number): boolean => {
@@ -179,7 +182,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     const yUm = !(lower[dbY] as string).endsWith('[px]');
     const xUm = !(lower[dbX] as string).endsWith('[px]');
     if ((yUm || xUm) && !ps) {
-      throw new UserError('coordinates are in µm; pass --pixel-size (µm per pixel) to convert them to pixels');
+      throw labelsError('coordinates are in µm; pass --pixel-size (µm per pixel) to convert them to pixels');
     }
     const points = data.map((row): Point => {
       const y = num(row, dbY, header[dbY] as string);
@@ -242,7 +245,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   }
 
   const found = header.map((h) => `'${h}'`).join(', ') || '(none)';
-  throw new UserError(`unrecognised label columns ${found}; expected ${ACCEPTED}`);
+  throw labelsError(`unrecognised label columns ${found}; expected ${ACCEPTED}`);
 }
 
 function readTrackMate(
@@ -274,7 +277,7 @@ function readTrackMate(
     const u = (m ? (m[1] as string) : cell).trim();
     if (/^pixels?$/i.test(u)) unit = 'pixel';
     else if (micronsPerUnit(u) !== undefined) unit = u;
-    else if (m) throw new UserError(`row ${row.line}: unknown unit '${u}' in the TrackMate units row`);
+    else if (m) throw labelsError(`row ${row.line}: unknown unit '${u}' in the TrackMate units row`);
   }
   const body = data.slice(k);
   let fx = 1;
@@ -284,7 +287,7 @@ function readTrackMate(
   } else if (unit !== undefined) {
     const f = micronsPerUnit(unit) as number;
     if (!ps) {
-      throw new UserError(`TrackMate positions are in ${unit}; pass --pixel-size (µm per pixel) to convert them to pixels`);
+      throw labelsError(`TrackMate positions are in ${unit}; pass --pixel-size (µm per pixel) to convert them to pixels`);
     }
     fx = f / ps.x;
     fy = f / ps.y;

@@ -10,10 +10,13 @@ import { networkSpec, validateNetworkConfig, type NetworkConfig, type NetworkSpe
 import { exportOnnx, readOnnx } from '../engine/onnx-format.js';
 import { checkWeights } from '../network/weights.js';
 import type { Predictor, WeightMap } from '../engine/engine.js';
-import { UserError } from '../core/errors.js';
+import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../core/version.js';
 import type { Normalization } from '../preprocess/normalize.js';
+
+/** A user-facing error of this stage (code 'bad-model' unless given). */
+const modelError = (message: string, file?: string, code: ErrorCode = 'bad-model') => new UserError(message, file, code);
 
 export type { Normalization };
 
@@ -85,46 +88,46 @@ export interface LoadedModel {
 }
 
 function parseCard(json: string | undefined, file: string): ModelCard {
-  if (json === undefined) throw new UserError('ONNX file without deepblink metadata (not a deepblink model)', file);
+  if (json === undefined) throw modelError('ONNX file without deepblink metadata (not a deepblink model)', file);
   let card: ModelCard;
   try {
     card = JSON.parse(json) as ModelCard;
   } catch {
-    throw new UserError('model metadata is not valid JSON (corrupt model file)', file);
+    throw modelError('model metadata is not valid JSON (corrupt model file)', file);
   }
-  if (card.format !== MODEL_FORMAT) throw new UserError(`model metadata has format '${String(card.format)}', expected '${MODEL_FORMAT}'`, file);
-  if (!Number.isInteger(card.version) || card.version < 1) throw new UserError('model metadata has no valid version', file);
+  if (card.format !== MODEL_FORMAT) throw modelError(`model metadata has format '${String(card.format)}', expected '${MODEL_FORMAT}'`, file);
+  if (!Number.isInteger(card.version) || card.version < 1) throw modelError('model metadata has no valid version', file);
   if (card.version > MODEL_VERSION) {
-    throw new UserError(`model format version ${card.version} is newer than this deepblink supports (${MODEL_VERSION}); update deepblink`, file);
+    throw modelError(`model format version ${card.version} is newer than this deepblink supports (${MODEL_VERSION}); update deepblink`, file);
   }
-  if (!(card.threshold >= 0 && card.threshold < 1)) throw new UserError(`model threshold ${card.threshold} is not in [0, 1)`, file);
+  if (!(card.threshold >= 0 && card.threshold < 1)) throw modelError(`model threshold ${card.threshold} is not in [0, 1)`, file);
   const norm = card.normalization as { method?: unknown } | undefined;
   if (!norm || !['zscore', 'percentile', 'noise'].includes(String(norm.method))) {
-    throw new UserError(`model normalisation '${String(norm?.method)}' is unknown to this deepblink (known: noise, zscore, percentile); update deepblink`, file);
+    throw modelError(`model normalisation '${String(norm?.method)}' is unknown to this deepblink (known: noise, zscore, percentile); update deepblink`, file);
   }
   try {
     validateNetworkConfig(card.network);
   } catch (err) {
-    throw new UserError((err as Error).message, file);
+    throw modelError((err as Error).message, file);
   }
   return card;
 }
 
 /** Parses model bytes: card, spec and weights (no inference session yet). */
 export function decodeModel(bytes: Uint8Array, file: string): LoadedModel {
-  if (bytes.length === 0) throw new UserError('empty model file (0 bytes)', file);
+  if (bytes.length === 0) throw modelError('empty model file (0 bytes)', file);
   let parsed;
   try {
     parsed = readOnnx(bytes);
   } catch (err) {
-    throw new UserError(`not a readable model file: ${(err as Error).message}`, file);
+    throw modelError(`not a readable model file: ${(err as Error).message}`, file);
   }
   const card = parseCard(parsed.metadata[METADATA_KEY], file);
   const spec = networkSpec(card.network);
   try {
     checkWeights(spec, parsed.weights);
   } catch (err) {
-    throw new UserError(`model weights do not match its architecture: ${(err as Error).message}`, file);
+    throw modelError(`model weights do not match its architecture: ${(err as Error).message}`, file);
   }
   return { file, card, spec, weights: parsed.weights, bytes };
 }
@@ -135,7 +138,7 @@ export async function loadModel(file: string): Promise<LoadedModel> {
     bytes = new Uint8Array(await fs.readFile(file));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'model file not found' : `cannot read the model file (${code ?? (err as Error).message})`, file);
+    throw modelError(code === 'ENOENT' ? 'model file not found' : `cannot read the model file (${code ?? (err as Error).message})`, file, fsCode(err));
   }
   return decodeModel(bytes, file);
 }
@@ -147,7 +150,7 @@ export async function modelPredictor(model: LoadedModel, threads = 1): Promise<P
     const { createOnnxPredictor } = await import('../engine/onnxruntime.js');
     return await createOnnxPredictor(model.bytes, { threads });
   } catch (err) {
-    throw new UserError(`cannot run the model: ${(err as Error).message}`, model.file);
+    throw modelError(`cannot run the model: ${(err as Error).message}`, model.file);
   }
 }
 

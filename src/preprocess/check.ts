@@ -3,7 +3,10 @@
  * at all is rejected with a message instead of giving spots.
  */
 import type { Plane } from '../core/types.js';
-import { UserError } from '../core/errors.js';
+import { UserError, type ErrorCode } from '../core/errors.js';
+
+/** A user-facing error of this stage (code 'bad-plane' unless given). */
+const planeError = (message: string, file?: string, code: ErrorCode = 'bad-plane') => new UserError(message, file, code);
 
 /** Summary statistics of a plane (float64 accumulation). */
 export interface PlaneStats {
@@ -53,10 +56,10 @@ export function planeStats(plane: Plane): PlaneStats {
 export function checkPlane(plane: Plane, where = 'image'): PlaneStats {
   const s = planeStats(plane);
   if (s.nonFinite > 0) {
-    throw new UserError(`${where} has ${s.nonFinite} NaN/infinite pixel(s); replace them before detection`);
+    throw planeError(`${where} has ${s.nonFinite} NaN/infinite pixel(s); replace them before detection`);
   }
   if (!(s.max > s.min)) {
-    throw new UserError(`${where} is constant (every pixel = ${s.min}); there is nothing to detect`);
+    throw planeError(`${where} is constant (every pixel = ${s.min}); there is nothing to detect`);
   }
   return s;
 }

@@ -2,10 +2,13 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { defaultConfig, unwrapConfig, CONFIG_SCHEMA } from './config-schema.js';
-import { UserError } from '../core/errors.js';
+import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import type { AugmentOptions } from './augment.js';
 import type { NetworkConfig } from '../network/spec.js';
 import type { LossName, OptimizerSettings } from '../engine/engine.js';
+
+/** A user-facing error of this stage (code 'bad-config' unless given). */
+const configError = (message: string, file?: string, code: ErrorCode = 'bad-config') => new UserError(message, file, code);
 
 /** The training configuration, typed and validated. */
 export interface TrainConfig {
@@ -36,16 +39,16 @@ type Obj = Record<string, unknown>;
 export function resolveConfig(user: unknown, file = 'config'): TrainConfig {
   const defaults = defaultConfig() as Obj;
   if (user === null || user === undefined) user = {};
-  if (typeof user !== 'object' || Array.isArray(user)) throw new UserError('the configuration must be a YAML mapping', file);
+  if (typeof user !== 'object' || Array.isArray(user)) throw configError('the configuration must be a YAML mapping', file);
   const u = unwrapConfig(user) as Obj;
   const out: Obj = {};
   for (const [k, v] of Object.entries(u)) {
-    if (!(k in defaults)) throw new UserError(`unknown key '${k}' (known: ${Object.keys(defaults).join(', ')})`, file);
+    if (!(k in defaults)) throw configError(`unknown key '${k}' (known: ${Object.keys(defaults).join(', ')})`, file);
     const d = defaults[k];
     if (d && typeof d === 'object') {
-      if (!v || typeof v !== 'object' || Array.isArray(v)) throw new UserError(`'${k}' must be a mapping`, file);
+      if (!v || typeof v !== 'object' || Array.isArray(v)) throw configError(`'${k}' must be a mapping`, file);
       for (const kk of Object.keys(v as Obj)) {
-        if (!(kk in (d as Obj))) throw new UserError(`unknown key '${k}.${kk}' (known: ${Object.keys(d as Obj).join(', ')})`, file);
+        if (!(kk in (d as Obj))) throw configError(`unknown key '${k}.${kk}' (known: ${Object.keys(d as Obj).join(', ')})`, file);
       }
     }
   }
@@ -55,7 +58,7 @@ export function resolveConfig(user: unknown, file = 'config'): TrainConfig {
   }
   const c = out as unknown as Omit<TrainConfig, 'network'> & { network: Obj };
   const check = (ok: boolean, key: string, want: string) => {
-    if (!ok) throw new UserError(`'${key}' must be ${want}`, file);
+    if (!ok) throw configError(`'${key}' must be ${want}`, file);
   };
   const isInt = (v: unknown, min: number) => Number.isInteger(v) && (v as number) >= min;
   check(typeof c.name === 'string', 'name', 'a string');
@@ -103,13 +106,13 @@ export function loadConfigFile(file: string): TrainConfig {
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? 'configuration file not found' : `cannot read (${code})`, file);
+    throw configError(code === 'ENOENT' ? 'configuration file not found' : `cannot read (${code})`, file, fsCode(err));
   }
   let doc: unknown;
   try {
     doc = parse(text);
   } catch (err) {
-    throw new UserError(`not valid YAML: ${(err as Error).message.split('\n')[0]}`, file);
+    throw configError(`not valid YAML: ${(err as Error).message.split('\n')[0]}`, file);
   }
   return resolveConfig(doc, file);
 }

@@ -17,7 +17,10 @@
  * warning. When R = G = B everywhere one channel is kept unchanged (original dtype).
  */
 import type { PixelSize } from '../../core/types.js';
-import { UserError } from '../../core/errors.js';
+import { UserError, type ErrorCode } from '../../core/errors.js';
+
+/** A user-facing error of this stage (code 'bad-image' unless given). */
+const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** The typed arrays an image's pixels may come in. */
 export type PixelArray =
@@ -91,7 +94,7 @@ function formatDims(dims: number[]): string {
 
 /** The error for header dimensions larger than `limit` allows (a corrupt header, usually). */
 export function claimError(dims: number[], limit: string): UserError {
-  return new UserError(`image header claims ${formatDims(dims)} pixels, larger than ${limit} (corrupt header?)`);
+  return imageError(`image header claims ${formatDims(dims)} pixels, larger than ${limit} (corrupt header?)`);
 }
 
 /** Checks a pixel size read from metadata; returns it or undefined (with a warning). */

@@ -11,9 +11,12 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { UserError } from '../../core/errors.js';
+import { UserError, fsCode, type ErrorCode } from '../../core/errors.js';
 import type { DecodedImage, ImageFormat, RawImage } from './format.js';
 import { IMAGE_FORMATS, formatByName, formatForBytes, formatForPath, imageExtensions } from './registry.js';
+
+/** A user-facing error of this stage (code 'bad-image' unless given). */
+const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 export type { PixelArray, RawImage, DecodedImage, ImageFormat } from './format.js';
 export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES } from './format.js';
@@ -36,7 +39,7 @@ export async function readImage(filePath: string): Promise<RawImage> {
   const format = formatForPath(filePath);
   if (!format) {
     const shown = ext === '' ? 'no extension' : `'${path.extname(filePath)}'`;
-    throw new UserError(
+    throw imageError(
       `unsupported file type ${shown} (expected ${imageExtensions().join(', ')})`,
       filePath,
     );
@@ -45,22 +48,22 @@ export async function readImage(filePath: string): Promise<RawImage> {
   try {
     st = await fsp.stat(filePath);
   } catch (err) {
-    throw new UserError(fsErrorMessage(err), filePath);
+    throw imageError(fsErrorMessage(err), filePath, fsCode(err));
   }
-  if (st.isDirectory()) throw new UserError('is a directory, not an image file', filePath);
-  if (st.size === 0) throw new UserError('empty file (0 bytes)', filePath);
+  if (st.isDirectory()) throw imageError('is a directory, not an image file', filePath, 'unreadable');
+  if (st.size === 0) throw imageError('empty file (0 bytes)', filePath);
   let buf: Buffer;
   try {
     buf = await fsp.readFile(filePath);
   } catch (err) {
-    throw new UserError(fsErrorMessage(err), filePath);
+    throw imageError(fsErrorMessage(err), filePath, fsCode(err));
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
     const img = await decodeImageBytes(bytes, format);
     return { path: filePath, ...img };
   } catch (err) {
-    if (err instanceof UserError) throw new UserError(err.message, filePath);
+    if (err instanceof UserError) throw imageError(err.message, filePath, err.code === 'invalid-input' ? 'bad-image' : err.code);
     throw err;
   }
 }
@@ -84,14 +87,14 @@ function fsErrorMessage(err: unknown): string {
 export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat | string): Promise<DecodedImage> {
   const want = typeof expected === 'string' ? formatByName(expected) : expected;
   if (typeof expected === 'string' && !want) throw new Error(`unknown image format '${expected}'`);
-  if (bytes.length === 0) throw new UserError('empty file (0 bytes)');
+  if (bytes.length === 0) throw imageError('empty file (0 bytes)');
   const sig = want?.sniff(bytes) ? want : formatForBytes(bytes);
   const warnings: string[] = [];
   if (sig === undefined) {
     if (!want) {
-      throw new UserError(`not a readable image: unrecognised file signature (not a ${IMAGE_FORMATS.map((f) => f.name).join(', ')} file?)`);
+      throw imageError(`not a readable image: unrecognised file signature (not a ${IMAGE_FORMATS.map((f) => f.name).join(', ')} file?)`);
     }
-    throw new UserError(`not a readable ${want.name}: unrecognised file signature (not a ${want.name} file?)`);
+    throw imageError(`not a readable ${want.name}: unrecognised file signature (not a ${want.name} file?)`);
   }
   if (want && sig !== want) {
     warnings.push(`file content is ${sig.name} although the name suggests ${want.name}; read as ${sig.name}`);

@@ -2,7 +2,7 @@
  * JPEG via jpeg-js; colour images become grey (see format.ts).
  */
 import jpeg from 'jpeg-js';
-import { UserError } from '../../../core/errors.js';
+import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   MAX_SAMPLES,
   claimError,
@@ -14,6 +14,9 @@ import {
   type ImageFormat,
   type PixelArray,
 } from '../format.js';
+
+/** A user-facing error of this stage (code 'bad-image' unless given). */
+const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** JPEG: '.jpg', '.jpeg'. */
 export const jpegFormat: ImageFormat = {
@@ -52,10 +55,10 @@ function jpegFrameInfo(b: Uint8Array): { width: number; height: number; componen
 function decodeJpeg(bytes: Uint8Array): DecodedImage {
   const warnings: string[] = [];
   const info = jpegFrameInfo(bytes);
-  if (!info) throw new UserError('not a readable JPEG: no frame header (truncated or corrupt)');
-  if (info.width === 0 || info.height === 0) throw new UserError('not a readable JPEG: zero width or height');
+  if (!info) throw imageError('not a readable JPEG: no frame header (truncated or corrupt)');
+  if (info.width === 0 || info.height === 0) throw imageError('not a readable JPEG: zero width or height');
   if (info.width * info.height * 3 > MAX_SAMPLES) throw claimError([info.width, info.height, 1], '2^31 samples');
-  if (!hasJpegEnd(bytes)) throw new UserError('not a readable JPEG: no end-of-image marker (truncated file?)');
+  if (!hasJpegEnd(bytes)) throw imageError('not a readable JPEG: no end-of-image marker (truncated file?)');
   let img: { width: number; height: number; data: Uint8Array };
   try {
     img = jpeg.decode(bytes, {
@@ -66,10 +69,10 @@ function decodeJpeg(bytes: Uint8Array): DecodedImage {
       maxMemoryUsageInMB: 4096,
     });
   } catch (err) {
-    throw new UserError(`not a readable JPEG: ${describeDecodeError(err)}`);
+    throw imageError(`not a readable JPEG: ${describeDecodeError(err)}`);
   }
   const n = img.width * img.height;
-  if (img.data.length < n * 3) throw new UserError('not a readable JPEG: decoded data too short');
+  if (img.data.length < n * 3) throw imageError('not a readable JPEG: decoded data too short');
   let grey: PixelArray;
   if (info.components === 1) {
     grey = deinterleave(img.data, n, 3, [0], Uint8Array)[0] as PixelArray;

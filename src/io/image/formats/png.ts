@@ -3,7 +3,7 @@
  * comes from the pHYs chunk (pixels per metre).
  */
 import { decode as decodePngLib, convertIndexedToRgb, type DecodedPng } from 'fast-png';
-import { UserError } from '../../../core/errors.js';
+import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   MAX_SAMPLES,
   claimError,
@@ -17,6 +17,9 @@ import {
   type ImageFormat,
   type PixelArray,
 } from '../format.js';
+
+/** A user-facing error of this stage (code 'bad-image' unless given). */
+const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** PNG: '.png'. */
 export const pngFormat: ImageFormat = {
@@ -34,23 +37,23 @@ export function isPngSignature(b: Uint8Array): boolean {
 
 function decodePng(bytes: Uint8Array): DecodedImage {
   const warnings: string[] = [];
-  if (bytes.length < 33) throw new UserError('not a readable PNG: file too short (truncated?)');
+  if (bytes.length < 33) throw imageError('not a readable PNG: file too short (truncated?)');
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const w = dv.getUint32(16);
   const h = dv.getUint32(20);
   const depth = bytes[24] ?? 8;
   const colorType = bytes[25] ?? 0;
   const channels = colorType === 0 ? 1 : colorType === 2 ? 3 : colorType === 3 ? 1 : colorType === 4 ? 2 : 4;
-  if (w === 0 || h === 0) throw new UserError('not a readable PNG: zero width or height');
+  if (w === 0 || h === 0) throw imageError('not a readable PNG: zero width or height');
   const rawBytes = (w * h * channels * depth) / 8;
   if (w * h * channels > MAX_SAMPLES) throw claimError([w, h, 1], '2^31 samples');
   if (rawBytes > bytes.length * 1100) throw claimError([w, h, 1], `the ${bytes.length}-byte file can hold`);
-  if (!hasPngEnd(bytes)) throw new UserError('not a readable PNG: no IEND chunk (truncated file?)');
+  if (!hasPngEnd(bytes)) throw imageError('not a readable PNG: no IEND chunk (truncated file?)');
   let png: DecodedPng;
   try {
     png = decodePngLib(bytes);
   } catch (err) {
-    throw new UserError(`not a readable PNG: ${describeDecodeError(err)}`);
+    throw imageError(`not a readable PNG: ${describeDecodeError(err)}`);
   }
   const n = png.width * png.height;
   let grey: PixelArray;
@@ -59,7 +62,7 @@ function decodePng(bytes: Uint8Array): DecodedImage {
     try {
       rgb = convertIndexedToRgb(png);
     } catch (err) {
-      throw new UserError(`not a readable PNG: ${describeDecodeError(err)}`);
+      throw imageError(`not a readable PNG: ${describeDecodeError(err)}`);
     }
     const per = rgb.length / n;
     grey = rgbPagesToGrey([{ planes: deinterleave(rgb, n, per, [0, 1, 2], Uint8Array) }], warnings)[0] as PixelArray;
@@ -67,7 +70,7 @@ function decodePng(bytes: Uint8Array): DecodedImage {
     let data: PixelArray = png.data instanceof Uint16Array ? png.data : new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength);
     if (png.depth < 8) data = unpackBits(data as Uint8Array, png.width, png.height, png.depth);
     const ch = png.channels;
-    if (data.length < n * ch) throw new UserError('not a readable PNG: decoded data too short (truncated?)');
+    if (data.length < n * ch) throw imageError('not a readable PNG: decoded data too short (truncated?)');
     const ctor = data.constructor as new (len: number) => PixelArray;
     if (ch === 1) grey = data.length === n ? data : copyInto(data, n, ctor);
     else if (ch === 2) {

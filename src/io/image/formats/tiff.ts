@@ -18,7 +18,7 @@
  */
 import { fromArrayBuffer } from 'geotiff';
 import type { PixelSize } from '../../../core/types.js';
-import { UserError } from '../../../core/errors.js';
+import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   micronsPerUnit,
   isPixelUnit,
@@ -53,6 +53,9 @@ import {
   type PixelArray,
 } from '../format.js';
 
+/** A user-facing error of this stage (code 'bad-image' unless given). */
+const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
+
 /** TIFF and BigTIFF: '.tif', '.tiff'. */
 export const tiffFormat: ImageFormat = {
   name: 'TIFF',
@@ -86,7 +89,7 @@ async function decodeTiff(bytes: Uint8Array): Promise<DecodedImage> {
     scan = scanTiff(bytes);
   } catch (err) {
     if (err instanceof TiffStructureError) {
-      throw new UserError(err.truncated ? `truncated TIFF: ${err.message}` : `not a readable TIFF: ${err.message}`);
+      throw imageError(err.truncated ? `truncated TIFF: ${err.message}` : `not a readable TIFF: ${err.message}`);
     }
     throw err;
   }
@@ -246,7 +249,7 @@ function omeLayout(ome: OmeMeta, scan: TiffScan, warnings: string[]): TiffLayout
   const missing = map.findIndex((v) => v === undefined || v >= scan.pages.length);
   if (missing >= 0) {
     if (otherFiles) {
-      throw new UserError(
+      throw imageError(
         'OME-TIFF planes are spread over several files (multi-file dataset); save it as a single TIFF (e.g. with Fiji) first',
       );
     }
@@ -311,7 +314,7 @@ function checkPagesConsistent(pages: TiffPageInfo[]): void {
   const sa = sig(a);
   for (const p of pages) {
     if (sig(p) !== sa) {
-      throw new UserError(
+      throw imageError(
         `page ${p.index + 1} is ${p.width}×${p.height} ${TIFF_DTYPE_NAME(p)} but page ${a.index + 1} is ` +
           `${a.width}×${a.height} ${TIFF_DTYPE_NAME(a)}; all pages of a stack must have the same size and type`,
       );
@@ -324,27 +327,27 @@ const MAX_RATIO: Record<number, number> = { 1: 1, 32773: 130, 5: 2000, 8: 1100, 
 
 function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, contiguous: boolean): void {
   const p0 = pages[0] as TiffPageInfo;
-  if (p0.width <= 0 || p0.height <= 0) throw new UserError(`not a readable TIFF: page ${p0.index + 1} has no width or height`);
+  if (p0.width <= 0 || p0.height <= 0) throw imageError(`not a readable TIFF: page ${p0.index + 1} has no width or height`);
   const bps = p0.bitsPerSample[0] ?? 0;
   const sf = p0.sampleFormat[0] ?? 1;
   const okDepth =
     (sf === 1 && bps >= 1 && bps <= 32) || (sf === 2 && (bps === 8 || bps === 16 || bps === 32)) ||
     (sf === 3 && (bps === 16 || bps === 32 || bps === 64));
   if (!okDepth || p0.bitsPerSample.some((b) => b !== bps)) {
-    throw new UserError(`not a readable TIFF: unsupported sample type (${TIFF_DTYPE_NAME(p0)})`);
+    throw imageError(`not a readable TIFF: unsupported sample type (${TIFF_DTYPE_NAME(p0)})`);
   }
   const dims = [p0.width, p0.height, nPlanes];
   if (p0.width * p0.height * nPlanes * p0.samplesPerPixel > MAX_SAMPLES) throw claimError(dims, '2^31 samples');
   const fileSize = scan.fileSize;
   if (contiguous) {
     if (p0.compression !== 1) {
-      throw new UserError('not a readable TIFF: ImageJ stack with a single directory must be uncompressed');
+      throw imageError('not a readable TIFF: ImageJ stack with a single directory must be uncompressed');
     }
     const need = uncompressedPageBytes(p0) * nPlanes;
     const start = p0.offsets[0] ?? 0;
     if (start + need > fileSize) {
       if (need > fileSize) throw claimError(dims, `the ${fileSize}-byte file can hold`);
-      throw new UserError(`truncated TIFF: image data ends at byte ${start + need} but the file has only ${fileSize} bytes`);
+      throw imageError(`truncated TIFF: image data ends at byte ${start + need} but the file has only ${fileSize} bytes`);
     }
     return;
   }
@@ -352,19 +355,19 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
   for (const p of pages) {
     const nBlocks = expectedBlocks(p);
     if (!Number.isFinite(nBlocks) || p.offsets.length < nBlocks) {
-      throw new UserError(
+      throw imageError(
         `not a readable TIFF: page ${p.index + 1} lists ${p.offsets.length} ${p.tiled ? 'tiles' : 'strips'} but needs ${Number.isFinite(nBlocks) ? nBlocks : 'a valid tile size and'}`,
       );
     }
     if (!p.byteCounts || p.byteCounts.length < nBlocks) {
-      throw new UserError(`not a readable TIFF: page ${p.index + 1} has no ${p.tiled ? 'TileByteCounts' : 'StripByteCounts'} tag`);
+      throw imageError(`not a readable TIFF: page ${p.index + 1} has no ${p.tiled ? 'TileByteCounts' : 'StripByteCounts'} tag`);
     }
     let pageBytes = 0;
     for (let i = 0; i < nBlocks; i++) {
       const off = p.offsets[i] as number;
       const cnt = p.byteCounts[i] as number;
       if (off + cnt > fileSize) {
-        throw new UserError(
+        throw imageError(
           `truncated TIFF: image data of page ${p.index + 1} ends at byte ${off + cnt} but the file has only ${fileSize} bytes`,
         );
       }
@@ -408,7 +411,7 @@ async function readTiffPlanes(
     tiff = await fromArrayBuffer(toArrayBuffer(bytes));
     await tiff.getImageCount(); // parse the IFD chain in order (geotiff recurses otherwise)
   } catch (err) {
-    throw new UserError(`not a readable TIFF: ${describeDecodeError(err)}`);
+    throw imageError(`not a readable TIFF: ${describeDecodeError(err)}`);
   }
   const readPage = async (p: TiffPageInfo, rgb: boolean): Promise<ArrayLike<number>> => {
     if (!rgb) {
@@ -422,7 +425,7 @@ async function readTiffPlanes(
         : await img.readRasters({ interleave: true });
       return r as unknown as ArrayLike<number>;
     } catch (err) {
-      throw new UserError(`not a readable TIFF: page ${p.index + 1}: ${describeDecodeError(err)}`);
+      throw imageError(`not a readable TIFF: page ${p.index + 1}: ${describeDecodeError(err)}`);
     }
   };
 
@@ -439,12 +442,12 @@ async function readTiffPlanes(
   const extra = p0.extraSamples;
   const alphaCount = extra.filter((e) => e === 1 || e === 2).length;
   if (photometric === 2) {
-    if (spp < 3) throw new UserError(`not a readable TIFF: RGB photometric with ${spp} samples per pixel`);
+    if (spp < 3) throw imageError(`not a readable TIFF: RGB photometric with ${spp} samples per pixel`);
     if (spp > 3) warnings.push(`dropped ${spp - 3} extra sample(s) (alpha) of the RGB image`);
     const list: Channels[] = [];
     for (const p of pages) {
       const r = await readPage(p, false);
-      if (r.length < n * spp) throw new UserError(`not a readable TIFF: page ${p.index + 1} decoded to too few samples`);
+      if (r.length < n * spp) throw imageError(`not a readable TIFF: page ${p.index + 1} decoded to too few samples`);
       const ctor = (r as unknown as PixelArray).constructor as new (len: number) => PixelArray;
       list.push({ planes: deinterleave(r, n, spp, [0, 1, 2], widen(ctor)) });
     }
@@ -463,7 +466,7 @@ async function readTiffPlanes(
   const planes: PixelArray[] = [];
   for (const p of pages) {
     const r = await readPage(p, false);
-    if (r.length < n * spp) throw new UserError(`not a readable TIFF: page ${p.index + 1} decoded to too few samples`);
+    if (r.length < n * spp) throw imageError(`not a readable TIFF: page ${p.index + 1} decoded to too few samples`);
     const ctor = widen((r as unknown as PixelArray).constructor as new (len: number) => PixelArray);
     if (spp === 1) {
       planes.push(r instanceof ctor && r.length === n ? (r as PixelArray) : copyInto(r, n, ctor));
@@ -549,7 +552,7 @@ function widen(ctor: new (len: number) => PixelArray): new (len: number) => Pixe
 
 /** Planes of an ImageJ stack stored after a single IFD (uncompressed, one sample per pixel). */
 function readContiguous(bytes: Uint8Array, scan: TiffScan, p: TiffPageInfo, count: number): PixelArray[] {
-  if (p.samplesPerPixel !== 1) throw new UserError('not a readable TIFF: single-directory ImageJ stack with colour samples');
+  if (p.samplesPerPixel !== 1) throw imageError('not a readable TIFF: single-directory ImageJ stack with colour samples');
   const bps = p.bitsPerSample[0] ?? 8;
   const sf = p.sampleFormat[0] ?? 1;
   const n = p.width * p.height;
@@ -565,7 +568,7 @@ function readContiguous(bytes: Uint8Array, scan: TiffScan, p: TiffPageInfo, coun
   else if (bps === 8) { ctor = sf === 2 ? Int16Array : Uint8Array; get = sf === 2 ? (o) => dv.getInt8(o) : (o) => dv.getUint8(o); size = 1; }
   else if (bps === 16) { ctor = Uint16Array; get = (o) => dv.getUint16(o, le); size = 2; }
   else if (bps === 32) { ctor = Uint32Array; get = (o) => dv.getUint32(o, le); size = 4; }
-  else throw new UserError(`not a readable TIFF: unsupported sample type in a single-directory ImageJ stack (${TIFF_DTYPE_NAME(p)})`);
+  else throw imageError(`not a readable TIFF: unsupported sample type in a single-directory ImageJ stack (${TIFF_DTYPE_NAME(p)})`);
   let off = p.offsets[0] ?? 0;
   const out: PixelArray[] = [];
   for (let k = 0; k < count; k++) {
