@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+/**
+ * `npm run test:package` — uses the package as a user would: `npm pack`, checks what the tarball
+ * holds (the library, the CLI, the models; no benchmarks, tests, test helpers or training
+ * checkpoints), installs it into a fresh temporary project, imports the API from ESM, runs a
+ * detection, type-checks a TypeScript consumer against the shipped .d.ts, and runs the bin.
+ * Needs a built dist/ (npm test builds it). Dependencies come from the npm cache when they are
+ * there (`npm ci` filled it), else from the registry.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'deepblink-pack-'));
+const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+let failures = 0;
+const check = (ok, what) => {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`);
+  if (!ok) failures++;
+};
+
+try {
+  if (!existsSync(path.join(root, 'dist', 'index.js'))) throw new Error('dist/ is not built (run npm run build)');
+  // 1. the tarball and what it holds
+  const [info] = JSON.parse(run('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], root));
+  const files = info.files.map((f) => f.path);
+  const tarball = path.join(tmp, info.filename);
+  console.log(`${info.filename}: ${files.length} files, ${(info.size / 1024).toFixed(0)} kB packed`);
+  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'models/general.onnx', 'examples/demo.tif', 'README.md', 'package.json']) {
+    check(files.includes(f), `tarball holds ${f}`);
+  }
+  const banned = [/^bench\//, /^src\//, /^training\//, /^scripts\//, /\.test\./, /testutil/, /\.ckpt$/, /\.map$/, /\.tsbuildinfo$/, /^\.ci\//];
+  const bad = files.filter((f) => banned.some((b) => b.test(f)));
+  check(bad.length === 0, `no benchmarks, sources, tests, test helpers or checkpoints in the tarball${bad.length ? ` (found ${bad.slice(0, 5).join(', ')})` : ''}`);
+
+  // 2. a fresh project that installs the tarball
+  const proj = path.join(tmp, 'user-project');
+  run('mkdir', ['-p', proj]);
+  writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }, null, 2));
+  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], proj);
+  check(existsSync(path.join(proj, 'node_modules', 'deepblink', 'dist', 'index.js')), 'npm install of the tarball');
+
+  // 3. the API from ESM, as a user writes it
+  writeFileSync(
+    path.join(proj, 'use.mjs'),
+    `import { detect, SpotDetector, simulateImage, simToPlane, computeMetrics, DeepblinkError, VERSION, bundledModels } from 'deepblink';
+import { createRequire } from 'node:module';
+const out = { version: VERSION, models: bundledModels() };
+const sim = simulateImage({ height: 96, width: 96, snr: 8, density: 10 }, 42);
+const plane = await detect(simToPlane(sim));
+out.planeSpots = plane.spots.length;
+out.truth = sim.spots.length;
+out.f1 = computeMetrics(plane.spots.map((s) => [s.y, s.x]), sim.spots.map((s) => [s.y, s.x])).f1Integral;
+const demo = new URL('./node_modules/deepblink/examples/demo.tif', import.meta.url);
+const d = await SpotDetector.create({ method: 'log' });
+out.demoLog = (await d.detectFile(demo.pathname)).spots.length;
+await d.close();
+try { await detect('/no/such/file.tif'); out.error = 'none'; } catch (e) { out.error = e instanceof DeepblinkError ? e.code : String(e); }
+try { await import('deepblink/dist/detect/log.js'); out.deep = 'importable'; } catch (e) { out.deep = e.code; }
+console.log(JSON.stringify(out));
+`,
+  );
+  const out = JSON.parse(run('node', ['use.mjs'], proj).trim().split('\n').pop());
+  console.log(JSON.stringify(out));
+  check(out.version === JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, 'VERSION equals package.json version');
+  check(out.models.includes('general'), 'bundled models are found from the installed package');
+  check(out.planeSpots > 0 && out.f1 > 0.6, `detect(plane) finds the simulated spots (F1-integral ${out.f1?.toFixed(3)})`);
+  check(out.demoLog > 0, 'SpotDetector (LoG) on the shipped demo image');
+  check(out.error === 'not-found', `a missing file is a DeepblinkError with code 'not-found' (got ${out.error})`);
+  check(out.deep === 'ERR_PACKAGE_PATH_NOT_EXPORTED', 'internal modules are not importable (exports map)');
+
+  // 4. a TypeScript consumer type-checks against the shipped declarations
+  writeFileSync(
+    path.join(proj, 'use.ts'),
+    `import { detect, type Spot, type ImageSpots, DeepblinkError, type ErrorCode } from 'deepblink';
+const r: ImageSpots = await detect('cells.tif', { threshold: 0.5, fit: {} });
+const s: Spot | undefined = r.spots[0];
+const y: number | undefined = s?.fit?.photons;
+const c: ErrorCode = new DeepblinkError('x', undefined, 'bad-image').code;
+export { y, c };
+`,
+  );
+  writeFileSync(path.join(proj, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['use.ts'] }));
+  let tsOk = true;
+  try {
+    run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], proj);
+  } catch (e) {
+    tsOk = false;
+    console.log(String(e.stdout ?? e));
+  }
+  check(tsOk, 'a TypeScript consumer type-checks against the shipped .d.ts (strict, NodeNext)');
+
+  // 5. the bin
+  const csvDir = path.join(tmp, 'out');
+  run(path.join(proj, 'node_modules', '.bin', 'deepblink'), ['predict', '-i', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif'), '-o', csvDir], proj);
+  const csv = readFileSync(path.join(csvDir, 'demo.csv'), 'utf8').trim().split('\n');
+  check(csv[0].startsWith('y [px],x [px]') && csv.length > 10, `the installed bin predicts on the demo image (${csv.length - 1} spots)`);
+} catch (e) {
+  failures++;
+  console.log(`FAIL ${e.message}\n${e.stderr ?? ''}`);
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+if (failures) {
+  console.log(`${failures} check(s) failed`);
+  process.exit(1);
+}
+console.log('package check passed');

@@ -1,0 +1,64 @@
+/**
+ * deepblink — detection and sub-pixel localisation of diffraction-limited fluorescent spots.
+ *
+ * The library API: what `import { … } from 'deepblink'` gives. Everything here is typed and
+ * documented; anything not exported here is internal and may change.
+ *
+ * ```ts
+ * import { detect, SpotDetector, readImage, DeepblinkError } from 'deepblink';
+ *
+ * const { spots } = await detect('cells.tif');               // bundled 'general' model
+ * for (const s of spots) console.log(s.y, s.x, s.score);      // row, column (px), probability
+ *
+ * const detector = await SpotDetector.create({ model: 'smfish', fit: {} });
+ * const res = await detector.detectFile('cells.tif');          // spots with Gaussian fits
+ * await detector.close();
+ * ```
+ *
+ * Coordinates: (row, column) = (y, x), 0-based, in pixels, the centre of pixel (r, c) at
+ * (r, c). Errors about the input are {@link DeepblinkError}s with a stable `code`.
+ *
+ * @packageDocumentation
+ */
+
+// shared types, errors, version
+export type { Plane, PlaneData, FloatPlane, Point, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
+export { DeepblinkError, type ErrorCode } from './core/errors.js';
+export { VERSION } from './core/version.js';
+
+// read: images, axes and planes, label tables
+export { readImage, decodeImageBytes } from './io/image/read.js';
+export type { RawImage, DecodedImage, PixelArray, ImageFormat } from './io/image/format.js';
+export { imageExtensions, registerImageFormat } from './io/image/registry.js';
+export { resolveAxes, iteratePlanes, type ResolvedAxes, type PlaneEntry } from './io/image/axes.js';
+export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions } from './io/labels.js';
+
+// preprocess
+export { checkPlane, planeStats, type PlaneStats } from './preprocess/check.js';
+export { normalizePlane, type Normalization } from './preprocess/normalize.js';
+
+// models
+export { loadModel, decodeModel, type LoadedModel, type ModelCard } from './model/model.js';
+export { bundledNames as bundledModels, resolveModel, DEFAULT_MODEL } from './model/bundled.js';
+
+// detect (+ measure): the facade, and the detectors themselves
+export { SpotDetector, detect, type DetectOptions, type PlaneSpots, type ImageSpots } from './pipeline/spot-detector.js';
+export type { ImageResult, PlaneResult } from './pipeline/predict.js';
+export { createDetector, type PlaneDetector, type DetectorOptions, type Method } from './detect/detector.js';
+export { detectLoG, type LogOptions } from './detect/log.js';
+
+// measure
+export { fitSpots, fitSpot, type FitOptions } from './measure/fit.js';
+export { diskIntensity } from './measure/intensity.js';
+export { crlbGaussian2D, type CrlbOptions, type CrlbResult } from './measure/crlb.js';
+
+// write
+export { resultTable as spotTable } from './pipeline/table.js';
+export { formatCsv, writeCsv, type Table } from './io/csv.js';
+
+// simulate
+export { simulateImage, simToPlane, type SimParams, type SimResult, type SimSpot } from './simulate/simulate.js';
+export { simulateScene, type Scene, type SceneKnobs } from './simulate/scenes.js';
+
+// evaluate
+export { computeMetrics, pointsMatching, type MetricsResult, type MetricsOptions, type ImageMatching, type MatchingOptions } from './evaluate/metrics.js';
