@@ -38,27 +38,29 @@ export { checkPlane, planeStats, type PlaneStats } from './preprocess/check.js';
 export { normalizePlane, type Normalization } from './preprocess/normalize.js';
 
 // models
-export { loadModel, decodeModel, type LoadedModel, type ModelCard } from './model/model.js';
+export { loadModel, decodeModel, type LoadedModel, type ModelCard, type ModelScores } from './model/model.js';
+export type { NetworkSpec, NetworkConfig, NetNode, Activation, Architecture, BlockType } from './network/spec.js';
+export type { WeightMap } from './network/weights.js';
 export { bundledNames as bundledModels, resolveModel, DEFAULT_MODEL } from './model/bundled.js';
 
 // detect (+ measure): the facade, and the detectors themselves
 export { SpotDetector, detect, type DetectOptions, type PlaneSpots, type ImageSpots } from './pipeline/spot-detector.js';
-export type { ImageResult, PlaneResult } from './pipeline/predict.js';
+export type { ImageResult, PlaneResult, PredictOptions } from './pipeline/predict.js';
 export { createDetector, type PlaneDetector, type DetectorOptions, type Method } from './detect/detector.js';
 export { detectLoG, type LogOptions } from './detect/log.js';
 
 // measure
-export { fitSpots, fitSpot, type FitOptions } from './measure/fit.js';
-export { diskIntensity } from './measure/intensity.js';
-export { crlbGaussian2D, type CrlbOptions, type CrlbResult } from './measure/crlb.js';
+export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
+export { diskIntensity, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
+export { crlbGaussian2D, fisherGaussian2D, type CrlbOptions, type CrlbResult } from './measure/crlb.js';
 
 // write
 export { resultTable as spotTable } from './pipeline/table.js';
-export { formatCsv, writeCsv, type Table } from './io/csv.js';
+export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
 
 // simulate
-export { simulateImage, simToPlane, type SimParams, type SimResult, type SimSpot } from './simulate/simulate.js';
-export { simulateScene, type Scene, type SceneKnobs } from './simulate/scenes.js';
+export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimResult, type SimSpot, type Placement } from './simulate/simulate.js';
+export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, type EmpiricalPsf } from './simulate/scenes.js';
 
 // evaluate
 export { computeMetrics, pointsMatching, type MetricsResult, type MetricsOptions, type ImageMatching, type MatchingOptions } from './evaluate/metrics.js';

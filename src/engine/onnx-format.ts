@@ -23,7 +23,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
-import { LEAKY_ALPHA, channelsOf, nodeDepths, paramList, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
+import { LEAKY_ALPHA, channelsOf, nodeDepths, type Activation, type NetworkConfig, type NetworkSpec } from '../network/spec.js';
 import type { WeightMap } from '../network/weights.js';
 import { checkWeights } from '../network/weights.js';
 import { VERSION } from '../core/version.js';

@@ -121,7 +121,6 @@ const ex1s = new Float64Array(MAX_N);
 const eyss = new Float64Array(MAX_N);
 const exss = new Float64Array(MAX_N);
 const edgeU = new Float64Array(MAX_N + 1);
-const edgeT = new Float64Array(MAX_N + 1);
 const edgeP = new Float64Array(MAX_N + 1);
 const perim = new Float64Array(4 * MAX_N);
 // Parameters (y, x, N, b, σ); matrices are 5×5 row-major whatever the number of free parameters.

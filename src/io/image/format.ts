@@ -168,16 +168,6 @@ export function rgbPagesToGrey(pages: Channels[], warnings: string[]): PixelArra
   return pages.map((p) => luminance(p.planes[0] as PixelArray, p.planes[1] as PixelArray, p.planes[2] as PixelArray));
 }
 
-function concatPlanes(planes: PixelArray[]): PixelArray {
-  const first = planes[0] as PixelArray;
-  if (planes.length === 1) return first;
-  const n = first.length;
-  const Ctor = first.constructor as new (len: number) => PixelArray;
-  const out = new Ctor(n * planes.length);
-  planes.forEach((p, i) => out.set(p as never, i * n));
-  return out;
-}
-
 /** A decoder library's error as one line of at most 120 characters. */
 export function describeDecodeError(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);

@@ -1,0 +1,59 @@
+/**
+ * The layout's rule, checked: a module imports only from its own folder and from folders
+ * lower in the pipeline's order below (shared maths and types at the bottom, the CLI at the
+ * top). Tests and src/testutil are exempt (a test may use anything). See CONTRIBUTING.md.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { repoRoot } from './testutil/shared.js';
+
+/** Lowest first. A folder may import from any folder before it. */
+export const LAYERS = [
+  'core', // types, errors, version
+  'math', // shared maths: order statistics, PSF integrals, linear algebra, RNG
+  'io', // read and write files: images (format registry), labels, CSV, atomic writes
+  'network', // architectures as data, weights, the grid codec
+  'preprocess', // plane checks, normalisation, tiles
+  'engine', // ML frameworks: ONNX format, onnxruntime, tfjs, the float64 reference
+  'model', // model files (ONNX + card), bundled models
+  'evaluate', // metrics and matching
+  'measure', // fit, intensity, centroid, SNR, CRLB
+  'detect', // every detector: LoG, network
+  'pipeline', // read → preprocess → detect → measure → table, the SpotDetector facade
+  'simulate', // simulated images and scenes
+  'dataset', // training datasets: crops, splits, building
+  'train', // training loop, config, checkpoints
+  'visualize', // overlays
+  'index.ts', // the public API
+  'cli', // parse options, print
+];
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) return sources(p);
+    return e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') && !e.name.endsWith('.d.ts') ? [p] : [];
+  });
+}
+
+test('no import against the layering (src/ folders in pipeline order)', () => {
+  const src = path.join(repoRoot, 'src');
+  const layerOf = (file: string): string => path.relative(src, file).split(path.sep)[0];
+  const violations: string[] = [];
+  const files = sources(src).filter((f) => layerOf(f) !== 'testutil');
+  assert.ok(files.length > 50, `found ${files.length} source files`);
+  for (const file of files) {
+    const from = layerOf(file);
+    const rank = LAYERS.indexOf(from);
+    assert.ok(rank >= 0, `${path.relative(src, file)}: folder '${from}' is not in LAYERS (add it where it belongs)`);
+    const text = readFileSync(file, 'utf8');
+    for (const m of text.matchAll(/(?:from\s+|import\()\s*'(\.{1,2}\/[^']+)'/g)) {
+      const target = layerOf(path.resolve(path.dirname(file), m[1]));
+      const trank = LAYERS.indexOf(target);
+      if (target === 'testutil' || trank < 0 || trank > rank) violations.push(`${path.relative(src, file)} (${from}) imports ${m[1]} (${target})`);
+    }
+  }
+  assert.deepEqual(violations, []);
+});
