@@ -20,6 +20,7 @@ import { formatCsv } from '../io/csv.js';
 import { readLabels } from '../io/labels.js';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import type { ItemEvent, MessageEvent } from '../core/progress.js';
 
 export const DATASET_FORMAT = 'deepblink-dataset';
 export const DATASET_VERSION = 1;
@@ -49,6 +50,9 @@ export interface DatasetManifest {
   params: Record<string, unknown>;
   splits: Record<SplitName, DatasetItem[]>;
 }
+
+/** Progress of dataset building (createDataset, simulateDataset, …): one item per image, and messages. */
+export type DatasetEvent = ItemEvent | MessageEvent;
 
 export interface DatasetEntry {
   plane: Plane;
