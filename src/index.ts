@@ -20,6 +20,8 @@
  *
  * @packageDocumentation
  */
+import type { TrainConfig as TrainConfigT } from './train/config.js';
+import type { TrainOptions as TrainOptionsT, TrainResult as TrainResultT } from './train/train.js';
 
 // shared types, errors, version
 export type { Plane, PlaneData, FloatPlane, Point, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
@@ -64,3 +66,32 @@ export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, ty
 
 // evaluate
 export { computeMetrics, pointsMatching, type MetricsResult, type MetricsOptions, type ImageMatching, type MatchingOptions } from './evaluate/metrics.js';
+
+// datasets: build from images + labels, or simulate
+export { createDataset, type CreateDatasetOptions, type CreateDatasetResult } from './dataset/create.js';
+export {
+  simulateFiles,
+  simulateDataset,
+  simulateScenesDataset,
+  type SimulateOptions,
+  type SimulateDatasetOptions,
+  type SimulateScenesOptions,
+  type SimulateFilesResult,
+} from './dataset/simulate.js';
+export type { DatasetManifest, DatasetEvent } from './dataset/dataset.js';
+export type { ItemEvent, ItemFailure, MessageEvent } from './core/progress.js';
+
+// train (the ML framework loads on the first call, not at import)
+export { loadConfigFile, resolveConfig, type TrainConfig } from './train/config.js';
+export type { TrainOptions, TrainEvent, TrainResult } from './train/train.js';
+
+/**
+ * Trains a network as `cfg` says (see `deepblink config` for a commented configuration, and
+ * resolveConfig / loadConfigFile to make one). Progress comes as events through
+ * `opts.onEvent`; `opts.signal` stops the run after the current step with a resumable
+ * checkpoint. Resolves with the model file and its card.
+ */
+export async function train(cfg: TrainConfigT, opts: TrainOptionsT = {}): Promise<TrainResultT> {
+  const m = await import('./train/train.js');
+  return m.train(cfg, opts);
+}

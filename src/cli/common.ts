@@ -1,11 +1,12 @@
 import { type Command, InvalidArgumentError } from 'commander';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { PixelSize } from '../core/types.js';
 import { UserError, describeError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import { imageExtensions } from '../io/image/registry.js';
+import { forEachItem, type ItemEvent, type MessageEvent } from '../core/progress.js';
+
+export { listInputs, ensureOutputDir, stem } from '../io/files.js';
 
 /** Logging that honours -v/--verbose; all diagnostics go to stderr, results to stdout. */
 export interface Log {
@@ -88,50 +89,48 @@ export function parseRange(s: string): [number, number] {
   return [lo, hi];
 }
 
-function hasExtension(file: string, exts: readonly string[]): boolean {
-  const e = path.extname(file).toLowerCase();
-  return exts.includes(e);
-}
-
 /**
- * Files named by `input`: the file itself, or the files of a folder (not recursive) whose
- * extension is in `exts` (by default those of the registered image formats), sorted by name. A
- * single file is returned whatever its extension (the reader then says why it cannot read it).
+ * Shows ItemEvents on the terminal: a progress bar (on a terminal, when there is more than one
+ * item) naming the current item, and one line per failing item ("deepblink: error: ITEM:
+ * problem", with the stack trace of an unexpected error under --verbose). Messages go to `log`.
  */
-export function listInputs(input: string, exts: readonly string[] = imageExtensions()): string[] {
-  if (!existsSync(input)) throw new UserError('no such file or folder', input);
-  const st = statSync(input);
-  if (st.isDirectory()) {
-    const files = readdirSync(input)
-      .filter((f) => !f.startsWith('.') && hasExtension(f, exts))
-      .map((f) => path.join(input, f))
-      .filter((f) => statSync(f).isFile())
-      .sort();
-    if (files.length === 0) throw new UserError(`folder holds no ${exts.join('/')} files`, input);
-    return files;
-  }
-  return [input];
-}
-
-/** Ensures `dir` is a writable folder (creating it if needed). */
-export function ensureOutputDir(dir: string): void {
-  try {
-    if (existsSync(dir)) {
-      if (!statSync(dir).isDirectory()) throw new UserError('output path exists and is not a folder', dir);
-    } else {
-      mkdirSync(dir, { recursive: true });
+export function batchReporter(log: Log, label = 'files'): (e: ItemEvent | MessageEvent) => void {
+  let bar: cliProgress.SingleBar | undefined;
+  return (e) => {
+    if (e.type === 'info' || e.type === 'warn') {
+      logMessage(log, e);
+      return;
     }
-  } catch (err) {
-    if (err instanceof UserError) throw err;
-    throw new UserError(`cannot create the output folder (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, dir);
-  }
+    if (e.type === 'item') {
+      if (e.index === 0 && e.total > 1 && process.stderr.isTTY) {
+        bar = new cliProgress.SingleBar(
+          { format: `{bar} {value}/{total} ${label} | {file}`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
+          cliProgress.Presets.shades_classic,
+        );
+        bar.start(e.total, 0, { file: '' });
+      }
+      bar?.update({ file: path.basename(e.name) });
+      return;
+    }
+    if (e.type === 'itemFailed') {
+      if (bar) process.stderr.write('\n');
+      log.error(describeError(e.error, e.name));
+      if (log.verbose && !(e.error instanceof UserError) && e.error instanceof Error && e.error.stack) {
+        process.stderr.write(e.error.stack + '\n');
+      }
+    }
+    bar?.increment();
+    if (e.index === e.total - 1) {
+      bar?.stop();
+      bar = undefined;
+    }
+  };
 }
 
-/** basename without extension: "/a/b/cells.ome.tif" → "cells.ome". */
-export function stem(file: string): string {
-  const b = path.basename(file);
-  const e = path.extname(b);
-  return e ? b.slice(0, -e.length) : b;
+/** Shows info and warning events through `log`. */
+export function logMessage(log: Log, e: MessageEvent): void {
+  if (e.type === 'info') log.info(e.message);
+  else log.warn(e.message);
 }
 
 /**
@@ -146,29 +145,5 @@ export async function runBatch<T>(
   log: Log,
   label = 'files',
 ): Promise<number> {
-  let failures = 0;
-  const bar =
-    files.length > 1 && process.stderr.isTTY
-      ? new cliProgress.SingleBar(
-          { format: `{bar} {value}/{total} ${label} | {file}`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-  bar?.start(files.length, 0, { file: '' });
-  for (const f of files) {
-    bar?.update({ file: path.basename(name(f)) });
-    try {
-      await work(f);
-    } catch (err) {
-      failures++;
-      if (bar) process.stderr.write('\n');
-      log.error(describeError(err, name(f)));
-      if (log.verbose && !(err instanceof UserError) && err instanceof Error && err.stack) {
-        process.stderr.write(err.stack + '\n');
-      }
-    }
-    bar?.increment();
-  }
-  bar?.stop();
-  return failures;
+  return (await forEachItem(files, name, work, batchReporter(log, label))).length;
 }

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import path from 'node:path';
 import {
-  ensureOutputDir,
+  batchReporter,
+  logMessage,
   makeLog,
   parseFraction,
   parseInteger,
@@ -9,21 +9,12 @@ import {
   parsePositive,
   parsePositiveInt,
   parseRange,
-  runBatch,
   withCommon,
 } from './common.js';
-import { resolveSimParams, simulateImage, simToPlane, type SimParams } from '../simulate/simulate.js';
-import { imageSeed, writeSimulated } from '../simulate/files.js';
-import { writeDataset, type DatasetEntry } from '../dataset/dataset.js';
-import { splitItems } from '../dataset/crops.js';
-import { Rng } from '../math/rng.js';
-import { CATEGORIES, TEST_SEED_BASE, trainingParams } from '../simulate/presets.js';
-import { simulateScene, scenePoints, SCENES_DESCRIPTION } from '../simulate/scenes.js';
-import { readImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
-import type { Plane } from '../core/types.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { VERSION } from '../core/version.js';
+import { resolveSimParams, type SimParams } from '../simulate/simulate.js';
+import { CATEGORIES } from '../simulate/presets.js';
+import { simulateDataset, simulateFiles, simulateScenesDataset } from '../dataset/simulate.js';
+import type { DatasetEvent, DatasetManifest } from '../dataset/dataset.js';
 
 function parseSize(s: string): [number, number] {
   const parts = s.split(/[,x×]/).map((p) => Number(p.trim()));
@@ -124,87 +115,44 @@ export function simulateCommand(): Command {
         params.offset ??= 0;
         params.gain ??= 1;
       }
-      const resolved = resolveSimParams(params); // validates before anything is written
+      resolveSimParams(params); // validates before anything is written
+      // the datasets are written without a progress bar; their warnings are shown
+      const messages = (e: DatasetEvent) => {
+        if (e.type === 'info' || e.type === 'warn') logMessage(log, e);
+      };
+      const splits = (m: DatasetManifest) =>
+        `${o.output}: ${m.splits.train.length} train, ${m.splits.valid.length} valid, ${m.splits.test.length} test images\n`;
       if (o.preset === 'scenes') {
-        await simulateScenes(o);
+        if (!o.dataset) throw new InvalidArgumentError('--preset scenes writes a training dataset: add --dataset');
+        if (o.size[0] !== o.size[1]) throw new InvalidArgumentError('--preset scenes makes square crops: give one --size');
+        const m = await simulateScenesDataset({
+          output: o.output,
+          number: o.number,
+          size: o.size[0],
+          seed: o.seed,
+          categories: o.categories,
+          backgrounds: o.backgrounds,
+          valid: o.valid,
+          test: o.test,
+          onEvent: messages,
+        });
+        process.stdout.write(splits(m));
         return;
       }
       if (o.backgrounds) throw new InvalidArgumentError('--backgrounds is for --preset scenes');
-      const names = Array.from({ length: o.number }, (_, k) => `${o.prefix}_${String(k).padStart(4, '0')}`);
-      if (o.preset && o.seed >= TEST_SEED_BASE) log.warn(`seeds ≥ ${TEST_SEED_BASE} are reserved for benchmark test sets`);
-      // per image: the preset's draw, then the explicit options on top
-      const paramsOf = (k: number): Partial<SimParams> => (o.preset ? { ...trainingParams(o.preset, o.seed, k), ...params } : params);
-      if (o.preset) for (let k = 0; k < o.number; k++) resolveSimParams(paramsOf(k));
+      const set = { output: o.output, number: o.number, seed: o.seed, params, preset: o.preset, prefix: o.prefix };
       if (o.dataset) {
-        const entries: DatasetEntry[] = names.map((name, k) => {
-          const sim = simulateImage(paramsOf(k), imageSeed(o.seed, k));
-          return { plane: simToPlane(sim), points: sim.spots.map((s) => [s.y, s.x]), source: name };
+        const m = await simulateDataset({
+          ...set,
+          valid: o.valid,
+          test: o.test,
+          onEvent: messages,
         });
-        if (entries.length < 3) log.warn('fewer than 3 images: some splits will be empty');
-        const rng = new Rng(o.seed, 7);
-        const splits = splitItems(entries, o.valid, o.test, () => rng.uniform());
-        await writeDataset(o.output, splits, {
-          size: o.size[0],
-          seed: o.seed,
-          description: o.preset
-            ? `simulated (deepblink ${VERSION}), design '${o.preset}': ${o.preset === 'general' ? 'one of the designs per image' : CATEGORIES[o.preset].description}`
-            : `simulated (deepblink ${VERSION})`,
-          params: { ...resolved, preset: o.preset, seed: o.seed, number: o.number },
-        });
-        process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
+        process.stdout.write(splits(m));
         return;
       }
-      ensureOutputDir(o.output);
-      let spots = 0;
-      const failures = await runBatch(
-        names.map((n, k) => ({ n, k })),
-        ({ n }) => path.join(o.output, n),
-        async ({ n, k }) => {
-          const sim = await writeSimulated(o.output, n, paramsOf(k), imageSeed(o.seed, k));
-          spots += sim.spots.length;
-        },
-        log,
-        'images',
-      );
-      await writeFileAtomic(
-        path.join(o.output, 'simulation.json'),
-        JSON.stringify({ tool: `deepblink ${VERSION}`, seed: o.seed, number: o.number, prefix: o.prefix, preset: o.preset, params: resolved }, null, 1) + '\n',
-      );
-      process.stdout.write(`${o.output}: ${o.number - failures} images, ${spots} spots\n`);
-      if (failures) process.exitCode = 1;
+      const res = await simulateFiles({ ...set, onEvent: batchReporter(log, 'images') });
+      process.stdout.write(`${o.output}: ${res.images} images, ${res.spots} spots\n`);
+      if (res.failures.length) process.exitCode = 1;
     });
-}
-
-/** `simulate --dataset --preset scenes`: realistic training scenes (src/simulate/scenes.ts). */
-async function simulateScenes(o: SimOpts): Promise<void> {
-  if (!o.dataset) throw new InvalidArgumentError('--preset scenes writes a training dataset: add --dataset');
-  if (o.size[0] !== o.size[1]) throw new InvalidArgumentError('--preset scenes makes square crops: give one --size');
-  const backgrounds: Plane[] = [];
-  for (const f of o.backgrounds ?? []) {
-    const raw = await readImage(f);
-    for (const { plane } of iteratePlanes(raw, resolveAxes(raw).axes)) backgrounds.push(plane);
-  }
-  const size = o.size[0];
-  const entries: DatasetEntry[] = [];
-  const pick = new Rng(o.seed, 8);
-  for (let k = 0; k < o.number; k++) {
-    if (pick.uniform() < o.categories) {
-      const sim = simulateImage({ ...trainingParams('general', o.seed, k), height: size, width: size }, imageSeed(o.seed, k));
-      entries.push({ plane: simToPlane(sim), points: sim.spots.map((q) => [q.y, q.x]), source: `category_${String(k).padStart(5, '0')}` });
-      continue;
-    }
-    const s = simulateScene(o.seed, k, size, backgrounds);
-    entries.push({ plane: { data: s.image, height: size, width: size }, points: scenePoints(s), source: `scene_${String(k).padStart(5, '0')}: ${s.description}` });
-  }
-  const rng = new Rng(o.seed, 7);
-  const splits = splitItems(entries, o.valid, o.test, () => rng.uniform());
-  await writeDataset(o.output, splits, {
-    size,
-    seed: o.seed,
-    description:
-      `simulated (deepblink ${VERSION}), design 'scenes': ${SCENES_DESCRIPTION}; real background templates: ${(o.backgrounds ?? []).map((f) => path.basename(f)).join(', ') || 'none'}` +
-      (o.categories > 0 ? `; ${Math.round(o.categories * 100)} % of the images from the category designs (general)` : ''),
-    params: { preset: 'scenes', seed: o.seed, number: o.number, size, categories: o.categories, backgrounds: (o.backgrounds ?? []).map((f) => path.basename(f)) },
-  });
-  process.stdout.write(`${o.output}: ${splits.train.length} train, ${splits.valid.length} valid, ${splits.test.length} test images\n`);
 }

@@ -21,6 +21,7 @@ function run(args: string[], env: Record<string, string> = {}) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a parsed YAML tree, patched freely by each test
 function writeConfig(name: string, patch: (c: Record<string, any>) => void): string {
   const c = parse(readFileSync(path.join(work, 'base.yaml'), 'utf8'));
   patch(c);

@@ -20,6 +20,7 @@ import { formatCsv } from '../io/csv.js';
 import { readLabels } from '../io/labels.js';
 import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import type { ItemEvent, MessageEvent } from '../core/progress.js';
 
 /** A user-facing error of this stage (code 'bad-dataset' unless given). */
 const datasetError = (message: string, file?: string, code: ErrorCode = 'bad-dataset') => new UserError(message, file, code);
@@ -52,6 +53,9 @@ export interface DatasetManifest {
   params: Record<string, unknown>;
   splits: Record<SplitName, DatasetItem[]>;
 }
+
+/** Progress of dataset building (createDataset, simulateDataset, …): one item per image, and messages. */
+export type DatasetEvent = ItemEvent | MessageEvent;
 
 export interface DatasetEntry {
   plane: Plane;

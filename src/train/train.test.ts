@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scheduledRate } from './train.js';
+import { scheduledRate, type TrainEvent } from './train.js';
 
 test('learning-rate schedule: constant, and cosine from lr (first epoch) to lr/100 (last epoch)', () => {
   assert.equal(scheduledRate(2e-3, 'constant', 37, 80), 2e-3);
@@ -41,4 +41,96 @@ test('retuneThreshold: F1 on validation crops, then raised to the noise-only lim
   const pick = card.scores!.thresholdSearch!.reduce((a, b) => (b.f1Integral > a.f1Integral + 1e-9 ? b : a));
   assert.ok(card.threshold >= pick.threshold, 'never below the F1 choice');
   if (card.threshold > pick.threshold) assert.ok(below[below.length - 1].falsePerMP > 0.5, 'raised only as far as needed');
+});
+
+test('train() reports through events only: start, then per epoch epochStart, steps, epoch; threshold, done; abort and resume', async () => {
+  const { mkdtempSync, existsSync } = await import('node:fs');
+  const os = await import('node:os');
+  const path = await import('node:path');
+  const { simulateDataset } = await import('../dataset/simulate.js');
+  const { resolveConfig } = await import('./config.js');
+  const { train } = await import('./train.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-events-'));
+  const ds = path.join(dir, 'ds');
+  await simulateDataset({
+    output: ds,
+    number: 20,
+    seed: 1,
+    params: { height: 32, width: 32, snr: 10, count: 4, sigma: [1, 1.5], readNoise: 0, offset: 0, gain: 1 },
+  });
+  const cfg = resolveConfig({
+    dataset: ds,
+    savedir: path.join(dir, 'models'),
+    network: { filters: 3, ndown: 1, cell_size: 2, dropout: 0 },
+    train: { epochs: 2, learning_rate: 0.003 },
+  });
+
+  // nothing may reach the terminal: stderr stays empty; stdout (which also carries the test
+  // runner's reports) gets no deepblink message and no progress bar
+  const toStderr: string[] = [];
+  const toStdout: string[] = [];
+  const stderrWrite = process.stderr.write;
+  const stdoutWrite = process.stdout.write;
+  const capture = (orig: typeof process.stderr.write, into: string[], forward: boolean) =>
+    function (this: NodeJS.WriteStream, chunk: unknown, ...rest: unknown[]) {
+      into.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
+      return forward ? (orig as (...a: unknown[]) => boolean).call(this, chunk, ...rest) : true;
+    } as typeof process.stderr.write;
+  process.stderr.write = capture(stderrWrite, toStderr, false);
+  process.stdout.write = capture(stdoutWrite, toStdout, true);
+  const first: TrainEvent[] = [];
+  const second: TrainEvent[] = [];
+  let res: Awaited<ReturnType<typeof train>>;
+  try {
+    // stopped at the first step of epoch 2: epoch 1 is checkpointed
+    const stop = new AbortController();
+    await assert.rejects(
+      train(cfg, {
+        signal: stop.signal,
+        onEvent: (e) => {
+          first.push(e);
+          if (e.type === 'step' && e.epoch === 2) stop.abort();
+        },
+      }),
+      { name: 'AbortError' },
+    );
+    res = await train(cfg, { resume: true, onEvent: (e) => second.push(e) });
+  } finally {
+    process.stderr.write = stderrWrite;
+    process.stdout.write = stdoutWrite;
+  }
+  assert.deepEqual(toStderr, []);
+  assert.deepEqual(toStdout.filter((w) => w.includes('deepblink:') || w.includes('\x1b[')), []);
+
+  const types = (evs: TrainEvent[]) => evs.map((e) => e.type);
+  const start = first.find((e) => e.type === 'start');
+  assert.ok(start && start.type === 'start');
+  assert.equal(start.firstEpoch, 1);
+  assert.equal(start.epochs, 2);
+  const steps = start.stepsPerEpoch;
+  const epoch = ['epochStart', ...Array<string>(steps).fill('step'), 'epoch'];
+  // setup messages, start, a full epoch 1, and epoch 2 up to its second step (the abort is seen before it)
+  const k = types(first).indexOf('start');
+  assert.ok(types(first).slice(0, k).every((t) => t === 'info' || t === 'warn'));
+  assert.deepEqual(types(first).slice(k), ['start', ...epoch, 'epochStart', 'step']);
+  const steps1 = first.filter((e) => e.type === 'step' && e.epoch === 1);
+  assert.deepEqual(steps1.map((e) => (e.type === 'step' ? e.step : 0)), Array.from({ length: steps }, (_, i) => i + 1));
+  for (const e of steps1) assert.ok(e.type === 'step' && Number.isFinite(e.loss) && e.steps === steps);
+  assert.ok(existsSync(path.join(dir, 'models', 'run.ckpt')));
+
+  // resumed: epoch 2 only, then the threshold and the result
+  const m = types(second).indexOf('start');
+  assert.ok(second.slice(0, m).some((e) => e.type === 'info' && /resuming after epoch 1/.test(e.message)));
+  assert.deepEqual(types(second).slice(m), ['start', ...epoch, 'threshold', 'done']);
+  const s2 = second[m];
+  assert.ok(s2.type === 'start' && s2.firstEpoch === 2);
+  const ep = second.find((e) => e.type === 'epoch');
+  assert.ok(ep && ep.type === 'epoch');
+  assert.equal(ep.row.epoch, 2);
+  assert.deepEqual(ep.row, res.log[1]);
+  assert.equal(res.log.length, 2);
+  const th = second.find((e) => e.type === 'threshold');
+  assert.ok(th && th.type === 'threshold' && th.threshold === res.card.threshold && th.modelFile === res.modelFile);
+  const done = second[second.length - 1];
+  assert.ok(done.type === 'done' && done.result === res);
 });

@@ -7,10 +7,9 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
-import cliProgress from 'cli-progress';
 import type { TrainConfig } from './config.js';
-import { loadSplit, readManifest, type DatasetEntry } from '../dataset/dataset.js';
-import { networkSpec, inputMultiple } from '../network/spec.js';
+import { loadSplit, readManifest, type DatasetEntry, type DatasetManifest } from '../dataset/dataset.js';
+import { networkSpec, inputMultiple, type NetworkSpec } from '../network/spec.js';
 import { checkWeights } from '../network/weights.js';
 import type { Batch, TrainEngine, WeightMap } from '../engine/engine.js';
 import { createTfjsEngine } from '../engine/tfjs.js';
@@ -29,17 +28,53 @@ import { loadCheckpoint, saveCheckpoint, type Checkpoint, type LogRow } from './
 import { formatCsv } from '../io/csv.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { UserError } from '../core/errors.js';
-import type { Log } from '../cli/common.js';
+import type { MessageEvent } from '../core/progress.js';
 import type { Point } from '../core/types.js';
 
+/** How `train` runs and reports. */
 export interface TrainOptions {
-  resume: boolean;
-  force: boolean;
-  log: Log;
-  /** Show a progress bar (default: when stderr is a terminal). */
-  progress?: boolean;
+  /** Continue from the run's checkpoint (a missing one only warns). */
+  resume?: boolean;
+  /** Start over even if a checkpoint of this run exists. */
+  force?: boolean;
+  /** Receives the run's progress (see TrainEvent). */
+  onEvent?: (e: TrainEvent) => void;
+  /** Stops the run before its next step (the checkpoint of the last complete epoch is kept). */
+  signal?: AbortSignal;
 }
 
+/**
+ * Progress of a training run, in this order: 'info'/'warn' messages while it is set up, 'start',
+ * then per epoch 'epochStart', one 'step' per optimiser step and 'epoch' (its CSV log row, after
+ * the model, log and checkpoint are saved), then 'threshold' and 'done'. A resumed run starts
+ * at epoch `firstEpoch` (beyond `epochs` when nothing is left to train).
+ */
+export type TrainEvent =
+  | MessageEvent
+  | {
+      type: 'start';
+      firstEpoch: number;
+      epochs: number;
+      stepsPerEpoch: number;
+      batchSize: number;
+      trainCrops: number;
+      validCrops: number;
+      /** Crop size in px. */
+      size: number;
+      /** The engine's backend (e.g. 'wasm'). */
+      backend: string;
+      modelFile: string;
+    }
+  | { type: 'epochStart'; epoch: number; epochs: number; steps: number }
+  /** `loss`: the mean training loss of the epoch's steps so far. */
+  | { type: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number }
+  /** `best`: lowest validation loss so far (the model file was saved). */
+  | { type: 'epoch'; epochs: number; row: LogRow; best: boolean }
+  /** The threshold chosen on the validation crops, stored in the model file. */
+  | { type: 'threshold'; threshold: number; f1Integral: number; modelFile: string }
+  | { type: 'done'; result: TrainResult };
+
+/** What `train` made: the model file (best epoch, with its threshold), its card and the CSV log rows. */
 export interface TrainResult {
   modelFile: string;
   card: ModelCard;
@@ -222,36 +257,86 @@ export function scheduledRate(lr: number, schedule: 'constant' | 'cosine', epoch
   return lo + 0.5 * (lr - lo) * (1 + Math.cos(Math.PI * f));
 }
 
-export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<TrainResult> {
-  const { log } = opts;
-  const t0 = Date.now();
+/** The data of a run: both splits normalised, and what the network needs to know of them. */
+interface RunData {
+  manifest: DatasetManifest;
+  spec: NetworkSpec;
+  cell: number;
+  normalization: Normalization;
+  tr: { samples: Sample[]; size: number };
+  va: { samples: Sample[]; size: number };
+  /** Crop size (train = valid). */
+  size: number;
+}
+
+/** Where a run keeps its results: SAVEDIR/RUN.onnx, RUN.ckpt, RUN.log.csv. */
+interface RunFiles {
+  model: string;
+  checkpoint: string;
+  log: string;
+}
+
+/** Progress of a run that a checkpoint carries over to a resumed run. */
+interface RunState {
+  /** First epoch to run (1-based). */
+  start: number;
+  rows: LogRow[];
+  best: number;
+  bestEpoch: number;
+  steps: number;
+  /** Seconds spent before this session (resumed runs). */
+  secondsBefore: number;
+}
+
+/** Everything one training session works with. */
+interface Run {
+  cfg: TrainConfig;
+  data: RunData;
+  files: RunFiles;
+  fingerprint: string;
+  engine: TrainEngine;
+  state: RunState;
+  batchSize: number;
+  /** Optimiser steps per epoch. */
+  perEpoch: number;
+  /** Start of this session (Date.now()). */
+  t0: number;
+  emit: (e: TrainEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Reads the dataset and normalises both splits (all crops square, of one size fitting the network). */
+async function loadData(cfg: TrainConfig, emit: (e: TrainEvent) => void): Promise<RunData> {
   const manifest = await readManifest(cfg.dataset);
   const spec = networkSpec(cfg.network);
-  const cell = spec.config.cellSize;
   const m = inputMultiple(spec);
   const normalization: Normalization = { method: cfg.normalization };
   const tr = toSamples(await loadSplit(cfg.dataset, 'train'), 'train', cfg.dataset, m, normalization);
   const va = toSamples(await loadSplit(cfg.dataset, 'valid'), 'valid', cfg.dataset, m, normalization);
   if (va.size !== tr.size) throw new UserError(`valid crops are ${va.size} px, train crops ${tr.size} px`, cfg.dataset);
   const size = tr.size;
-  log.info(`dataset ${cfg.dataset}: ${tr.samples.length} train, ${va.samples.length} valid crops of ${size}×${size}`);
+  emit({ type: 'info', message: `dataset ${cfg.dataset}: ${tr.samples.length} train, ${va.samples.length} valid crops of ${size}×${size}` });
+  return { manifest, spec, cell: spec.config.cellSize, normalization, tr, va, size };
+}
 
-  mkdirSync(cfg.savedir, { recursive: true });
-  const modelFile = path.join(cfg.savedir, `${cfg.run_name}.onnx`);
-  const ckptFile = path.join(cfg.savedir, `${cfg.run_name}.ckpt`);
-  const logFile = path.join(cfg.savedir, `${cfg.run_name}.log.csv`);
-  // identifies the run's architecture and data (not their paths), so a checkpoint can be resumed
-  // elsewhere on a re-generated copy of the same dataset
-  const fingerprint = JSON.stringify({
-    network: spec.config,
-    size,
-    train: tr.samples.length,
-    seed: manifest.seed,
+/**
+ * Identifies the run's architecture and data (not their paths), so a checkpoint can be resumed
+ * elsewhere on a re-generated copy of the same dataset.
+ */
+function fingerprintOf(cfg: TrainConfig, data: RunData): string {
+  return JSON.stringify({
+    network: data.spec.config,
+    size: data.size,
+    train: data.tr.samples.length,
+    seed: data.manifest.seed,
     // only when not the original's, so checkpoints made before these options still resume
     ...(cfg.normalization !== 'zscore' ? { normalization: cfg.normalization } : {}),
     ...(cfg.loss !== 'combined_dice_rmse' ? { loss: cfg.loss } : {}),
   });
+}
 
+/** The training engine: fresh weights from the seed, or those of `train.pre_train` (fine-tuning). */
+async function createEngine(cfg: TrainConfig, spec: NetworkSpec, emit: (e: TrainEvent) => void): Promise<TrainEngine> {
   let weights: WeightMap | undefined;
   if (cfg.train.pre_train) {
     const pre = await loadModel(resolveModel(cfg.train.pre_train));
@@ -261,7 +346,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
       throw new UserError(`pre-trained model does not match the configured network (${(err as Error).message})`, cfg.train.pre_train);
     }
     weights = pre.weights;
-    log.info(`fine-tuning from ${cfg.train.pre_train}`);
+    emit({ type: 'info', message: `fine-tuning from ${cfg.train.pre_train}` });
   }
   const engine = await createTfjsEngine(spec, {
     optimizer: { name: cfg.optimizer, learningRate: cfg.train.learning_rate },
@@ -269,152 +354,217 @@ export async function train(cfg: TrainConfig, opts: TrainOptions): Promise<Train
     weights,
     loss: cfg.loss,
   });
-  log.info(`engine: tfjs ${engine.backend}`);
-
-  let start = 1;
-  let rows: LogRow[] = [];
-  let best = Infinity;
-  let bestEpoch = 0;
-  let steps = 0;
-  let secondsBefore = 0;
-  if (existsSync(ckptFile)) {
-    if (opts.resume) {
-      const ck: Checkpoint = await loadCheckpoint(ckptFile);
-      if (ck.fingerprint !== fingerprint) throw new UserError('checkpoint belongs to a different network or dataset; use --force to start over', ckptFile);
-      engine.setWeights(ck.weights);
-      engine.setOptimizerState(ck.optimizer);
-      start = ck.epoch + 1;
-      rows = ck.log;
-      best = ck.bestValLoss;
-      bestEpoch = ck.bestEpoch;
-      steps = ck.steps;
-      secondsBefore = ck.seconds;
-      log.info(`resuming after epoch ${ck.epoch}`);
-    } else if (!opts.force) {
-      throw new UserError('a checkpoint of this run exists: add --resume to continue it, or --force to start over', ckptFile);
-    }
-  } else if (opts.resume) {
-    log.warn(`no checkpoint ${ckptFile}; starting from scratch`);
-  }
-
-  const batchSize = Math.min(cfg.train.batch_size, tr.samples.length);
-  if (batchSize < cfg.train.batch_size) log.warn(`only ${tr.samples.length} training crops: batch size ${batchSize}`);
-  const perEpoch = cfg.train.overfit ? 1 : Math.floor(tr.samples.length / batchSize);
-  const showBar = opts.progress ?? process.stderr.isTTY;
-  const card = (threshold: number, extra: Partial<ModelCard> = {}): ModelCard =>
-    makeCard({
-      name: cfg.name,
-      network: spec.config,
-      threshold,
-      normalization,
-      description: `trained on ${path.basename(cfg.dataset)}: ${manifest.description || 'no description'}`,
-      training: {
-        dataset: path.basename(cfg.dataset),
-        datasetDescription: manifest.description,
-        epochs: rows.length ? rows[rows.length - 1].epoch : 0,
-        bestEpoch,
-        steps,
-        seconds: Math.round(secondsBefore + (Date.now() - t0) / 1000),
-        config: { ...cfg, dataset: path.basename(cfg.dataset), savedir: undefined },
-      },
-      ...extra,
-    });
-
-  for (let epoch = start; epoch <= cfg.train.epochs; epoch++) {
-    const te = Date.now();
-    engine.setLearningRate(scheduledRate(cfg.train.learning_rate, cfg.train.lr_schedule, epoch, cfg.train.epochs));
-    const order = tr.samples.map((_, i) => i);
-    const shuffle = new Rng(cfg.seed, 1000 + epoch);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = shuffle.int(i + 1);
-      [order[i], order[j]] = [order[j], order[i]];
-    }
-    const aug = new Rng(cfg.seed, 100000 + epoch);
-    const bar = showBar
-      ? new cliProgress.SingleBar(
-          { format: `epoch ${epoch}/${cfg.train.epochs} {bar} {value}/{total} loss {loss}`, stream: process.stderr, clearOnComplete: true },
-          cliProgress.Presets.shades_classic,
-        )
-      : undefined;
-    bar?.start(perEpoch, 0, { loss: '—' });
-    let sl = 0;
-    let sd = 0;
-    let sr = 0;
-    for (let b = 0; b < perEpoch; b++) {
-      const idx = cfg.train.overfit ? order.slice(0, batchSize).map((_, k) => k) : order.slice(b * batchSize, (b + 1) * batchSize);
-      const samples = idx.map((i) => {
-        const s = tr.samples[i];
-        const a = augment(s.x, size, s.points, cfg.augmentation, aug, cell);
-        return { x: a.img, points: a.points };
-      });
-      const parts = await engine.trainStep(makeBatch(samples, size, cell, cfg.train.smooth_factor));
-      if (!Number.isFinite(parts.loss)) throw new UserError(`training diverged at epoch ${epoch} (loss ${parts.loss}); lower the learning rate`);
-      sl += parts.loss;
-      sd += parts.dice;
-      sr += parts.rmse;
-      steps++;
-      bar?.update(b + 1, { loss: (sl / (b + 1)).toFixed(4) });
-    }
-    bar?.stop();
-    // validation: loss and F1-integral at threshold 0.5
-    let vl = 0;
-    let vn = 0;
-    for (let i = 0; i < va.samples.length; i += batchSize) {
-      const part = va.samples.slice(i, i + batchSize);
-      const r = await engine.evaluate(makeBatch(part, size, cell, 1));
-      vl += r.loss * part.length;
-      vn += part.length;
-    }
-    const outs = await outputs(engine, va.samples, size, batchSize);
-    const score = scoreOutputs(outs, va.samples, size, cell, 0.5);
-    const row: LogRow = {
-      epoch,
-      train_loss: sl / perEpoch,
-      train_dice: sd / perEpoch,
-      train_rmse: sr / perEpoch,
-      val_loss: vl / vn,
-      val_f1_integral: score.f1Integral,
-      val_f1_at_3px: score.f1At3,
-      seconds: (Date.now() - te) / 1000,
-    };
-    rows.push(row);
-    const improved = row.val_loss < best;
-    if (improved) {
-      best = row.val_loss;
-      bestEpoch = epoch;
-      await saveModel(modelFile, spec, engine.getWeights(), card(0.5, { scores: { valid: { images: va.samples.length, ...score, loss: row.val_loss } } }));
-    }
-    const cols = Object.keys(row) as (keyof LogRow)[];
-    await writeFileAtomic(logFile, formatCsv({ columns: cols, rows: rows.map((r) => cols.map((c) => r[c])), decimals: Object.fromEntries(cols.map((c) => [c, 6])) }));
-    await saveCheckpoint(ckptFile, {
-      epoch,
-      steps,
-      seconds: secondsBefore + (Date.now() - t0) / 1000,
-      bestValLoss: best,
-      bestEpoch,
-      log: rows,
-      fingerprint,
-      weights: engine.getWeights(),
-      optimizer: engine.getOptimizerState(),
-    });
-    log.progress(
-      `epoch ${epoch}/${cfg.train.epochs}: loss ${row.train_loss.toFixed(4)}, val loss ${row.val_loss.toFixed(4)}, ` +
-        `val F1-integral ${row.val_f1_integral.toFixed(3)}, ${row.seconds.toFixed(1)} s${improved ? ' (best, saved)' : ''}`,
-    );
-  }
-
-  // threshold search on the best model
-  if (!existsSync(modelFile)) throw new UserError('no model was saved (no epoch ran)', modelFile);
-  const bestModel = await loadModel(modelFile);
-  engine.setWeights(bestModel.weights);
-  const outs = await outputs(engine, va.samples, size, batchSize);
-  const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, refinesByDefault(normalization));
-  const finalCard = card(pick.threshold, {
-    scores: { valid: { images: va.samples.length, ...final, loss: best }, thresholdSearch: search },
-  });
-  await saveModel(modelFile, bestModel.spec, bestModel.weights, finalCard);
-  engine.dispose();
-  log.progress(`threshold ${pick.threshold} (validation F1-integral ${final.f1Integral.toFixed(3)}) → ${modelFile}`);
-  return { modelFile, card: finalCard, log: rows };
+  emit({ type: 'info', message: `engine: tfjs ${engine.backend}` });
+  return engine;
 }
 
+/**
+ * With `resume`, restores the engine and the run's progress from the checkpoint (which must be
+ * of this network and dataset); without, an existing checkpoint is an error unless `force`.
+ */
+async function restore(engine: TrainEngine, file: string, fingerprint: string, opts: TrainOptions, emit: (e: TrainEvent) => void): Promise<RunState> {
+  const state: RunState = { start: 1, rows: [], best: Infinity, bestEpoch: 0, steps: 0, secondsBefore: 0 };
+  if (existsSync(file)) {
+    if (opts.resume) {
+      const ck: Checkpoint = await loadCheckpoint(file);
+      if (ck.fingerprint !== fingerprint) throw new UserError('checkpoint belongs to a different network or dataset; use --force to start over', file);
+      engine.setWeights(ck.weights);
+      engine.setOptimizerState(ck.optimizer);
+      state.start = ck.epoch + 1;
+      state.rows = ck.log;
+      state.best = ck.bestValLoss;
+      state.bestEpoch = ck.bestEpoch;
+      state.steps = ck.steps;
+      state.secondsBefore = ck.seconds;
+      emit({ type: 'info', message: `resuming after epoch ${ck.epoch}` });
+    } else if (!opts.force) {
+      throw new UserError('a checkpoint of this run exists: add --resume to continue it, or --force to start over', file);
+    }
+  } else if (opts.resume) {
+    emit({ type: 'warn', message: `no checkpoint ${file}; starting from scratch` });
+  }
+  return state;
+}
+
+/** The model card of the run as it stands. */
+function cardOf(run: Run, threshold: number, extra: Partial<ModelCard> = {}): ModelCard {
+  const { cfg, data, state } = run;
+  return makeCard({
+    name: cfg.name,
+    network: data.spec.config,
+    threshold,
+    normalization: data.normalization,
+    description: `trained on ${path.basename(cfg.dataset)}: ${data.manifest.description || 'no description'}`,
+    training: {
+      dataset: path.basename(cfg.dataset),
+      datasetDescription: data.manifest.description,
+      epochs: state.rows.length ? state.rows[state.rows.length - 1].epoch : 0,
+      bestEpoch: state.bestEpoch,
+      steps: state.steps,
+      seconds: Math.round(state.secondsBefore + (Date.now() - run.t0) / 1000),
+      config: { ...cfg, dataset: path.basename(cfg.dataset), savedir: undefined },
+    },
+    ...extra,
+  });
+}
+
+/** The optimiser steps of one epoch (seeded shuffle and augmentation); mean training loss parts. */
+async function trainEpoch(run: Run, epoch: number): Promise<{ loss: number; dice: number; rmse: number }> {
+  const { cfg, data, engine, batchSize, perEpoch, emit } = run;
+  const { tr, size, cell } = data;
+  engine.setLearningRate(scheduledRate(cfg.train.learning_rate, cfg.train.lr_schedule, epoch, cfg.train.epochs));
+  const order = tr.samples.map((_, i) => i);
+  const shuffle = new Rng(cfg.seed, 1000 + epoch);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = shuffle.int(i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const aug = new Rng(cfg.seed, 100000 + epoch);
+  emit({ type: 'epochStart', epoch, epochs: cfg.train.epochs, steps: perEpoch });
+  let sl = 0;
+  let sd = 0;
+  let sr = 0;
+  for (let b = 0; b < perEpoch; b++) {
+    run.signal?.throwIfAborted();
+    const idx = cfg.train.overfit ? order.slice(0, batchSize).map((_, k) => k) : order.slice(b * batchSize, (b + 1) * batchSize);
+    const samples = idx.map((i) => {
+      const s = tr.samples[i];
+      const a = augment(s.x, size, s.points, cfg.augmentation, aug, cell);
+      return { x: a.img, points: a.points };
+    });
+    const parts = await engine.trainStep(makeBatch(samples, size, cell, cfg.train.smooth_factor));
+    if (!Number.isFinite(parts.loss)) throw new UserError(`training diverged at epoch ${epoch} (loss ${parts.loss}); lower the learning rate`);
+    sl += parts.loss;
+    sd += parts.dice;
+    sr += parts.rmse;
+    run.state.steps++;
+    emit({ type: 'step', epoch, epochs: cfg.train.epochs, step: b + 1, steps: perEpoch, loss: sl / (b + 1) });
+  }
+  return { loss: sl / perEpoch, dice: sd / perEpoch, rmse: sr / perEpoch };
+}
+
+/** Validation: loss, and F1-integral (and F1@3 px, RMSE) at threshold 0.5. */
+async function validate(run: Run): Promise<{ loss: number; score: ReturnType<typeof scoreOutputs> }> {
+  const { engine, batchSize } = run;
+  const { va, size, cell } = run.data;
+  let vl = 0;
+  let vn = 0;
+  for (let i = 0; i < va.samples.length; i += batchSize) {
+    const part = va.samples.slice(i, i + batchSize);
+    const r = await engine.evaluate(makeBatch(part, size, cell, 1));
+    vl += r.loss * part.length;
+    vn += part.length;
+  }
+  const outs = await outputs(engine, va.samples, size, batchSize);
+  return { loss: vl / vn, score: scoreOutputs(outs, va.samples, size, cell, 0.5) };
+}
+
+/** Records an epoch: the model when best by validation loss, the CSV log and the checkpoint. */
+async function recordEpoch(run: Run, row: LogRow, score: ReturnType<typeof scoreOutputs>): Promise<boolean> {
+  const { engine, files, state, data } = run;
+  state.rows.push(row);
+  const improved = row.val_loss < state.best;
+  if (improved) {
+    state.best = row.val_loss;
+    state.bestEpoch = row.epoch;
+    await saveModel(files.model, data.spec, engine.getWeights(), cardOf(run, 0.5, { scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }));
+  }
+  const cols = Object.keys(row) as (keyof LogRow)[];
+  await writeFileAtomic(files.log, formatCsv({ columns: cols, rows: state.rows.map((r) => cols.map((c) => r[c])), decimals: Object.fromEntries(cols.map((c) => [c, 6])) }));
+  await saveCheckpoint(files.checkpoint, {
+    epoch: row.epoch,
+    steps: state.steps,
+    seconds: state.secondsBefore + (Date.now() - run.t0) / 1000,
+    bestValLoss: state.best,
+    bestEpoch: state.bestEpoch,
+    log: state.rows,
+    fingerprint: run.fingerprint,
+    weights: engine.getWeights(),
+    optimizer: engine.getOptimizerState(),
+  });
+  return improved;
+}
+
+/** One epoch: train, validate, record. */
+async function runEpoch(run: Run, epoch: number): Promise<void> {
+  const te = Date.now();
+  const t = await trainEpoch(run, epoch);
+  const v = await validate(run);
+  const row: LogRow = {
+    epoch,
+    train_loss: t.loss,
+    train_dice: t.dice,
+    train_rmse: t.rmse,
+    val_loss: v.loss,
+    val_f1_integral: v.score.f1Integral,
+    val_f1_at_3px: v.score.f1At3,
+    seconds: (Date.now() - te) / 1000,
+  };
+  const best = await recordEpoch(run, row, v.score);
+  run.emit({ type: 'epoch', epochs: run.cfg.train.epochs, row, best });
+}
+
+/** The best model's threshold search on the validation crops; rewrites the model file with it. */
+async function finish(run: Run): Promise<ModelCard> {
+  const { engine, files, data, batchSize } = run;
+  const { va, size, cell } = data;
+  if (!existsSync(files.model)) throw new UserError('no model was saved (no epoch ran)', files.model);
+  const bestModel = await loadModel(files.model);
+  engine.setWeights(bestModel.weights);
+  const outs = await outputs(engine, va.samples, size, batchSize);
+  const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, refinesByDefault(data.normalization));
+  const card = cardOf(run, pick.threshold, {
+    scores: { valid: { images: va.samples.length, ...final, loss: run.state.best }, thresholdSearch: search },
+  });
+  await saveModel(files.model, bestModel.spec, bestModel.weights, card);
+  run.emit({ type: 'threshold', threshold: pick.threshold, f1Integral: final.f1Integral, modelFile: files.model });
+  return card;
+}
+
+/**
+ * Trains the network of `cfg` on its dataset (see the file's head). Writes SAVEDIR/RUN.onnx
+ * (best epoch by validation loss, with the chosen threshold), RUN.log.csv and RUN.ckpt (after
+ * every epoch, for `resume`). Reports progress only through `opts.onEvent`; never writes to the
+ * terminal. When `opts.signal` aborts, the run stops before the next step with the signal's
+ * reason; the checkpoint of the last complete epoch is kept, so the run can be resumed.
+ */
+export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<TrainResult> {
+  const emit = opts.onEvent ?? (() => undefined);
+  const t0 = Date.now();
+  const data = await loadData(cfg, emit);
+  mkdirSync(cfg.savedir, { recursive: true });
+  const files: RunFiles = {
+    model: path.join(cfg.savedir, `${cfg.run_name}.onnx`),
+    checkpoint: path.join(cfg.savedir, `${cfg.run_name}.ckpt`),
+    log: path.join(cfg.savedir, `${cfg.run_name}.log.csv`),
+  };
+  const fingerprint = fingerprintOf(cfg, data);
+  const engine = await createEngine(cfg, data.spec, emit);
+  try {
+    const state = await restore(engine, files.checkpoint, fingerprint, opts, emit);
+    const batchSize = Math.min(cfg.train.batch_size, data.tr.samples.length);
+    if (batchSize < cfg.train.batch_size) emit({ type: 'warn', message: `only ${data.tr.samples.length} training crops: batch size ${batchSize}` });
+    const perEpoch = cfg.train.overfit ? 1 : Math.floor(data.tr.samples.length / batchSize);
+    const run: Run = { cfg, data, files, fingerprint, engine, state, batchSize, perEpoch, t0, emit, signal: opts.signal };
+    emit({
+      type: 'start',
+      firstEpoch: state.start,
+      epochs: cfg.train.epochs,
+      stepsPerEpoch: perEpoch,
+      batchSize,
+      trainCrops: data.tr.samples.length,
+      validCrops: data.va.samples.length,
+      size: data.size,
+      backend: engine.backend,
+      modelFile: files.model,
+    });
+    for (let epoch = state.start; epoch <= cfg.train.epochs; epoch++) await runEpoch(run, epoch);
+    opts.signal?.throwIfAborted();
+    const card = await finish(run);
+    const result: TrainResult = { modelFile: files.model, card, log: state.rows };
+    emit({ type: 'done', result });
+    return result;
+  } finally {
+    engine.dispose();
+  }
+}

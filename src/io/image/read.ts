@@ -30,9 +30,6 @@ export {
   registerImageFormat,
 } from './registry.js';
 
-/** The extensions of the built-in formats; imageExtensions() also lists registered ones. */
-export const IMAGE_EXTENSIONS: readonly string[] = imageExtensions();
-
 /** Reads an image file. All user-facing problems are UserErrors naming `filePath`. */
 export async function readImage(filePath: string): Promise<RawImage> {
   const ext = path.extname(filePath).toLowerCase();
