@@ -76,7 +76,15 @@ const SWEEP = Array.from({ length: 19 }, (_, i) => Math.round((0.05 + 0.05 * i) 
 function bestThreshold(imgs: Img[], dets: Spot[][]): { t: number; f1: number } {
   let best = { t: NaN, f1: -1 };
   for (const t of SWEEP) {
-    const f1 = mean(imgs.map((img, k) => computeMetrics(dets[k].filter((d) => d.score > t).map((d) => [d.y, d.x] as Point), img.truth).f1Integral));
+    const f1 = mean(
+      imgs.map(
+        (img, k) =>
+          computeMetrics(
+            dets[k].filter((d) => d.score > t).map((d) => [d.y, d.x] as Point),
+            img.truth,
+          ).f1Integral,
+      ),
+    );
     if (f1 > best.f1 + 1e-9) best = { t, f1 };
   }
   return best;
@@ -150,10 +158,37 @@ async function main(): Promise<void> {
       lines.push(fmtRow(name, ufishLabel, score(test, dets)));
     }
     const tuned = tuneLoG(trainSplit);
-    lines.push(fmtRow(name, `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots))));
+    lines.push(
+      fmtRow(
+        name,
+        `LoG tuned on training split (r ${tuned.radius}, q > ${tuned.threshold.toPrecision(3)})`,
+        score(
+          test,
+          test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots),
+        ),
+      ),
+    );
     const oracle = tuneLoG(test);
-    lines.push(fmtRow(name, `LoG oracle, tuned on the test set (r ${oracle.radius})`, score(test, test.map((img) => detectLoGWithThreshold(img.plane, oracle).spots))));
-    lines.push(fmtRow(name, 'LoG auto threshold (r 2)', score(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots))));
+    lines.push(
+      fmtRow(
+        name,
+        `LoG oracle, tuned on the test set (r ${oracle.radius})`,
+        score(
+          test,
+          test.map((img) => detectLoGWithThreshold(img.plane, oracle).spots),
+        ),
+      ),
+    );
+    lines.push(
+      fmtRow(
+        name,
+        'LoG auto threshold (r 2)',
+        score(
+          test,
+          test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots),
+        ),
+      ),
+    );
     process.stderr.write(`${name} done\n`);
     return tuned;
   };
@@ -185,12 +220,17 @@ async function main(): Promise<void> {
       for (const img of test) n += await det(img.plane);
       return (n / mp).toFixed(1);
     };
-    for (const [label, det] of detectors) noiseLines.push(`| ${s.name} (${s.images} × ${s.size}²) | model \`${label}\` | ${await fp(async (p) => (await det.detect(p)).spots.length)} |`);
+    for (const [label, det] of detectors)
+      noiseLines.push(`| ${s.name} (${s.images} × ${s.size}²) | model \`${label}\` | ${await fp(async (p) => (await det.detect(p)).spots.length)} |`);
     if (ufish) noiseLines.push(`| ${s.name} | ${ufishLabel} | ${await fp(async (p) => (await ufish.detect(p)).length)} |`);
-    noiseLines.push(`| ${s.name} | LoG auto threshold (r 2) | ${await fp(async (p) => detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }).spots.length)} |`);
+    noiseLines.push(
+      `| ${s.name} | LoG auto threshold (r 2) | ${await fp(async (p) => detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }).spots.length)} |`,
+    );
     if (texturedLoG) {
       const t = texturedLoG;
-      noiseLines.push(`| ${s.name} | LoG tuned on "cells + texture, sparse, SNR 4" (r ${t.radius}) | ${await fp(async (p) => detectLoGWithThreshold(p, t).spots.length)} |`);
+      noiseLines.push(
+        `| ${s.name} | LoG tuned on "cells + texture, sparse, SNR 4" (r ${t.radius}) | ${await fp(async (p) => detectLoGWithThreshold(p, t).spots.length)} |`,
+      );
     }
     process.stderr.write(`${s.name} done\n`);
   }
@@ -200,7 +240,12 @@ async function main(): Promise<void> {
   const table = [...lines, '', ...noiseLines].join('\n');
   process.stdout.write(table + '\n');
   if (!ONLY) {
-    writeBenchmarkBlock('accuracy', 'Accuracy per category', 'Command: `npm run bench:accuracy` (source: `bench/accuracy.ts`; test sets: `src/simulate/presets.ts`, `bench/sets.ts`).', table);
+    writeBenchmarkBlock(
+      'accuracy',
+      'Accuracy per category',
+      'Command: `npm run bench:accuracy` (source: `bench/accuracy.ts`; test sets: `src/simulate/presets.ts`, `bench/sets.ts`).',
+      table,
+    );
   }
 }
 

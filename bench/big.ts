@@ -43,7 +43,9 @@ function tiledImage(size: number): Uint16Array {
 async function throughput(method: 'deepblink' | 'log'): Promise<{ seconds: number; spots: number }> {
   const data = tiledImage(MID);
   const plane = { data, height: MID, width: MID };
-  const detector = await createDetector(method === 'log' ? { method: 'log', radius: 2, threshold: 'auto' } : { method: 'deepblink', model: DEFAULT_MODEL, threads: os.availableParallelism() });
+  const detector = await createDetector(
+    method === 'log' ? { method: 'log', radius: 2, threshold: 'auto' } : { method: 'deepblink', model: DEFAULT_MODEL, threads: os.availableParallelism() },
+  );
   await detector.detect({ data: data.subarray(0, 512 * 512), height: 512, width: 512 }); // warm-up
   const t0 = process.hrtime.bigint();
   const { spots } = await detector.detect(plane);
@@ -67,7 +69,11 @@ function peakMemory(): { rssMb: number; wallS: number; spots: number } | string 
     const m = /Maximum resident set size \(kbytes\): (\d+)/.exec(r.stderr ?? '');
     if (!m) return 'no "Maximum resident set size" in the output of /usr/bin/time -v';
     const csv = path.join(out, `big${BIG}.csv`);
-    const spots = existsSync(csv) ? readFileSync(csv, 'utf8').split('\n').filter((l) => l.length > 0).length - 1 : NaN;
+    const spots = existsSync(csv)
+      ? readFileSync(csv, 'utf8')
+          .split('\n')
+          .filter((l) => l.length > 0).length - 1
+      : NaN;
     return { rssMb: Number(m[1]) / 1024, wallS, spots };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -86,9 +92,13 @@ async function main(): Promise<void> {
     `| throughput, ${MID}×${MID} uint16 in memory (${log.spots.toLocaleString('en')} spots) | \`--method log\`, 1 thread | **${(mp / log.seconds).toFixed(1)} MP/s** (${log.seconds.toFixed(2)} s) |`,
     typeof big === 'string'
       ? `| peak memory, \`deepblink predict\` on a ${BIG}×${BIG} uint16 TIFF | default model | not measured: ${big} |`
-      : `| peak memory (max RSS, \`/usr/bin/time -v\`), \`deepblink predict\` on a ${BIG}×${BIG} uint16 TIFF (${(BIG * BIG * 2 / 2 ** 20).toFixed(0)} MiB; ${big.spots.toLocaleString('en')} spots) | default model | **${(big.rssMb / 1024).toFixed(2)} GiB**, ${big.wallS.toFixed(0)} s wall |`,
+      : `| peak memory (max RSS, \`/usr/bin/time -v\`), \`deepblink predict\` on a ${BIG}×${BIG} uint16 TIFF (${((BIG * BIG * 2) / 2 ** 20).toFixed(0)} MiB; ${big.spots.toLocaleString('en')} spots) | default model | **${(big.rssMb / 1024).toFixed(2)} GiB**, ${big.wallS.toFixed(0)} s wall |`,
   ];
-  const table = [`Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`, '', ...rows].join('\n');
+  const table = [
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, ${os.cpus().length} cores, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    ...rows,
+  ].join('\n');
   process.stdout.write(table + '\n');
   const doc = writeBenchmarkBlock('big', 'Large images', 'Command: `npm run bench:big` (source: `bench/big.ts`).', table);
   if (doc) process.stdout.write(`(written to ${doc})\n`);

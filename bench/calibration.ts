@@ -190,7 +190,8 @@ async function main(): Promise<void> {
       '| p bin | marks | mean p | fraction correct | fraction − mean p |',
       '|---|---|---|---|---|',
       ...rel.bins.map(
-        (b) => `| (${f2(b.lo)}, ${f2(b.hi)}] | ${b.n} | ${b.n ? f3(b.meanP) : '–'} | ${b.n ? f3(b.correct / b.n) : '–'} | ${b.n ? f3(b.correct / b.n - b.meanP) : '–'} |`,
+        (b) =>
+          `| (${f2(b.lo)}, ${f2(b.hi)}] | ${b.n} | ${b.n ? f3(b.meanP) : '–'} | ${b.n ? f3(b.correct / b.n) : '–'} | ${b.n ? f3(b.correct / b.n - b.meanP) : '–'} |`,
       ),
       '',
       `Threshold sweep on ${s.key}: mean F1-integral per image, precision and recall at 3 px pooled over images, marks per image (true spots per image: ${(s.items.reduce((n, i) => n + i.truth.length, 0) / s.items.length).toFixed(1)}${empty ? `; ${empty} images have no spots and score F1-integral 0 whatever is marked, deepBlink's convention, as in the training's validation score` : ''}).`,
@@ -233,7 +234,12 @@ async function main(): Promise<void> {
     `Per bin of p: marks, mean p, fraction correct; ECE = Σ (n_bin / N)·|fraction correct − mean p| (goal ≤ 0.05). ` +
     `Reliability plot: docs/calibration.png (x: mean p of a bin, y: fraction correct; dashed: the diagonal; blue: (a), orange: (b); small dots: bins with < ${MIN_BIN} marks).`;
   const modelShown = modelRel.startsWith('..') ? modelFile : modelRel;
-  writeBenchmarkBlock('calibration', 'Calibration of the probability', intro, `Model \`${modelShown}\` (card name \`${card.name}\`, stored threshold ${card.threshold}).\n\n${table}\n\n![reliability plot](calibration.png)`);
+  writeBenchmarkBlock(
+    'calibration',
+    'Calibration of the probability',
+    intro,
+    `Model \`${modelShown}\` (card name \`${card.name}\`, stored threshold ${card.threshold}).\n\n${table}\n\n![reliability plot](calibration.png)`,
+  );
   log(`wrote docs/benchmarks.md (block calibration) and ${path.relative(packageRoot, png)}`);
 }
 

@@ -33,18 +33,54 @@ export interface Chart {
 
 // 3×5 glyphs, rows top to bottom, 3 bits each (left bit first)
 const FONT: Record<string, string> = {
-  '0': '111101101101111', '1': '010110010010111', '2': '111001111100111', '3': '111001111001111',
-  '4': '101101111001001', '5': '111100111001111', '6': '111100111101111', '7': '111001001001001',
-  '8': '111101111101111', '9': '111101111001111', '.': '000000000000010', '-': '000000111000000',
-  ',': '000000000010100', ':': '000010000010000', '_': '000000000000111', '=': '000111000111000', '(': '001010010010001', ')': '100010010010100',
-  '/': '001001010100100', '>': '100010001010100', '<': '001010100010001', ' ': '000000000000000',
-  A: '010101111101101', B: '110101110101110', C: '011100100100011', D: '110101101101110',
-  E: '111100110100111', F: '111100110100100', G: '011100101101011', H: '101101111101101',
-  I: '111010010010111', J: '001001001101010', K: '101101110101101', L: '100100100100111',
-  M: '101111111101101', N: '110101101101101', O: '010101101101010', P: '110101110100100',
-  Q: '010101101110011', R: '110101110101101', S: '011100010001110', T: '111010010010010',
-  U: '101101101101111', V: '101101101101010', W: '101101111111101', X: '101101010101101',
-  Y: '101101010010010', Z: '111001010100111',
+  '0': '111101101101111',
+  '1': '010110010010111',
+  '2': '111001111100111',
+  '3': '111001111001111',
+  '4': '101101111001001',
+  '5': '111100111001111',
+  '6': '111100111101111',
+  '7': '111001001001001',
+  '8': '111101111101111',
+  '9': '111101111001111',
+  '.': '000000000000010',
+  '-': '000000111000000',
+  ',': '000000000010100',
+  ':': '000010000010000',
+  _: '000000000000111',
+  '=': '000111000111000',
+  '(': '001010010010001',
+  ')': '100010010010100',
+  '/': '001001010100100',
+  '>': '100010001010100',
+  '<': '001010100010001',
+  ' ': '000000000000000',
+  A: '010101111101101',
+  B: '110101110101110',
+  C: '011100100100011',
+  D: '110101101101110',
+  E: '111100110100111',
+  F: '111100110100100',
+  G: '011100101101011',
+  H: '101101111101101',
+  I: '111010010010111',
+  J: '001001001101010',
+  K: '101101110101101',
+  L: '100100100100111',
+  M: '101111111101101',
+  N: '110101101101101',
+  O: '010101101101010',
+  P: '110101110100100',
+  Q: '010101101110011',
+  R: '110101110101101',
+  S: '011100010001110',
+  T: '111010010010010',
+  U: '101101101101111',
+  V: '101101101101010',
+  W: '101101111111101',
+  X: '101101010101101',
+  Y: '101101010010010',
+  Z: '111001010100111',
 };
 
 const BLACK: Rgb = [0, 0, 0];
@@ -67,17 +103,28 @@ export function renderChart(opts: ChartOptions): Chart {
   };
   // Bresenham; `dash` > 0 draws dash px on, dash px off
   const line = (x0: number, y0: number, x1: number, y1: number, c: Rgb, thick = 1, dash = 0) => {
-    x0 = Math.round(x0); y0 = Math.round(y0); x1 = Math.round(x1); y1 = Math.round(y1);
-    const dx = Math.abs(x1 - x0), dy = -Math.abs(y1 - y0);
-    const sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
+    x0 = Math.round(x0);
+    y0 = Math.round(y0);
+    x1 = Math.round(x1);
+    y1 = Math.round(y1);
+    const dx = Math.abs(x1 - x0),
+      dy = -Math.abs(y1 - y0);
+    const sx = x0 < x1 ? 1 : -1,
+      sy = y0 < y1 ? 1 : -1;
     let err = dx + dy;
     const o = Math.floor((thick - 1) / 2);
     for (let k = 0; ; k++) {
       if (!dash || Math.floor(k / dash) % 2 === 0) rect(x0 - o, y0 - o, thick, thick, c);
       if (x0 === x1 && y0 === y1) break;
       const e2 = 2 * err;
-      if (e2 >= dy) { err += dy; x0 += sx; }
-      if (e2 <= dx) { err += dx; y0 += sy; }
+      if (e2 >= dy) {
+        err += dy;
+        x0 += sx;
+      }
+      if (e2 <= dx) {
+        err += dx;
+        y0 += sy;
+      }
     }
   };
   const textWidth = (s: string) => s.length * 4 * S - S;
@@ -96,8 +143,12 @@ export function renderChart(opts: ChartOptions): Chart {
   };
 
   const legendTop = opts.title ? 28 : 10;
-  const left = 56, right = 16, top = legendTop + opts.series.length * 18 + 8, bottom = 46;
-  const pw = width - left - right, ph = height - top - bottom;
+  const left = 56,
+    right = 16,
+    top = legendTop + opts.series.length * 18 + 8,
+    bottom = 46;
+  const pw = width - left - right,
+    ph = height - top - bottom;
   const X = (v: number) => left + v * pw;
   const Y = (v: number) => top + (1 - v) * ph;
 
@@ -109,7 +160,7 @@ export function renderChart(opts: ChartOptions): Chart {
     line(X(v), Y(0), X(v), Y(0) + 5, BLACK);
     line(X(0) - 5, Y(v), X(0), Y(v), BLACK);
     text(lab, X(v) - textWidth(lab) / 2, Y(0) + 9);
-    text(lab, X(0) - 9 - textWidth(lab), Y(v) - 5 * S / 2);
+    text(lab, X(0) - 9 - textWidth(lab), Y(v) - (5 * S) / 2);
   }
   line(X(0), Y(0), X(1), Y(0), BLACK);
   line(X(0), Y(0), X(0), Y(1), BLACK);
@@ -120,7 +171,8 @@ export function renderChart(opts: ChartOptions): Chart {
 
   for (const s of opts.series) {
     for (let k = 1; k < s.points.length; k++) {
-      const a = s.points[k - 1], b = s.points[k];
+      const a = s.points[k - 1],
+        b = s.points[k];
       line(X(a.x), Y(a.y), X(b.x), Y(b.y), s.color, 2);
     }
     for (const p of s.points) {

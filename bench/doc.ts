@@ -23,7 +23,10 @@ export function writeBenchmarkBlock(name: string, heading: string, intro: string
 /** The [label, file] pairs of an environment variable "label=file;label=file" (empty when unset). */
 export function modelList(variable: string): [string, string][] {
   const out: [string, string][] = [];
-  for (const spec of (process.env[variable] ?? '').split(';').map((s) => s.trim()).filter(Boolean)) {
+  for (const spec of (process.env[variable] ?? '')
+    .split(';')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = spec.indexOf('=');
     if (eq < 1 || eq === spec.length - 1) throw new Error(`${variable} entry '${spec}' is not LABEL=FILE (entries separated by ';')`);
     out.push([spec.slice(0, eq), spec.slice(eq + 1)]);

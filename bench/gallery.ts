@@ -51,22 +51,80 @@ const EXPERT = 'insta-smfish-expert';
 const EXPERT_STEM = 'C2-ISP_293T_TFRC_InSituPrep_20180712_1_MMStack_Pos0_';
 
 const ENTRIES: Entry[] = [
-  { name: 'airlocalize-smfish-human-cells', file: 'real-images/airlocalize/smfish_human_cells_2d.tif', what: 'smFISH in three human cells of uneven brightness, PSF σ ≈ 1 px (AIRLOCALIZE example, 319×507 uint16)' },
-  { name: 'smfish-detector-raw-cell-1', file: 'real-images/smfish-detector/cKO_004_Project_001_1_Cell_1_opn4.tif', what: 'opn4 smFISH of one cell, raw projection (smfish-detector, 512² uint8)' },
-  { name: 'smfish-detector-cell-01-enhanced', file: 'real-images/smfish-detector/cell_01_opn4_enhanced.tif', what: 'opn4 smFISH of one cell, "enhanced": background clipped to 0 (smfish-detector, 512² uint8)' },
-  { name: 'smfish-detector-cell-02-enhanced', file: 'real-images/smfish-detector/cell_02_opn4_enhanced.tif', what: 'opn4 smFISH of one cell, "enhanced": background clipped to 0 (smfish-detector, 512² uint8)' },
-  { name: 'nanopyx-beads-green', file: 'real-images/nanopyx-beads/beads_green.ome.tif', what: 'about 15 fluorescent beads, nearly noise-free (NanoPyx, 128² uint16, shown ×3)' },
-  { name: 'nanopyx-beads-red', file: 'real-images/nanopyx-beads/beads_red.ome.tif', what: 'about 15 fluorescent beads, nearly noise-free (NanoPyx, 128² uint16, shown ×3)' },
-  { name: 'neubias-autophagosomes', file: 'real-images/neubias/autophagosomes_16bit.tif', what: 'autophagosome puncta in a cell (NEUBIAS, 182×148 uint16, shown ×2)' },
-  { name: 'neubias-pcna-foci', file: 'real-images/neubias/pcna_foci_8bit.tif', what: 'PCNA replication foci in nuclei, some larger than the PSF (NEUBIAS, 201×312 uint8)' },
-  { name: 'neubias-nuclear-pores', file: 'real-images/neubias/nuclear_pores_8bit.tif', what: 'nuclear pore staining: rim texture, no isolated spots (NEUBIAS, 512² uint8)' },
-  { name: 'neubias-nuclei-with-background', file: 'real-images/neubias/nuclei_with_background_16bit.tif', what: 'nuclei on an uneven background, no spots (NEUBIAS, 249×212 uint16)' },
+  {
+    name: 'airlocalize-smfish-human-cells',
+    file: 'real-images/airlocalize/smfish_human_cells_2d.tif',
+    what: 'smFISH in three human cells of uneven brightness, PSF σ ≈ 1 px (AIRLOCALIZE example, 319×507 uint16)',
+  },
+  {
+    name: 'smfish-detector-raw-cell-1',
+    file: 'real-images/smfish-detector/cKO_004_Project_001_1_Cell_1_opn4.tif',
+    what: 'opn4 smFISH of one cell, raw projection (smfish-detector, 512² uint8)',
+  },
+  {
+    name: 'smfish-detector-cell-01-enhanced',
+    file: 'real-images/smfish-detector/cell_01_opn4_enhanced.tif',
+    what: 'opn4 smFISH of one cell, "enhanced": background clipped to 0 (smfish-detector, 512² uint8)',
+  },
+  {
+    name: 'smfish-detector-cell-02-enhanced',
+    file: 'real-images/smfish-detector/cell_02_opn4_enhanced.tif',
+    what: 'opn4 smFISH of one cell, "enhanced": background clipped to 0 (smfish-detector, 512² uint8)',
+  },
+  {
+    name: 'nanopyx-beads-green',
+    file: 'real-images/nanopyx-beads/beads_green.ome.tif',
+    what: 'about 15 fluorescent beads, nearly noise-free (NanoPyx, 128² uint16, shown ×3)',
+  },
+  {
+    name: 'nanopyx-beads-red',
+    file: 'real-images/nanopyx-beads/beads_red.ome.tif',
+    what: 'about 15 fluorescent beads, nearly noise-free (NanoPyx, 128² uint16, shown ×3)',
+  },
+  {
+    name: 'neubias-autophagosomes',
+    file: 'real-images/neubias/autophagosomes_16bit.tif',
+    what: 'autophagosome puncta in a cell (NEUBIAS, 182×148 uint16, shown ×2)',
+  },
+  {
+    name: 'neubias-pcna-foci',
+    file: 'real-images/neubias/pcna_foci_8bit.tif',
+    what: 'PCNA replication foci in nuclei, some larger than the PSF (NEUBIAS, 201×312 uint8)',
+  },
+  {
+    name: 'neubias-nuclear-pores',
+    file: 'real-images/neubias/nuclear_pores_8bit.tif',
+    what: 'nuclear pore staining: rim texture, no isolated spots (NEUBIAS, 512² uint8)',
+  },
+  {
+    name: 'neubias-nuclei-with-background',
+    file: 'real-images/neubias/nuclei_with_background_16bit.tif',
+    what: 'nuclei on an uneven background, no spots (NEUBIAS, 249×212 uint16)',
+  },
   { name: 'stardist-nuclei', file: 'real-images/stardist/nuclei_2d.tif', what: 'fluorescent nuclei, no spots: a real spot-free image (StarDist, 512² uint16)' },
-  { name: 'spotiflow-hybiss', file: 'real-demo-unlabelled/spotiflow_img_hybiss_2d.tif', what: 'HybISS in situ sequencing spots (Spotiflow sample, 512² uint16)' },
-  { name: 'spotiflow-terra', file: 'real-demo-unlabelled/spotiflow_img_terra_2d.tif', what: 'TERRA RNA foci (Spotiflow sample, 1024² uint16, shown averaged over blocks)' },
+  {
+    name: 'spotiflow-hybiss',
+    file: 'real-demo-unlabelled/spotiflow_img_hybiss_2d.tif',
+    what: 'HybISS in situ sequencing spots (Spotiflow sample, 512² uint16)',
+  },
+  {
+    name: 'spotiflow-terra',
+    file: 'real-demo-unlabelled/spotiflow_img_terra_2d.tif',
+    what: 'TERRA RNA foci (Spotiflow sample, 1024² uint16, shown averaged over blocks)',
+  },
   { name: 'insta-rca-cy3', file: 'real-demo-unlabelled/insta_rca_cy3_500pxroi.png', what: 'RCA amplicons, Cy3 (INSTA, 500² 16-bit PNG)' },
-  { name: 'insta-expert-300', file: `${EXPERT}/images/${EXPERT_STEM}300.png`, labels: `${EXPERT}/labels/${EXPERT_STEM}300.csv`, what: 'smFISH (INSTA, 8-bit) with expert labels' },
-  { name: 'insta-expert-500', file: `${EXPERT}/images/${EXPERT_STEM}500.png`, labels: `${EXPERT}/labels/${EXPERT_STEM}500.csv`, what: 'smFISH (INSTA, 8-bit) with expert labels' },
+  {
+    name: 'insta-expert-300',
+    file: `${EXPERT}/images/${EXPERT_STEM}300.png`,
+    labels: `${EXPERT}/labels/${EXPERT_STEM}300.csv`,
+    what: 'smFISH (INSTA, 8-bit) with expert labels',
+  },
+  {
+    name: 'insta-expert-500',
+    file: `${EXPERT}/images/${EXPERT_STEM}500.png`,
+    labels: `${EXPERT}/labels/${EXPERT_STEM}500.csv`,
+    what: 'smFISH (INSTA, 8-bit) with expert labels',
+  },
 ];
 
 const log = (msg: string) => process.stderr.write(`${msg}\n`);
@@ -181,7 +239,7 @@ async function main(): Promise<void> {
       'repository, only these overlays). None but the last two has spot labels, so for the others this is a look, ' +
       `not a score. Models compared: ${compared}. ` +
       `Each picture shows the models side by side, left to right ${labels}: red rings = detections ` +
-      '(the model\'s own threshold), green rings = expert labels; contrast stretched 0.5–99.5 %; big images are averaged ' +
+      "(the model's own threshold), green rings = expert labels; contrast stretched 0.5–99.5 %; big images are averaged " +
       'over blocks to at most 400 px, small ones enlarged. For the labelled images: deepBlink F1-integral and ' +
       'precision / recall at 3 px.',
     '',
@@ -232,7 +290,7 @@ async function main(): Promise<void> {
       '',
       `\`${e.file}\`: ${e.what}${stack}.`,
       '',
-      `![${e.name}: ${detectors.map((d) => d.label).join(" | ")}](gallery/${e.name}.png)`,
+      `![${e.name}: ${detectors.map((d) => d.label).join(' | ')}](gallery/${e.name}.png)`,
       '',
       ...lines,
       '',
@@ -241,7 +299,9 @@ async function main(): Promise<void> {
     const seen = kept.get(e.name);
     if (seen) out.push(seen);
     out.push('');
-    log(`${e.name}: ${plane.height}×${plane.width} → ${pic.width}×${pic.height}, ${lines.map((l) => l.slice(2)).join('; ')} (${((performance.now() - ti) / 1000).toFixed(1)} s)`);
+    log(
+      `${e.name}: ${plane.height}×${plane.width} → ${pic.width}×${pic.height}, ${lines.map((l) => l.slice(2)).join('; ')} (${((performance.now() - ti) / 1000).toFixed(1)} s)`,
+    );
   }
   for (const d of detectors) await d.det.close();
   await writeFileAtomic(docFile, out.join('\n'));

@@ -44,7 +44,11 @@ for (const snr of [2, 4, 7]) {
     const t0 = process.hrtime.bigint();
     const { spots: detections } = detectLoGWithThreshold(plane, { radius: 2, threshold: 'auto' });
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-    const s = scoreImage(String(k), detections.map((d) => [d.y, d.x]), truth);
+    const s = scoreImage(
+      String(k),
+      detections.map((d) => [d.y, d.x]),
+      truth,
+    );
     f1i.push(s.f1Integral);
     f1.push(s.f1At3);
     rmse.push(s.rmse);

@@ -46,7 +46,11 @@ function recallBySeparation(imgs: Img[], dets: Spot[][]): [number, number][] {
   const out = BINS.map(() => [0, 0] as [number, number]);
   imgs.forEach((img, k) => {
     const sep = separations(img.truth);
-    const m = pointsMatching(dets[k].map((d) => [d.y, d.x] as Point), img.truth, { cutoff: CUTOFF });
+    const m = pointsMatching(
+      dets[k].map((d) => [d.y, d.x] as Point),
+      img.truth,
+      { cutoff: CUTOFF },
+    );
     const found = new Set(m.trueIdx);
     sep.forEach((s, i) => {
       const b = BINS.findIndex(([lo, hi]) => s >= lo && s < hi);
@@ -70,8 +74,20 @@ async function main(): Promise<void> {
     rows.push([`model \`${label}\``, recallBySeparation(test, dets)]);
   }
   const tuned = tuneLoG(makeSet(set, TEST_SEED_BASE + 500_000 + 1000 * idx, N, SIZE));
-  rows.push([`LoG tuned on training split (r ${tuned.radius})`, recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots))]);
-  rows.push(['LoG auto threshold (r 2)', recallBySeparation(test, test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots))]);
+  rows.push([
+    `LoG tuned on training split (r ${tuned.radius})`,
+    recallBySeparation(
+      test,
+      test.map((img) => detectLoGWithThreshold(img.plane, tuned).spots),
+    ),
+  ]);
+  rows.push([
+    'LoG auto threshold (r 2)',
+    recallBySeparation(
+      test,
+      test.map((img) => detectLoGWithThreshold(img.plane, { radius: 2, threshold: 'auto' }).spots),
+    ),
+  ]);
   const totals = rows[0][1].map(([, n]) => n);
   const lines = [
     `Test set "clustered pairs" (${set.description}), ${N} images of ${SIZE}² px; recall = true spots with a detection within ${CUTOFF} px (one-to-one matching), by distance to the nearest other spot.`,

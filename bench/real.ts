@@ -116,10 +116,7 @@ async function main(): Promise<void> {
   const shared: [string, Method][] = [];
   for (const [label, file] of benchModels(bundledNames().map((n) => [n, bundledPath(n)!]))) {
     const det = await createDetector({ method: 'deepblink', model: file, threads: 1 });
-    shared.push([
-      `model \`${label}\``,
-      { detect: async (plane) => (await det.detect(plane)).spots.map((d) => [d.y, d.x] as Point), close: () => det.close() },
-    ]);
+    shared.push([`model \`${label}\``, { detect: async (plane) => (await det.detect(plane)).spots.map((d) => [d.y, d.x] as Point), close: () => det.close() }]);
   }
   const ufish = ufishAvailable();
   if (ufish) {
@@ -133,7 +130,9 @@ async function main(): Promise<void> {
   const tuned = tuneLoG(train);
   const oracleA = tuneLoG(test);
   const oracleB = tuneLoG(expert);
-  process.stderr.write(`tuned LoG: split ${tunedLabel(tuned)}, oracle A ${tunedLabel(oracleA)}, oracle B ${tunedLabel(oracleB)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`);
+  process.stderr.write(
+    `tuned LoG: split ${tunedLabel(tuned)}, oracle A ${tunedLabel(oracleA)}, oracle B ${tunedLabel(oracleB)} (${((Date.now() - t0) / 1000).toFixed(0)} s)\n`,
+  );
 
   const rowsA: [string, Method][] = [
     ...shared,

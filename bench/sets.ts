@@ -50,7 +50,19 @@ export interface SceneSet {
 const cellsSparse = (snr: number): SceneSet => ({
   name: `cells + texture, sparse, SNR ${snr}`,
   description: `4 spots/100² mostly in cells, cell-like background + texture 1σ, Gaussian σ 1–2, SNR ${snr}, sCMOS`,
-  knobs: { background: 'cells', level: 30, texture: 1, density: 4, snr, psf: 'gaussian', sigma: [1, 2], distractors: false, insideCells: true, camera: 1, processing: 'none' },
+  knobs: {
+    background: 'cells',
+    level: 30,
+    texture: 1,
+    density: 4,
+    snr,
+    psf: 'gaussian',
+    sigma: [1, 2],
+    distractors: false,
+    insideCells: true,
+    camera: 1,
+    processing: 'none',
+  },
   size: 256,
   images: 8,
 });
@@ -62,14 +74,36 @@ export const SCENE_SETS: SceneSet[] = [
   {
     name: 'real spot-free background (held out), SNR 4',
     description: 'spots 10/100² on crops of a real nuclei image not used in training, Gaussian σ 1–2, SNR 4',
-    knobs: { background: 'real', level: 50, texture: 0, density: 10, snr: 4, psf: 'gaussian', sigma: [1, 2], distractors: false, camera: 1, processing: 'none' },
+    knobs: {
+      background: 'real',
+      level: 50,
+      texture: 0,
+      density: 10,
+      snr: 4,
+      psf: 'gaussian',
+      sigma: [1, 2],
+      distractors: false,
+      camera: 1,
+      processing: 'none',
+    },
     size: 192,
     images: 8,
   },
   {
     name: 'distractors (blobs, haze, stripes, hot pixels), SNR 5',
     description: 'cells + unlabelled wide blobs, haze, stripes, hot pixels, saturation; 6 spots/100², σ 1–2, SNR 5',
-    knobs: { background: 'cells', level: 30, texture: 0.5, density: 6, snr: 5, psf: 'gaussian', sigma: [1, 2], distractors: true, camera: 1, processing: 'none' },
+    knobs: {
+      background: 'cells',
+      level: 30,
+      texture: 0.5,
+      density: 6,
+      snr: 5,
+      psf: 'gaussian',
+      sigma: [1, 2],
+      distractors: true,
+      camera: 1,
+      processing: 'none',
+    },
     size: 256,
     images: 8,
   },
@@ -130,11 +164,22 @@ export function tuneLoG(imgs: readonly { plane: Plane; truth: Point[] }[]): Tune
   const nTrue = imgs.reduce((n, img) => n + img.truth.length, 0);
   for (const radius of RADII) {
     const all = imgs.map((img) => detectLoGWithThreshold(img.plane, { radius, threshold: -Infinity }).spots);
-    const qualities = all.flat().map((d) => d.score).sort((a, b) => b - a);
+    const qualities = all
+      .flat()
+      .map((d) => d.score)
+      .sort((a, b) => b - a);
     if (qualities.length === 0) continue;
     const cands = Array.from({ length: 40 }, (_, i) => qualities[Math.min(qualities.length - 1, Math.floor(nTrue * (0.3 + (1.7 * i) / 39)))]);
     for (const threshold of cands) {
-      const f1 = mean(imgs.map((img, k) => computeMetrics(all[k].filter((d) => d.score > threshold).map((d) => [d.y, d.x] as Point), img.truth).f1Integral));
+      const f1 = mean(
+        imgs.map(
+          (img, k) =>
+            computeMetrics(
+              all[k].filter((d) => d.score > threshold).map((d) => [d.y, d.x] as Point),
+              img.truth,
+            ).f1Integral,
+        ),
+      );
       if (f1 > best.f1) best = { radius, threshold, f1 };
     }
   }
@@ -151,7 +196,9 @@ export interface LabelledImage {
 /** Every `images/*.png` of a folder that has `labels/<same name>.csv`, sorted by name. */
 export async function readLabelledFolder(dir: string): Promise<LabelledImage[]> {
   const out: LabelledImage[] = [];
-  for (const f of readdirSync(path.join(dir, 'images')).filter((f) => f.endsWith('.png')).sort()) {
+  for (const f of readdirSync(path.join(dir, 'images'))
+    .filter((f) => f.endsWith('.png'))
+    .sort()) {
     const csv = path.join(dir, 'labels', f.replace(/\.png$/, '.csv'));
     if (!existsSync(csv)) continue;
     const raw = await readImage(path.join(dir, 'images', f));

@@ -44,7 +44,13 @@ const DESIGNS: [string, Partial<NetworkConfig>][] = [
   ['lean, filters 4, ndown 1, cell 2', { architecture: 'lean', filters: 4, ndown: 1, cellSize: 2 }],
 ];
 
-async function timeNeural(planes: Plane[], spec: NetworkSpec, predictor: Predictor, threshold: number, normalization: Normalization = { method: 'zscore' }): Promise<number> {
+async function timeNeural(
+  planes: Plane[],
+  spec: NetworkSpec,
+  predictor: Predictor,
+  threshold: number,
+  normalization: Normalization = { method: 'zscore' },
+): Promise<number> {
   const nopts = { threshold, normalization, ...tilingFor(spec) };
   await detectNeural(planes[0], spec, predictor, nopts);
   const t: number[] = [];

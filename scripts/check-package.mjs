@@ -35,7 +35,10 @@ try {
   }
   const banned = [/^bench\//, /^src\//, /^training\//, /^scripts\//, /\.test\./, /testutil/, /\.ckpt$/, /\.map$/, /\.tsbuildinfo$/, /^\.ci\//];
   const bad = files.filter((f) => banned.some((b) => b.test(f)));
-  check(bad.length === 0, `no benchmarks, sources, tests, test helpers or checkpoints in the tarball${bad.length ? ` (found ${bad.slice(0, 5).join(', ')})` : ''}`);
+  check(
+    bad.length === 0,
+    `no benchmarks, sources, tests, test helpers or checkpoints in the tarball${bad.length ? ` (found ${bad.slice(0, 5).join(', ')})` : ''}`,
+  );
 
   // 2. a fresh project that installs the tarball
   const proj = path.join(tmp, 'user-project');
@@ -84,7 +87,13 @@ const c: ErrorCode = new DeepblinkError('x', undefined, 'bad-image').code;
 export { y, c };
 `,
   );
-  writeFileSync(path.join(proj, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] }, files: ['use.ts'] }));
+  writeFileSync(
+    path.join(proj, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
+      files: ['use.ts'],
+    }),
+  );
   let tsOk = true;
   try {
     run(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], proj);
@@ -96,7 +105,11 @@ export { y, c };
 
   // 5. the bin
   const csvDir = path.join(tmp, 'out');
-  run(path.join(proj, 'node_modules', '.bin', 'deepblink'), ['predict', '-i', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif'), '-o', csvDir], proj);
+  run(
+    path.join(proj, 'node_modules', '.bin', 'deepblink'),
+    ['predict', '-i', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif'), '-o', csvDir],
+    proj,
+  );
   const csv = readFileSync(path.join(csvDir, 'demo.csv'), 'utf8').trim().split('\n');
   check(csv[0].startsWith('y [px],x [px]') && csv.length > 10, `the installed bin predicts on the demo image (${csv.length - 1} spots)`);
 } catch (e) {

@@ -65,7 +65,13 @@ export function checkCommand(): Command {
           `data type:   ${raw.dtype}`,
           `shape:       (${shape.join(', ')})${raw.shape.length !== shape.length ? `  [stored as (${raw.shape.join(', ')})]` : ''}`,
           `axes:        ${axes} (${
-            source === 'option' ? 'from --axes' : shape.length === 2 ? '2-D image' : source === 'guessed' ? 'guessed from the shape; set --axes if wrong' : 'from metadata'
+            source === 'option'
+              ? 'from --axes'
+              : shape.length === 2
+                ? '2-D image'
+                : source === 'guessed'
+                  ? 'guessed from the shape; set --axes if wrong'
+                  : 'from metadata'
           })`,
           ...[...axes].map((a, i) => `  ${a} = ${AXIS_NAMES[a]}, ${shape[i]}`),
           `planes:      ${info.planes} of ${info.height} rows × ${info.width} columns`,

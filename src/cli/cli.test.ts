@@ -23,7 +23,13 @@ function run(args: string[], cwd = work) {
 
 function csvRows(file: string): { header: string[]; rows: number[][] } {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
-  return { header: lines[0].split(','), rows: lines.slice(1).filter(Boolean).map((l) => l.split(',').map(Number)) };
+  return {
+    header: lines[0].split(','),
+    rows: lines
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.split(',').map(Number)),
+  };
 }
 
 before(() => {
@@ -47,7 +53,10 @@ test('--version and --help on the program and on every verb', () => {
 
 test('simulate writes uint16 TIFFs and truth CSVs, deterministically', () => {
   const files = readdirSync(path.join(work, 'sim')).sort();
-  assert.deepEqual(files.filter((f) => f.endsWith('.tif')), ['sim_0000.tif', 'sim_0001.tif', 'sim_0002.tif', 'sim_0003.tif']);
+  assert.deepEqual(
+    files.filter((f) => f.endsWith('.tif')),
+    ['sim_0000.tif', 'sim_0001.tif', 'sim_0002.tif', 'sim_0003.tif'],
+  );
   const { header, rows } = csvRows(path.join(work, 'sim', 'sim_0000.csv'));
   assert.deepEqual(header, ['y', 'x', 'photons', 'sigma', 'crlb_y', 'crlb_x', 'peak_snr', 'background']);
   assert.ok(rows.length > 5);
@@ -145,7 +154,12 @@ test('create makes a dataset folder with seeded splits, pairing images and label
   let expected = 0;
   for (let k = 0; k < 4; k++) {
     const spots = csvRows(path.join(work, 'sim', `sim_000${k}.csv`)).rows;
-    for (const [r0, c0] of [[0, 0], [0, 64], [64, 0], [64, 64]]) {
+    for (const [r0, c0] of [
+      [0, 0],
+      [0, 64],
+      [64, 0],
+      [64, 64],
+    ]) {
       if (spots.some(([y, x]) => y >= r0 - 0.5 && y < r0 + 63.5 && x >= c0 - 0.5 && x < c0 + 63.5)) expected++;
     }
   }
@@ -196,10 +210,16 @@ test('bad input: one-line errors naming the file, the batch goes on, exit 1, no 
 
   const r = run(['predict', '-i', 'bad', '-o', 'bad_out', '--method', 'log']);
   assert.equal(r.code, 1);
-  const errs = r.err.trim().split('\n').filter((l) => l.includes('error'));
+  const errs = r.err
+    .trim()
+    .split('\n')
+    .filter((l) => l.includes('error'));
   assert.equal(errs.length, 6, r.err);
   for (const name of ['b_empty', 'c_garbage', 'd_truncated', 'e_constant', 'f_nan', 'g_absurd']) {
-    assert.ok(errs.some((l) => l.includes(`${name}.tif: `)), `${name} named in: ${r.err}`);
+    assert.ok(
+      errs.some((l) => l.includes(`${name}.tif: `)),
+      `${name} named in: ${r.err}`,
+    );
   }
   assert.ok(errs.some((l) => /b_empty.*empty/.test(l)));
   assert.ok(errs.some((l) => /e_constant.*constant/.test(l)));
@@ -234,9 +254,35 @@ test('evaluate: an unknown CSV header is an error listing the columns found', ()
 
 test('the shipped demo image is reproduced by the command in examples/README.md', () => {
   const r = run([
-    'simulate', '-o', 'demo', '-n', '1', '-s', '256', '--snr', '3,10', '--structures', '4', '--gradient', '0.3',
-    '--density', '8', '--sigma', '1.2,1.8', '--background', '20', '--read-noise', '2', '--offset', '100', '--gain', '2',
-    '--prefix', 'demo', '--seed', '2025',
+    'simulate',
+    '-o',
+    'demo',
+    '-n',
+    '1',
+    '-s',
+    '256',
+    '--snr',
+    '3,10',
+    '--structures',
+    '4',
+    '--gradient',
+    '0.3',
+    '--density',
+    '8',
+    '--sigma',
+    '1.2,1.8',
+    '--background',
+    '20',
+    '--read-noise',
+    '2',
+    '--offset',
+    '100',
+    '--gain',
+    '2',
+    '--prefix',
+    'demo',
+    '--seed',
+    '2025',
   ]);
   assert.equal(r.code, 0, r.err);
   assert.ok(readFileSync(path.join(work, 'demo', 'demo_0000.tif')).equals(readFileSync(path.join(repoRoot, 'examples', 'demo.tif'))));
@@ -249,7 +295,22 @@ test('predict --fit: fit columns, and the fitted positions are closer to the tru
   assert.equal(a.code, 0, a.err);
   assert.equal(b.code, 0, b.err);
   const { header, rows } = csvRows(path.join(work, 'fit', 'sim_0000.csv'));
-  assert.deepEqual(header, ['y [px]', 'x [px]', 'quality', 'y_det [px]', 'x_det [px]', 'photons', 'background', 'sigma [px]', 'fwhm [px]', 'amplitude', 'snr', 'crlb_y [px]', 'crlb_x [px]', 'fit']);
+  assert.deepEqual(header, [
+    'y [px]',
+    'x [px]',
+    'quality',
+    'y_det [px]',
+    'x_det [px]',
+    'photons',
+    'background',
+    'sigma [px]',
+    'fwhm [px]',
+    'amplitude',
+    'snr',
+    'crlb_y [px]',
+    'crlb_x [px]',
+    'fit',
+  ]);
   for (const r of rows) assert.ok(Math.hypot(r[0] - r[3], r[1] - r[4]) <= 1.0 + 1e-9, 'the guard keeps the fit within 1 px of the detection');
   const ea = JSON.parse(run(['evaluate', '-p', 'nofit', '-t', 'sim', '--json']).out).summary.mean;
   const eb = JSON.parse(run(['evaluate', '-p', 'fit', '-t', 'sim', '--json']).out).summary.mean;

@@ -138,12 +138,6 @@ export function logMessage(log: Log, e: MessageEvent): void {
  * ("deepblink: error: FILE: problem") and the batch goes on. Shows a progress bar on a
  * terminal when there is more than one file. Returns the number of failures.
  */
-export async function runBatch<T>(
-  files: T[],
-  name: (f: T) => string,
-  work: (f: T) => Promise<void>,
-  log: Log,
-  label = 'files',
-): Promise<number> {
+export async function runBatch<T>(files: T[], name: (f: T) => string, work: (f: T) => Promise<void>, log: Log, label = 'files'): Promise<number> {
   return (await forEachItem(files, name, work, batchReporter(log, label))).length;
 }

@@ -10,7 +10,7 @@ export function createCommand(): Command {
         'square crops, seeded train/valid/test splits, written as a folder of TIFF crops + CSVs + dataset.json.',
     )
     .requiredOption('-i, --input <path>', 'image file or folder of images')
-    .option('-l, --labels <dir>', 'folder of label CSVs (default: the images\' folder)')
+    .option('-l, --labels <dir>', "folder of label CSVs (default: the images' folder)")
     .requiredOption('-o, --output <dir>', 'dataset folder to create')
     .option('-s, --size <px>', 'crop size (square; a power of two for training)', parsePositiveInt, 256)
     .option('-m, --min-spots <n>', 'drop crops with fewer spots', parsePositiveInt, 1)
@@ -19,35 +19,37 @@ export function createCommand(): Command {
     .option('--seed <n>', 'random seed of the split', parseInteger, 0)
     .option('--pixel-size <um>', 'µm per pixel, for labels in µm (default: image metadata)', parsePixelSize)
     .option('-f, --force', 'replace an existing dataset folder', false)
-    .action(async (o: {
-      input: string;
-      labels?: string;
-      output: string;
-      size: number;
-      minSpots: number;
-      valid: number;
-      test: number;
-      seed: number;
-      pixelSize?: PixelSize;
-      force: boolean;
-      verbose: boolean;
-    }) => {
-      const log = makeLog(o.verbose);
-      const res = await createDataset({
-        input: o.input,
-        labels: o.labels,
-        output: o.output,
-        size: o.size,
-        minSpots: o.minSpots,
-        valid: o.valid,
-        test: o.test,
-        seed: o.seed,
-        pixelSize: o.pixelSize,
-        force: o.force,
-        onEvent: batchReporter(log, 'images'),
-      });
-      const n = res.manifest.splits;
-      process.stdout.write(`${o.output}: ${n.train.length} train, ${n.valid.length} valid, ${n.test.length} test crops of ${o.size}×${o.size}\n`);
-      if (res.failures.length > 0) process.exitCode = 1;
-    });
+    .action(
+      async (o: {
+        input: string;
+        labels?: string;
+        output: string;
+        size: number;
+        minSpots: number;
+        valid: number;
+        test: number;
+        seed: number;
+        pixelSize?: PixelSize;
+        force: boolean;
+        verbose: boolean;
+      }) => {
+        const log = makeLog(o.verbose);
+        const res = await createDataset({
+          input: o.input,
+          labels: o.labels,
+          output: o.output,
+          size: o.size,
+          minSpots: o.minSpots,
+          valid: o.valid,
+          test: o.test,
+          seed: o.seed,
+          pixelSize: o.pixelSize,
+          force: o.force,
+          onEvent: batchReporter(log, 'images'),
+        });
+        const n = res.manifest.splits;
+        process.stdout.write(`${o.output}: ${n.train.length} train, ${n.valid.length} valid, ${n.test.length} test crops of ${o.size}×${o.size}\n`);
+        if (res.failures.length > 0) process.exitCode = 1;
+      },
+    );
 }

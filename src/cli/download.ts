@@ -40,7 +40,16 @@ export function downloadCommand(): Command {
           ]);
         }
         const w = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-        process.stdout.write(rows.map((r) => r.map((v, j) => v.padEnd(w[j])).join('  ').trimEnd()).join('\n') + '\n');
+        process.stdout.write(
+          rows
+            .map((r) =>
+              r
+                .map((v, j) => v.padEnd(w[j]))
+                .join('  ')
+                .trimEnd(),
+            )
+            .join('\n') + '\n',
+        );
         return;
       }
       const wanted = o.all ? all : names.map((n) => n.toLowerCase());

@@ -19,7 +19,17 @@ export function buildProgram(): Command {
     .option('-v, --verbose', 'print progress details', false)
     .showHelpAfterError('(add --help for usage)')
     .enablePositionalOptions();
-  for (const cmd of [predictCommand(), checkCommand(), configCommand(), createCommand(), simulateCommand(), evaluateCommand(), trainCommand(), visualizeCommand(), downloadCommand()]) {
+  for (const cmd of [
+    predictCommand(),
+    checkCommand(),
+    configCommand(),
+    createCommand(),
+    simulateCommand(),
+    evaluateCommand(),
+    trainCommand(),
+    visualizeCommand(),
+    downloadCommand(),
+  ]) {
     program.addCommand(cmd);
   }
   return program;

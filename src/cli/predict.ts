@@ -57,18 +57,30 @@ export function predictCommand(): Command {
         'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)).',
     )
     .requiredOption('-i, --input <path>', `image file or folder of images (${imageExtensions().join(' ')})`)
-    .option('-o, --output <dir>', 'output folder (created if missing; default: the input\'s folder)')
+    .option('-o, --output <dir>', "output folder (created if missing; default: the input's folder)")
     .option('-m, --model <file|name>', `model file (.onnx made by deepblink train) or bundled model name (see download --list; default: ${DEFAULT_MODEL})`)
-    .addOption(new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian').choices(['deepblink', 'log']).default('deepblink'))
+    .addOption(
+      new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian')
+        .choices(['deepblink', 'log'])
+        .default('deepblink'),
+    )
     .option(
       '-r, --radius <px>',
       'spot radius in px: the LoG scale (default 2) and, when given, an extra column i = sum of raw intensities in a disk of this radius',
       parsePositive,
     )
     .option('-t, --threshold <value>', 'network: probability threshold 0–1 (default: the model\'s); log: quality threshold or "auto" (default)', parseThreshold)
-    .option('-p, --probability <p>', 'network: same as --threshold (the original deepblink\'s -p)', parseThreshold)
-    .option('--normalize <how>', 'network: "noise" (local contrast in local noise units, the bundled models\' own), "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (default 1,99.8); default: the model\'s', parseNormalization)
-    .option('--tile <px>', `network: largest tile edge; bigger images are processed in overlapping tiles (default ${LEAN_TILE} for lean models, ${DEFAULT_TILE} for the paper's network)`, parsePositive)
+    .option('-p, --probability <p>', "network: same as --threshold (the original deepblink's -p)", parseThreshold)
+    .option(
+      '--normalize <how>',
+      'network: "noise" (local contrast in local noise units, the bundled models\' own), "zscore" (per plane, as the original) or "percentile[:LOW,HIGH]" (default 1,99.8); default: the model\'s',
+      parseNormalization,
+    )
+    .option(
+      '--tile <px>',
+      `network: largest tile edge; bigger images are processed in overlapping tiles (default ${LEAN_TILE} for lean models, ${DEFAULT_TILE} for the paper's network)`,
+      parsePositive,
+    )
     .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
     .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
     .option('--no-refine', "network: keep the grid decoder's positions (default: refined by a Gaussian-mask centroid on the noise-unit input)")
@@ -79,91 +91,96 @@ export function predictCommand(): Command {
     .option('--offset <counts>', 'camera offset in counts, subtracted before the fit', parseNonNegative)
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
-    .action(async (o: {
-      input: string;
-      output?: string;
-      model?: string;
-      method: Method;
-      radius?: number;
-      threshold?: number | 'auto';
-      probability?: number | 'auto';
-      normalize?: Normalization;
-      refine: boolean;
-      tile?: number;
-      overlap?: number;
-      threads: number;
-      axes?: string;
-      pixelSize?: PixelSize;
-      fit: boolean;
-      fitWindow: number;
-      fitSigma?: number;
-      gain?: number;
-      offset?: number;
-      verbose: boolean;
-    }) => {
-      const log = makeLog(o.verbose);
-      const files = listInputs(o.input);
-      const outDir = o.output ?? (files.length === 1 && files[0] === o.input ? path.dirname(o.input) : o.input);
-      ensureOutputDir(outDir);
-      const names = outputNames(files);
-      const opts: PredictOptions = {
-        method: o.method,
-        model: o.model,
-        radius: o.radius,
-        threshold: o.threshold ?? o.probability,
-        normalization: o.normalize,
-        refine: o.refine ? undefined : false,
-        tileSize: o.tile,
-        overlap: o.overlap,
-        threads: o.threads,
-        axes: o.axes,
-        pixelSize: o.pixelSize,
-        fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
-      };
-      // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
-      let tileBar: cliProgress.SingleBar | undefined;
-      if (files.length === 1 && process.stderr.isTTY) {
-        opts.progress = (done, total) => {
-          if (total < 16) return;
-          if (!tileBar) {
-            tileBar = new cliProgress.SingleBar({ format: '{bar} {value}/{total} tiles', stream: process.stderr, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
-            tileBar.start(total, 0);
-          }
-          tileBar.update(done);
-          if (done === total) {
-            tileBar.stop();
-            tileBar = undefined;
-          }
+    .action(
+      async (o: {
+        input: string;
+        output?: string;
+        model?: string;
+        method: Method;
+        radius?: number;
+        threshold?: number | 'auto';
+        probability?: number | 'auto';
+        normalize?: Normalization;
+        refine: boolean;
+        tile?: number;
+        overlap?: number;
+        threads: number;
+        axes?: string;
+        pixelSize?: PixelSize;
+        fit: boolean;
+        fitWindow: number;
+        fitSigma?: number;
+        gain?: number;
+        offset?: number;
+        verbose: boolean;
+      }) => {
+        const log = makeLog(o.verbose);
+        const files = listInputs(o.input);
+        const outDir = o.output ?? (files.length === 1 && files[0] === o.input ? path.dirname(o.input) : o.input);
+        ensureOutputDir(outDir);
+        const names = outputNames(files);
+        const opts: PredictOptions = {
+          method: o.method,
+          model: o.model,
+          radius: o.radius,
+          threshold: o.threshold ?? o.probability,
+          normalization: o.normalize,
+          refine: o.refine ? undefined : false,
+          tileSize: o.tile,
+          overlap: o.overlap,
+          threads: o.threads,
+          axes: o.axes,
+          pixelSize: o.pixelSize,
+          fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
         };
-      }
-      const detector = await createDetector(opts);
-      let total = 0;
-      // with a progress bar on the terminal, per-file lines would break it: summary only
-      const quietBar = files.length > 1 && process.stderr.isTTY;
-      const failures = await runBatch(
-        files,
-        (f) => f,
-        async (f) => {
-          const res = await predictFile(f, detector, opts);
-          for (const w of res.warnings) log.warn(`${f}: ${w}`);
-          if (res.axesSource === 'guessed' && res.shape.length > 2) {
-            log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
-          }
-          const out = path.join(outDir, names.get(f)!);
-          await writeCsv(out, resultTable(res, opts));
-          const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
-          total += n;
-          if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
-          log.info(
-            `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
-              `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
-          );
-        },
-        log,
-        'images',
-      );
-      await detector.close();
-      if (files.length > 1) process.stdout.write(`${files.length - failures}/${files.length} images done, ${total} spots → ${outDir}\n`);
-      if (failures > 0) process.exitCode = 1;
-    });
+        // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
+        let tileBar: cliProgress.SingleBar | undefined;
+        if (files.length === 1 && process.stderr.isTTY) {
+          opts.progress = (done, total) => {
+            if (total < 16) return;
+            if (!tileBar) {
+              tileBar = new cliProgress.SingleBar(
+                { format: '{bar} {value}/{total} tiles', stream: process.stderr, clearOnComplete: true, hideCursor: true },
+                cliProgress.Presets.shades_classic,
+              );
+              tileBar.start(total, 0);
+            }
+            tileBar.update(done);
+            if (done === total) {
+              tileBar.stop();
+              tileBar = undefined;
+            }
+          };
+        }
+        const detector = await createDetector(opts);
+        let total = 0;
+        // with a progress bar on the terminal, per-file lines would break it: summary only
+        const quietBar = files.length > 1 && process.stderr.isTTY;
+        const failures = await runBatch(
+          files,
+          (f) => f,
+          async (f) => {
+            const res = await predictFile(f, detector, opts);
+            for (const w of res.warnings) log.warn(`${f}: ${w}`);
+            if (res.axesSource === 'guessed' && res.shape.length > 2) {
+              log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
+            }
+            const out = path.join(outDir, names.get(f)!);
+            await writeCsv(out, resultTable(res, opts));
+            const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
+            total += n;
+            if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
+            log.info(
+              `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
+                `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
+            );
+          },
+          log,
+          'images',
+        );
+        await detector.close();
+        if (files.length > 1) process.stdout.write(`${files.length - failures}/${files.length} images done, ${total} spots → ${outDir}\n`);
+        if (failures > 0) process.exitCode = 1;
+      },
+    );
 }

@@ -101,8 +101,17 @@ export function simulateCommand(): Command {
         'scenes',
       ]),
     )
-    .option('--categories <fraction>', 'with --preset scenes: this fraction of the images drawn from the category designs instead (as --preset general)', parseFraction, 0)
-    .option('--backgrounds <files>', "with --preset scenes: comma-separated images WITHOUT spots (every plane) to cut real background templates from", (v: string) => v.split(',').filter(Boolean))
+    .option(
+      '--categories <fraction>',
+      'with --preset scenes: this fraction of the images drawn from the category designs instead (as --preset general)',
+      parseFraction,
+      0,
+    )
+    .option(
+      '--backgrounds <files>',
+      'with --preset scenes: comma-separated images WITHOUT spots (every plane) to cut real background templates from',
+      (v: string) => v.split(',').filter(Boolean),
+    )
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)

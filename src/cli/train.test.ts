@@ -30,7 +30,12 @@ function writeConfig(name: string, patch: (c: Record<string, any>) => void): str
 }
 
 function csvRows(file: string): number[][] {
-  return readFileSync(file, 'utf8').trim().split('\n').slice(1).filter(Boolean).map((l) => l.split(',').map(Number));
+  return readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((l) => l.split(',').map(Number));
 }
 
 before(() => {
@@ -92,7 +97,17 @@ test('a tiny network learns simulated spots: held-out F1-integral well above cha
   assert.ok(matched >= 0.95 * ua.length, `${matched}/${ua.length} matched`);
 
   // visualize writes a PNG
-  const v = run(['visualize', '-i', path.join('big', 'sim_0000.tif'), '-s', path.join('untiled', 'sim_0000.csv'), '-t', path.join('big', 'sim_0000.csv'), '-o', 'look.png']);
+  const v = run([
+    'visualize',
+    '-i',
+    path.join('big', 'sim_0000.tif'),
+    '-s',
+    path.join('untiled', 'sim_0000.csv'),
+    '-t',
+    path.join('big', 'sim_0000.csv'),
+    '-o',
+    'look.png',
+  ]);
   assert.equal(v.code, 0, v.err);
   const png = readFileSync(path.join(work, 'look.png'));
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47]);

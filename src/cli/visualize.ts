@@ -30,36 +30,48 @@ export function visualizeCommand(): Command {
     .option('--index <n>', 'dataset crop index', parseNonNegative, 0)
     .option('--scale <k>', 'up-scaling factor (default: so the picture is about 1024 px)', parsePositiveInt)
     .requiredOption('-o, --output <png>', 'PNG file to write')
-    .action(async (o: { image?: string; spots?: string; truth?: string; dataset?: string; split: SplitName; index: number; scale?: number; output: string; verbose: boolean }) => {
-      const log = makeLog(o.verbose);
-      let plane: Plane;
-      const layers: Layer[] = [];
-      if (o.dataset) {
-        const entries = await loadSplit(o.dataset, o.split);
-        if (!Number.isInteger(o.index) || o.index >= entries.length) {
-          throw new UserError(`--index ${o.index} is out of range: the '${o.split}' split has ${entries.length} crops`, o.dataset);
+    .action(
+      async (o: {
+        image?: string;
+        spots?: string;
+        truth?: string;
+        dataset?: string;
+        split: SplitName;
+        index: number;
+        scale?: number;
+        output: string;
+        verbose: boolean;
+      }) => {
+        const log = makeLog(o.verbose);
+        let plane: Plane;
+        const layers: Layer[] = [];
+        if (o.dataset) {
+          const entries = await loadSplit(o.dataset, o.split);
+          if (!Number.isInteger(o.index) || o.index >= entries.length) {
+            throw new UserError(`--index ${o.index} is out of range: the '${o.split}' split has ${entries.length} crops`, o.dataset);
+          }
+          plane = entries[o.index].plane;
+          layers.push({ points: entries[o.index].points, color: [40, 220, 40] });
+        } else {
+          if (!o.image) throw new UserError('give --image (with --spots/--truth) or --dataset');
+          const raw = await readImage(o.image);
+          const { axes, shape } = resolveAxes(raw);
+          if (shape.length > 2) log.warn(`${o.image}: a stack (${axes}); showing its first plane with all spots`);
+          plane = iteratePlanes(raw, axes).next().value!.plane;
+          const add = async (csv: string | undefined, color: [number, number, number]) => {
+            if (!csv) return;
+            const l = await readLabels(csv, { pixelSize: raw.pixelSize });
+            for (const w of l.warnings) log.warn(`${csv}: ${w}`);
+            layers.push({ points: l.points as Point[], color });
+          };
+          await add(o.truth, [40, 220, 40]);
+          await add(o.spots, [255, 40, 40]);
+          if (layers.length === 0) log.warn('no --spots or --truth given: drawing the image only');
         }
-        plane = entries[o.index].plane;
-        layers.push({ points: entries[o.index].points, color: [40, 220, 40] });
-      } else {
-        if (!o.image) throw new UserError('give --image (with --spots/--truth) or --dataset');
-        const raw = await readImage(o.image);
-        const { axes, shape } = resolveAxes(raw);
-        if (shape.length > 2) log.warn(`${o.image}: a stack (${axes}); showing its first plane with all spots`);
-        plane = iteratePlanes(raw, axes).next().value!.plane;
-        const add = async (csv: string | undefined, color: [number, number, number]) => {
-          if (!csv) return;
-          const l = await readLabels(csv, { pixelSize: raw.pixelSize });
-          for (const w of l.warnings) log.warn(`${csv}: ${w}`);
-          layers.push({ points: l.points as Point[], color });
-        };
-        await add(o.truth, [40, 220, 40]);
-        await add(o.spots, [255, 40, 40]);
-        if (layers.length === 0) log.warn('no --spots or --truth given: drawing the image only');
-      }
-      const r = renderSpots(plane, layers, { scale: o.scale });
-      await writeFileAtomic(o.output, encodePng(r.rgb, r.width, r.height, 3));
-      process.stdout.write(`${o.output}: ${r.width}×${r.height} (×${r.scale}), ${layers.map((l) => l.points.length).join(' + ')} spots\n`);
-      log.info(`wrote ${path.resolve(o.output)}`);
-    });
+        const r = renderSpots(plane, layers, { scale: o.scale });
+        await writeFileAtomic(o.output, encodePng(r.rgb, r.width, r.height, 3));
+        process.stdout.write(`${o.output}: ${r.width}×${r.height} (×${r.scale}), ${layers.map((l) => l.points.length).join(' + ')} spots\n`);
+        log.info(`wrote ${path.resolve(o.output)}`);
+      },
+    );
 }

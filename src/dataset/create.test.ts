@@ -14,7 +14,10 @@ test('simulateFiles + createDataset: library calls, progress as events, a failin
   const s = await simulateFiles({ output: sim, number: 3, seed: 2, params: { height: 64, width: 64, density: 20 }, onEvent: (e) => simEvents.push(e) });
   assert.equal(s.images, 3);
   assert.deepEqual(s.failures, []);
-  assert.deepEqual(simEvents.map((e) => e.type), ['item', 'itemDone', 'item', 'itemDone', 'item', 'itemDone']);
+  assert.deepEqual(
+    simEvents.map((e) => e.type),
+    ['item', 'itemDone', 'item', 'itemDone', 'item', 'itemDone'],
+  );
   assert.ok(readdirSync(sim).includes('simulation.json'));
   rmSync(path.join(sim, 'sim_0001.csv'));
 

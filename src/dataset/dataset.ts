@@ -128,7 +128,8 @@ export async function readManifest(dir: string): Promise<DatasetManifest> {
     throw datasetError(code === 'ENOENT' ? 'not a dataset folder (no dataset.json)' : `unreadable dataset.json (${(err as Error).message})`, dir, fsCode(err));
   }
   if (m.format !== DATASET_FORMAT) throw datasetError(`dataset.json is not a ${DATASET_FORMAT} manifest`, dir);
-  if (m.version > DATASET_VERSION) throw datasetError(`dataset format version ${m.version} is newer than this deepblink supports (${DATASET_VERSION}); update deepblink`, dir);
+  if (m.version > DATASET_VERSION)
+    throw datasetError(`dataset format version ${m.version} is newer than this deepblink supports (${DATASET_VERSION}); update deepblink`, dir);
   for (const s of SPLITS) if (!Array.isArray(m.splits?.[s])) throw datasetError(`dataset.json has no '${s}' split`, dir);
   return m;
 }

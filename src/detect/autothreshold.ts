@@ -98,13 +98,7 @@ export function expectedNoiseMaxima(u: number, area: number, sigmaLoG: number): 
  * Automatic threshold from an already computed LoG response `f` (H x W) of spots of the given
  * radius. See the module note for the rule.
  */
-export function autoThresholdFromResponse(
-  f: Float32Array,
-  H: number,
-  W: number,
-  radius: number,
-  opts: AutoThresholdOptions = {},
-): number {
+export function autoThresholdFromResponse(f: Float32Array, H: number, W: number, radius: number, opts: AutoThresholdOptions = {}): number {
   checkRadius(radius);
   const fdr = opts.fdr ?? AUTO_FDR;
   const kMin = opts.kMin ?? AUTO_K_MIN;
@@ -154,11 +148,7 @@ export function autoThresholdFromResponse(
  * user input (see the module note). `median` applies the 3x3 median pre-filter first, as
  * detectLoG does with the same option.
  */
-export function autoThreshold(
-  plane: Plane,
-  radius: number,
-  opts: AutoThresholdOptions & { median?: boolean; exactKernel?: boolean } = {},
-): number {
+export function autoThreshold(plane: Plane, radius: number, opts: AutoThresholdOptions & { median?: boolean; exactKernel?: boolean } = {}): number {
   const src = opts.median ? medianFilter3x3(plane) : plane;
   const f = logFilter(src, radius, { exact: opts.exactKernel });
   return autoThresholdFromResponse(f, plane.height, plane.width, radius, opts);

@@ -121,7 +121,7 @@ test('default kernel sums to 0; TrackMate exact kernel sums to a small residue',
 
 test('logFilter equals brute-force mirror-border convolution', () => {
   let seed = 1;
-  const rand = (): number => ((seed = (seed * 16807) % 2147483647) / 2147483647);
+  const rand = (): number => (seed = (seed * 16807) % 2147483647) / 2147483647;
   for (const [h, w] of [
     [23, 17],
     [5, 9],
@@ -356,7 +356,11 @@ test('auto threshold: >= 90% of SNR-7 spots with <= 10% false positives (256x256
     assert.equal(truth.length, 120);
     const { spots: detections, threshold } = detectLoGWithThreshold(p, { radius: Math.SQRT2 * sigma, threshold: 'auto' });
     assert.ok(Number.isFinite(threshold) && threshold > 0);
-    const m = pointsMatching(detections.map((d) => [d.y, d.x] as Point), truth, { cutoff: 3 });
+    const m = pointsMatching(
+      detections.map((d) => [d.y, d.x] as Point),
+      truth,
+      { cutoff: 3 },
+    );
     assert.ok(m.recall >= 0.9, `sigma ${sigma} bg ${bg}: recall ${m.recall}`);
     assert.ok(m.fp <= 0.1 * detections.length, `sigma ${sigma} bg ${bg}: ${m.fp} FP of ${detections.length}`);
     assert.equal(autoThreshold(p, Math.SQRT2 * sigma), threshold);

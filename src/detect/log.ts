@@ -28,15 +28,7 @@ import { autoThresholdFromResponse } from './autothreshold.js';
 import { checkPlane, checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
 import { findLocalMaxima, refineSubpixel } from './maxima.js';
 
-export {
-  logKernel,
-  logKernel2D,
-  logFilterKernel,
-  logFilter,
-  medianFilter3x3,
-  type LogKernel,
-  type LogFilterOptions,
-} from './logfilter.js';
+export { logKernel, logKernel2D, logFilterKernel, logFilter, medianFilter3x3, type LogKernel, type LogFilterOptions } from './logfilter.js';
 export { findLocalMaxima, refineSubpixel } from './maxima.js';
 export {
   AUTO_FDR,

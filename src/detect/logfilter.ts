@@ -143,16 +143,7 @@ function fillPad(pad: Float64Array, src: PlaneData, off: number, n: number, k: n
 }
 
 /** AT[c*H + r] = (row r of src) *x g at c; BT likewise with h. */
-function rowPass(
-  src: PlaneData,
-  H: number,
-  W: number,
-  k: number,
-  g: Float64Array,
-  h: Float64Array,
-  AT: Float32Array,
-  BT: Float32Array,
-): void {
+function rowPass(src: PlaneData, H: number, W: number, k: number, g: Float64Array, h: Float64Array, AT: Float32Array, BT: Float32Array): void {
   const pad = new Float64Array(W + 2 * k);
   const g0 = g[0];
   const h0 = h[0];
@@ -216,16 +207,7 @@ function rowPass(
 }
 
 /** out[r*W + c] = (column c of AT) *y h + (column c of BT) *y g, at r. */
-function columnPass(
-  AT: Float32Array,
-  BT: Float32Array,
-  H: number,
-  W: number,
-  k: number,
-  g: Float64Array,
-  h: Float64Array,
-  out: Float32Array,
-): void {
+function columnPass(AT: Float32Array, BT: Float32Array, H: number, W: number, k: number, g: Float64Array, h: Float64Array, out: Float32Array): void {
   const pa = new Float64Array(H + 2 * k);
   const pb = new Float64Array(H + 2 * k);
   const g0 = g[0];
@@ -300,4 +282,3 @@ export function medianFilter3x3(plane: Plane): Plane {
   }
   return { data: out, height: H, width: W };
 }
-

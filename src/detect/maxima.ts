@@ -55,16 +55,7 @@ export function findLocalMaxima(f: Float32Array, H: number, W: number, threshold
         // earlier neighbours: strictly smaller; later ones: not larger
         const up = p - W;
         const dn = p + W;
-        if (
-          f[up - 1] >= v ||
-          f[up] >= v ||
-          f[up + 1] >= v ||
-          f[p - 1] >= v ||
-          f[p + 1] > v ||
-          f[dn - 1] > v ||
-          f[dn] > v ||
-          f[dn + 1] > v
-        ) {
+        if (f[up - 1] >= v || f[up] >= v || f[up + 1] >= v || f[p - 1] >= v || f[p + 1] > v || f[dn - 1] > v || f[dn] > v || f[dn + 1] > v) {
           continue;
         }
         push(p);

@@ -39,9 +39,18 @@ const spec = deepblinkSpec({ filters: 1, ndown: 1, cellSize: 4 });
 const byPos = (a: { y: number; x: number }, b: { y: number; x: number }) => a.y - b.y || a.x - b.x;
 
 test('codec round trip through predict: known model output comes back as the same coordinates', async () => {
-  const pts: Point[] = [[0, 0], [5, 9], [37, 2], [40, 61], [63, 63]];
+  const pts: Point[] = [
+    [0, 0],
+    [5, 9],
+    [37, 2],
+    [40, 61],
+    [63, 63],
+  ];
   const det = await detectNeural(imageWith(pts, 64, 64), spec, knownModel(4, [0.25, -0.3]), {
-    threshold: 0.5, normalization: { method: 'zscore' }, tileSize: 512, overlap: 32,
+    threshold: 0.5,
+    normalization: { method: 'zscore' },
+    tileSize: 512,
+    overlap: 32,
   });
   det.sort(byPos);
   assert.equal(det.length, pts.length);
@@ -73,11 +82,32 @@ test('tiled and untiled prediction agree exactly for a local model; every spot r
 });
 
 test('images smaller than the input multiple are padded and spots beyond the image dropped', async () => {
-  const det = await detectNeural(imageWith([[2, 3], [6, 1]], 7, 5), spec, knownModel(4, [0, 0]), {
-    threshold: 0.5, normalization: { method: 'zscore' }, tileSize: 512, overlap: 32,
-  });
+  const det = await detectNeural(
+    imageWith(
+      [
+        [2, 3],
+        [6, 1],
+      ],
+      7,
+      5,
+    ),
+    spec,
+    knownModel(4, [0, 0]),
+    {
+      threshold: 0.5,
+      normalization: { method: 'zscore' },
+      tileSize: 512,
+      overlap: 32,
+    },
+  );
   // reflect padding mirrors (6,1) to row 6 only (7 rows → padded to 8: row 7 = row 5)
-  assert.deepEqual(det.map((d) => [d.y, d.x]).sort((x, y) => x[0] - y[0]), [[2, 3], [6, 1]]);
+  assert.deepEqual(
+    det.map((d) => [d.y, d.x]).sort((x, y) => x[0] - y[0]),
+    [
+      [2, 3],
+      [6, 1],
+    ],
+  );
 });
 
 test('normalisation: z-score and percentiles', () => {
@@ -93,7 +123,11 @@ test('normalisation: z-score and percentiles', () => {
 test('reflect window and tile cores', () => {
   const d = Float32Array.from([0, 1, 2, 3]);
   assert.deepEqual(Array.from(window(d, 1, 4, 0, -2, 1, 8)), [2, 1, 0, 1, 2, 3, 2, 1]);
-  assert.deepEqual(tileCores(10, 4), [[0, 4], [4, 8], [8, 10]]);
+  assert.deepEqual(tileCores(10, 4), [
+    [0, 4],
+    [4, 8],
+    [8, 10],
+  ]);
 });
 
 test('window applies the affine normalisation to raw integer samples, inside and in the mirrored border', () => {

@@ -39,13 +39,7 @@ export interface NeuralOptions {
  * Spots of one plane found by the network: normalise (once per plane; `stats` from the check
  * before detection saves a pass) → tiles → network → grid decoding → centroid refinement.
  */
-export async function detectNeural(
-  plane: Plane,
-  spec: NetworkSpec,
-  predictor: Predictor,
-  opts: NeuralOptions,
-  stats?: PlaneStats,
-): Promise<Spot[]> {
+export async function detectNeural(plane: Plane, spec: NetworkSpec, predictor: Predictor, opts: NeuralOptions, stats?: PlaneStats): Promise<Spot[]> {
   const cell = spec.config.cellSize;
   const norm = normalizer(plane, opts.normalization, stats);
   const refine = opts.refine ?? refinesByDefault(opts.normalization);

@@ -77,8 +77,7 @@ function convToOnnx(k: Float32Array, kh: number, kw: number, cin: number, cout: 
   const o = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let ci = 0; ci < cin; ci++)
-        for (let co = 0; co < cout; co++) o[((co * cin + ci) * kh + y) * kw + x] = k[((y * kw + x) * cin + ci) * cout + co];
+      for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) o[((co * cin + ci) * kh + y) * kw + x] = k[((y * kw + x) * cin + ci) * cout + co];
   return o;
 }
 
@@ -87,8 +86,7 @@ function convFromOnnx(k: Float32Array, cout: number, cin: number, kh: number, kw
   const o = new Float32Array(k.length);
   for (let y = 0; y < kh; y++)
     for (let x = 0; x < kw; x++)
-      for (let ci = 0; ci < cin; ci++)
-        for (let co = 0; co < cout; co++) o[((y * kw + x) * cin + ci) * cout + co] = k[((co * cin + ci) * kh + y) * kw + x];
+      for (let ci = 0; ci < cin; ci++) for (let co = 0; co < cout; co++) o[((y * kw + x) * cin + ci) * cout + co] = k[((co * cin + ci) * kh + y) * kw + x];
   return o;
 }
 
@@ -194,7 +192,12 @@ export function exportOnnx(spec: NetworkSpec, weights: WeightMap, metadata: Reco
         break;
       case 'upsample': {
         const scales = `${nd.name}/scales`;
-        nodes.push({ opType: 'Constant', name: scales, output: [scales], attribute: [{ name: 'value', type: AT.TENSOR, t: floatTensor(scales, [4], new Float32Array([1, 1, 2, 2])) }] });
+        nodes.push({
+          opType: 'Constant',
+          name: scales,
+          output: [scales],
+          attribute: [{ name: 'value', type: AT.TENSOR, t: floatTensor(scales, [4], new Float32Array([1, 1, 2, 2])) }],
+        });
         tens.set(
           nd.name,
           node('Resize', nd.name, [t(nd.input), '', scales], nd.name, [

@@ -66,7 +66,14 @@ for (const [label, cfg] of tiny) {
 
 test('parity on a custom graph: kernels 2 and 5, two input channels, 3-way add, concat order, linear conv', async () => {
   const conv = (name: string, input: string, filters: number, kernel: number, activation: 'linear' | 'leaky_relu' | 'sigmoid'): NetNode => ({
-    op: 'conv', name, input, filters, kernel, activation, l2: true, init: 'he_normal',
+    op: 'conv',
+    name,
+    input,
+    filters,
+    kernel,
+    activation,
+    l2: true,
+    init: 'he_normal',
   });
   const spec: NetworkSpec = {
     config: DEFAULT_NETWORK,
@@ -141,11 +148,23 @@ test('export is deterministic; initializer names are our parameter names; opset 
   const m = onnx.ModelProto.decode(a);
   assert.equal(Number(m.irVersion.toString()), 8);
   assert.equal(m.producerName, 'deepblink');
-  assert.deepEqual(m.opsetImport.map((o) => [o.domain, Number(o.version!.toString())]), [['', 13]]);
+  assert.deepEqual(
+    m.opsetImport.map((o) => [o.domain, Number(o.version!.toString())]),
+    [['', 13]],
+  );
   const g = m.graph as OnnxTypes.GraphProto;
-  assert.deepEqual(g.initializer.map((t) => t.name), [...w.keys()]);
-  assert.deepEqual(g.input.map((i) => i.name), ['image']);
-  assert.deepEqual(g.output.map((i) => i.name), ['grid']);
+  assert.deepEqual(
+    g.initializer.map((t) => t.name),
+    [...w.keys()],
+  );
+  assert.deepEqual(
+    g.input.map((i) => i.name),
+    ['image'],
+  );
+  assert.deepEqual(
+    g.output.map((i) => i.name),
+    ['grid'],
+  );
   const dims = (v: OnnxTypes.IValueInfoProto) => v.type!.tensorType!.shape!.dim!.map((d) => d.dimParam || Number(d.dimValue!.toString()));
   assert.deepEqual(dims(g.input[0]), ['N', 1, 'H', 'W']);
   assert.deepEqual(dims(g.output[0]), ['N', 'H_div_4', 'W_div_4', 3]);
@@ -186,7 +205,7 @@ test('empty, garbage and foreign bytes: "not an ONNX model file" / "not a deepbl
     [Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13]), /not an ONNX model file/],
   ];
   const r = new Rng(4);
-  for (let k = 0; k < 20; k++) cases.push([new Uint8Array(1 + (k * 37) % 500).map(() => r.nextUint32() & 255), /not an ONNX model file|truncated|corrupt/]);
+  for (let k = 0; k < 20; k++) cases.push([new Uint8Array(1 + ((k * 37) % 500)).map(() => r.nextUint32() & 255), /not an ONNX model file|truncated|corrupt/]);
   const foreign = onnx.ModelProto.encode({ irVersion: 8, producerName: 'pytorch', graph: { name: 'g' }, opsetImport: [{ version: 13 }] }).finish();
   cases.push([foreign, /not a deepblink model file \(ONNX written by 'pytorch'\)/]);
   for (const [bytes, re] of cases) {

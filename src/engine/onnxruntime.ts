@@ -64,7 +64,11 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
         return Promise.reject(new Error(`ONNX predictor: input size ${height}×${width} is not a multiple of ${m} (pad or crop the image first)`));
       }
       if (!(x instanceof Float32Array) || x.length !== height * width * info.inputChannels) {
-        return Promise.reject(new Error(`ONNX predictor: input has ${x?.length} values, expected ${height}×${width}${info.inputChannels === 1 ? '' : `×${info.inputChannels}`} float32`));
+        return Promise.reject(
+          new Error(
+            `ONNX predictor: input has ${x?.length} values, expected ${height}×${width}${info.inputChannels === 1 ? '' : `×${info.inputChannels}`} float32`,
+          ),
+        );
       }
       const p = queue.then(() => runOne(x, height, width));
       queue = p.catch(() => undefined);
@@ -84,8 +88,16 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
  * runs a float32 [1, 1, H, W] input through the model's first input and returns its first
  * output with its shape. CPU, `threads` intra-op threads.
  */
-export async function createImageOnnxSession(file: string, threads = 1): Promise<{ run(x: Float32Array, height: number, width: number): Promise<{ data: Float32Array; dims: number[] }>; dispose(): Promise<void> }> {
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential' });
+export async function createImageOnnxSession(
+  file: string,
+  threads = 1,
+): Promise<{ run(x: Float32Array, height: number, width: number): Promise<{ data: Float32Array; dims: number[] }>; dispose(): Promise<void> }> {
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: ['cpu'],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+  });
   const input = session.inputNames[0];
   const output = session.outputNames[0];
   return {

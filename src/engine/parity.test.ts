@@ -18,7 +18,15 @@ async function maxDiff(config: Partial<NetworkConfig>, h: number, w: number, tra
   const rng = new Rng(12);
   const x = Float32Array.from({ length: h * w }, () => rng.normal());
   const cell = spec.config.cellSize;
-  const y = encodeSpots([[3, 4], [h / 2, w / 3]], h, w, cell).data as Float32Array;
+  const y = encodeSpots(
+    [
+      [3, 4],
+      [h / 2, w / 3],
+    ],
+    h,
+    w,
+    cell,
+  ).data as Float32Array;
   // a few steps so the weights are not just the initialisation
   for (let i = 0; i < trainSteps; i++) await engine.trainStep({ x, y, n: 1, height: h, width: w });
   const a = await engine.predict(x, 1, h, w);

@@ -23,7 +23,13 @@ test('1×1 conv: per-pixel matrix product plus bias (kernel [1,1,cin,cout])', ()
     'c',
   );
   // kernel[ci][co]: ci0 → [1, 2, 3], ci1 → [10, 20, 30]; bias [0.5, 0, -1]
-  const w = wm({ 'c/kernel': [[1, 1, 2, 3], [1, 2, 3, 10, 20, 30]], 'c/bias': [[3], [0.5, 0, -1]] });
+  const w = wm({
+    'c/kernel': [
+      [1, 1, 2, 3],
+      [1, 2, 3, 10, 20, 30],
+    ],
+    'c/bias': [[3], [0.5, 0, -1]],
+  });
   // 1×1×2 image, pixels (x0, x1) = (1, 2) and (-1, 0.5)
   const y = referenceForward(s, w, Float32Array.from([1, 2, -1, 0.5]), 1, 1, 2);
   close(y, [1 + 20 + 0.5, 2 + 40, 3 + 60 - 1, -1 + 5 + 0.5, -2 + 10, -3 + 15 - 1]);
@@ -42,10 +48,22 @@ test("3×3 conv, 'same' zero padding: borders see zeros; taps are a cross-correl
   const ones = wm({ 'c/kernel': [[3, 3, 1, 1], Array(9).fill(1)], 'c/bias': [[1], [0]] });
   close(referenceForward(s, ones, x, 1, 3, 3), [12, 21, 16, 27, 45, 33, 24, 39, 28]);
   // only the top-left tap: out[i][j] = x[i-1][j-1]
-  const tl = wm({ 'c/kernel': [[3, 3, 1, 1], [1, 0, 0, 0, 0, 0, 0, 0, 0]], 'c/bias': [[1], [0]] });
+  const tl = wm({
+    'c/kernel': [
+      [3, 3, 1, 1],
+      [1, 0, 0, 0, 0, 0, 0, 0, 0],
+    ],
+    'c/bias': [[1], [0]],
+  });
   close(referenceForward(s, tl, x, 1, 3, 3), [0, 0, 0, 0, 1, 2, 0, 4, 5]);
   // only the bottom-right tap, bias 10: out[i][j] = x[i+1][j+1] + 10
-  const br = wm({ 'c/kernel': [[3, 3, 1, 1], [0, 0, 0, 0, 0, 0, 0, 0, 1]], 'c/bias': [[1], [10]] });
+  const br = wm({
+    'c/kernel': [
+      [3, 3, 1, 1],
+      [0, 0, 0, 0, 0, 0, 0, 0, 1],
+    ],
+    'c/bias': [[1], [10]],
+  });
   close(referenceForward(s, br, x, 1, 3, 3), [15, 16, 10, 18, 19, 10, 10, 10, 10]);
 });
 
@@ -90,7 +108,10 @@ test('concat keeps the listed input order on the channel axis; add sums then act
   const w = wm({
     'a/kernel': [[1, 1, 1, 1], [0]],
     'a/bias': [[1], [1]],
-    'b/kernel': [[1, 1, 1, 2], [0, 0]],
+    'b/kernel': [
+      [1, 1, 1, 2],
+      [0, 0],
+    ],
     'b/bias': [[2], [2, 3]],
   });
   close(referenceForward(s, w, Float32Array.from([7, 8]), 1, 1, 2), [2, 3, 1, 7, 2, 3, 1, 8]);
@@ -118,9 +139,15 @@ test('squeeze-excitation: GAP → dense → leaky → dense → sigmoid → chan
   const x = Float32Array.from([1, 0, 3, 4, 4, 0, 4, 0]);
   const mk = (b0: number) =>
     wm({
-      'se/dense0/kernel': [[2, 1], [1, -1]],
+      'se/dense0/kernel': [
+        [2, 1],
+        [1, -1],
+      ],
       'se/dense0/bias': [[1], [b0]],
-      'se/dense1/kernel': [[1, 2], [2, -2]],
+      'se/dense1/kernel': [
+        [1, 2],
+        [2, -2],
+      ],
       'se/dense1/bias': [[2], [0, 0.5]],
     });
   // b0 = 0.5: z0 = 2-2+0.5 = 0.5; z1 = 4-0+0.5 = 4.5
@@ -161,7 +188,10 @@ test('randomWeights is seeded and matches paramList; checkWeights reports missin
   const s = deepblinkSpec({ filters: 2, ndown: 1, cellSize: 2 });
   const a = randomWeights(s, 7);
   const b = randomWeights(s, 7);
-  assert.deepEqual([...a.keys()], paramList(s).map((p) => p.name));
+  assert.deepEqual(
+    [...a.keys()],
+    paramList(s).map((p) => p.name),
+  );
   for (const [k, v] of a) assert.deepEqual(v.data, b.get(k)!.data);
   checkWeights(s, a);
   const missing = new Map(a);

@@ -77,8 +77,7 @@ export function refMaxPool(x: RefTensor): RefTensor {
       for (let j = 0; j < w; j++)
         for (let ch = 0; ch < c; ch++) {
           let m = -Infinity;
-          for (let dy = 0; dy < 2; dy++)
-            for (let dx = 0; dx < 2; dx++) m = Math.max(m, x.data[((b * x.h + 2 * i + dy) * x.w + 2 * j + dx) * c + ch]);
+          for (let dy = 0; dy < 2; dy++) for (let dx = 0; dx < 2; dx++) m = Math.max(m, x.data[((b * x.h + 2 * i + dy) * x.w + 2 * j + dx) * c + ch]);
           y.data[((b * h + i) * w + j) * c + ch] = m;
         }
   return y;
@@ -93,8 +92,7 @@ export function refUpsample(x: RefTensor): RefTensor {
   for (let b = 0; b < n; b++)
     for (let i = 0; i < h; i++)
       for (let j = 0; j < w; j++)
-        for (let ch = 0; ch < c; ch++)
-          y.data[((b * h + i) * w + j) * c + ch] = x.data[((b * x.h + (i >> 1)) * x.w + (j >> 1)) * c + ch];
+        for (let ch = 0; ch < c; ch++) y.data[((b * h + i) * w + j) * c + ch] = x.data[((b * x.h + (i >> 1)) * x.w + (j >> 1)) * c + ch];
   return y;
 }
 
@@ -133,7 +131,8 @@ export function refAdd(xs: RefTensor[], act: Activation): RefTensor {
  */
 export function refSqueezeExcite(x: RefTensor, k0: Float32Array, b0: Float32Array, k1: Float32Array, b1: Float32Array, units: number): RefTensor {
   const { n, h, w, c } = x;
-  if (k0.length !== c * units || b0.length !== units || k1.length !== units * c || b1.length !== c) throw new Error('squeeze-excitation parameters have the wrong sizes');
+  if (k0.length !== c * units || b0.length !== units || k1.length !== units * c || b1.length !== c)
+    throw new Error('squeeze-excitation parameters have the wrong sizes');
   const y = tensor(n, h, w, c);
   for (let b = 0; b < n; b++) {
     const g = new Float64Array(c);
@@ -200,7 +199,14 @@ export function referenceForward(spec: NetworkSpec, weights: WeightMap, x: Float
         y = refConv2d(val(nd.input), get(`${nd.name}/kernel`), get(`${nd.name}/bias`), nd.kernel, nd.filters, nd.activation);
         break;
       case 'se':
-        y = refSqueezeExcite(val(nd.input), get(`${nd.name}/dense0/kernel`), get(`${nd.name}/dense0/bias`), get(`${nd.name}/dense1/kernel`), get(`${nd.name}/dense1/bias`), nd.units);
+        y = refSqueezeExcite(
+          val(nd.input),
+          get(`${nd.name}/dense0/kernel`),
+          get(`${nd.name}/dense0/bias`),
+          get(`${nd.name}/dense1/kernel`),
+          get(`${nd.name}/dense1/bias`),
+          nd.units,
+        );
         break;
       case 'dropout':
         y = val(nd.input);

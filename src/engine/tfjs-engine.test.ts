@@ -38,15 +38,24 @@ describe('tfjs training engine', () => {
     const e = await createTfjsEngine(spec, { optimizer: amsgrad, seed: 1 });
     const w = e.getWeights();
     const infos = paramList(spec);
-    assert.deepEqual([...w.keys()], infos.map((p) => p.name));
+    assert.deepEqual(
+      [...w.keys()],
+      infos.map((p) => p.name),
+    );
     for (const p of infos) {
       assert.deepEqual(w.get(p.name)!.shape, p.shape, p.name);
-      assert.equal(w.get(p.name)!.data.length, p.shape.reduce((a, b) => a * b, 1));
+      assert.equal(
+        w.get(p.name)!.data.length,
+        p.shape.reduce((a, b) => a * b, 1),
+      );
     }
     const s = e.getOptimizerState();
     assert.equal(s.name, 'amsgrad');
     assert.equal(s.step, 0);
-    assert.deepEqual([...s.slots.keys()], infos.flatMap((p) => [`${p.name}/m`, `${p.name}/v`, `${p.name}/vhat`]));
+    assert.deepEqual(
+      [...s.slots.keys()],
+      infos.flatMap((p) => [`${p.name}/m`, `${p.name}/v`, `${p.name}/vhat`]),
+    );
     e.dispose();
   });
 
@@ -60,10 +69,16 @@ describe('tfjs training engine', () => {
     for (const p of paramList(spec)) {
       const d = a.get(p.name)!.data;
       if (p.init === 'zeros') {
-        assert.ok(d.every((v) => v === 0), p.name);
+        assert.ok(
+          d.every((v) => v === 0),
+          p.name,
+        );
       } else if (p.init === 'glorot_uniform') {
         const lim = Math.sqrt(6 / (p.fanIn + p.fanOut));
-        assert.ok(d.every((v) => Math.abs(v) <= lim), p.name);
+        assert.ok(
+          d.every((v) => Math.abs(v) <= lim),
+          p.name,
+        );
       } else {
         const sd = Math.sqrt(2 / p.fanIn);
         let s2 = 0;

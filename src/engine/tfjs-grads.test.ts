@@ -23,16 +23,26 @@ function distinct(rng: Rng, size: number): Float32Array {
  */
 function checkGrad(name: string, f: (...xs: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed = 1, eps = 1e-3): void {
   const rng = new Rng(seed);
-  const xs = shapes.map((s) => distinct(rng, s.reduce((a, b) => a * b, 1)));
+  const xs = shapes.map((s) =>
+    distinct(
+      rng,
+      s.reduce((a, b) => a * b, 1),
+    ),
+  );
   const outShape = tf.tidy(() => f(...xs.map((x, i) => tf.tensor(x, shapes[i]))).shape);
-  const r = tf.tensor(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => rng.uniformRange(-1, 1)), outShape);
+  const r = tf.tensor(
+    Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, () => rng.uniformRange(-1, 1)),
+    outShape,
+  );
   const L = (...ts: tf.Tensor[]) => tf.sum(tf.mul(f(...ts), r));
   const value = (vals: Float32Array[]) => tf.tidy(() => L(...vals.map((x, i) => tf.tensor(x, shapes[i]))).dataSync()[0]);
-  const grads = tf.tidy(() => tf.grads(L)(xs.map((x, i) => tf.tensor(x, shapes[i])))).map((g) => {
-    const d = g.dataSync().slice();
-    g.dispose();
-    return d;
-  });
+  const grads = tf
+    .tidy(() => tf.grads(L)(xs.map((x, i) => tf.tensor(x, shapes[i]))))
+    .map((g) => {
+      const d = g.dataSync().slice();
+      g.dispose();
+      return d;
+    });
   xs.forEach((x, k) => {
     for (let i = 0; i < x.length; i++) {
       const plus = xs.map((v) => v.slice());
@@ -54,8 +64,22 @@ describe('registered gradients (wasm)', () => {
 
   const cases: Array<[string, (...xs: tf.Tensor[]) => tf.Tensor, number[][]]> = [
     ['Add (broadcast)', (a, b) => tf.add(a, b), [[2, 3, 4], [4]]],
-    ['Sub (broadcast)', (a, b) => tf.sub(a, b), [[2, 1, 4], [3, 1]]],
-    ['Multiply (broadcast)', (a, b) => tf.mul(a, b), [[2, 2, 2, 3], [2, 1, 1, 3]]],
+    [
+      'Sub (broadcast)',
+      (a, b) => tf.sub(a, b),
+      [
+        [2, 1, 4],
+        [3, 1],
+      ],
+    ],
+    [
+      'Multiply (broadcast)',
+      (a, b) => tf.mul(a, b),
+      [
+        [2, 2, 2, 3],
+        [2, 1, 1, 3],
+      ],
+    ],
     ['RealDiv (broadcast)', (a, b) => tf.div(a, tf.add(tf.square(b), 1)), [[2, 3], [3]]],
     ['AddN', (a, b, c) => tf.addN([a, b, c]), [[5], [5], [5]]],
     ['Neg, Square', (a) => tf.square(tf.neg(a)), [[6]]],
@@ -63,18 +87,60 @@ describe('registered gradients (wasm)', () => {
     ['Sum (axes)', (a) => tf.sum(a, [1, 2]), [[2, 3, 2, 2]]],
     ['Mean (axes)', (a) => tf.mean(a, [1, 2]), [[2, 3, 2, 2]]],
     ['Reshape', (a) => tf.reshape(a, [3, 4]), [[2, 6]]],
-    ['Concat', (a, b) => tf.concat([a, b], 3), [[1, 2, 2, 2], [1, 2, 2, 3]]],
+    [
+      'Concat',
+      (a, b) => tf.concat([a, b], 3),
+      [
+        [1, 2, 2, 2],
+        [1, 2, 2, 3],
+      ],
+    ],
     ['SplitV', (a) => tf.split(a, [1, 2], 3)[1], [[1, 2, 2, 3]]],
-    ['BatchMatMul', (a, b) => tf.matMul(a, b), [[2, 3], [3, 4]]],
-    ['BatchMatMul (tA, tB)', (a, b) => tf.matMul(a, b, true, true), [[3, 2], [4, 3]]],
-    ['BatchMatMul (tA)', (a, b) => tf.matMul(a, b, true, false), [[3, 2], [3, 4]]],
-    ['BatchMatMul (tB)', (a, b) => tf.matMul(a, b, false, true), [[2, 3], [4, 3]]],
+    [
+      'BatchMatMul',
+      (a, b) => tf.matMul(a, b),
+      [
+        [2, 3],
+        [3, 4],
+      ],
+    ],
+    [
+      'BatchMatMul (tA, tB)',
+      (a, b) => tf.matMul(a, b, true, true),
+      [
+        [3, 2],
+        [4, 3],
+      ],
+    ],
+    [
+      'BatchMatMul (tA)',
+      (a, b) => tf.matMul(a, b, true, false),
+      [
+        [3, 2],
+        [3, 4],
+      ],
+    ],
+    [
+      'BatchMatMul (tB)',
+      (a, b) => tf.matMul(a, b, false, true),
+      [
+        [2, 3],
+        [4, 3],
+      ],
+    ],
     ['LeakyRelu', (a) => tf.leakyRelu(a, 0.2), [[10]]],
     ['Relu', (a) => tf.relu(a), [[10]]],
     ['Sigmoid', (a) => tf.sigmoid(a), [[10]]],
     ['MaxPool 2×2', (a) => tf.maxPool(a as tf.Tensor4D, 2, 2, 'valid'), [[2, 4, 4, 3]]],
     ['ResizeNearestNeighbor ×2', (a) => tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [6, 4]), [[1, 3, 2, 2]]],
-    ['Conv2D 3×3 same', (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'), [[1, 4, 4, 2], [3, 3, 2, 2]]],
+    [
+      'Conv2D 3×3 same',
+      (a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'),
+      [
+        [1, 4, 4, 2],
+        [3, 3, 2, 2],
+      ],
+    ],
   ];
   for (const [name, f, shapes] of cases) it(name, () => checkGrad(name, f, shapes));
 
@@ -86,7 +152,10 @@ describe('registered gradients (wasm)', () => {
     const rng = new Rng(9);
     const n = 2;
     const size = 8;
-    const x = tf.tensor4d(Float32Array.from({ length: n * size * size }, () => rng.normal()), [n, size, size, 1]);
+    const x = tf.tensor4d(
+      Float32Array.from({ length: n * size * size }, () => rng.normal()),
+      [n, size, size, 1],
+    );
     const yv = new Float32Array(n * 4 * 4 * 3);
     for (const c of [0, 5, 17, 30]) {
       yv[c * 3] = 1;

@@ -130,7 +130,11 @@ const configs: tf.GradConfig[] = [
     saveAllInputs: true,
     gradFunc: (dy, saved, attrs) => {
       const axis = tf.util.parseAxisParam(attrs.axis as number, saved[0].shape)[0];
-      const parts = tf.split(one(dy), saved.map((t) => t.shape[axis]), axis);
+      const parts = tf.split(
+        one(dy),
+        saved.map((t) => t.shape[axis]),
+        axis,
+      );
       const ders: Record<string, () => T> = {};
       parts.forEach((p, i) => (ders[i] = () => p));
       return ders;
@@ -174,12 +178,16 @@ const configs: tf.GradConfig[] = [
     outputsToSave: [true],
     gradFunc: (dy, [x, y], attrs) => ({
       x: () =>
-        tf.engine().runKernel('MaxPoolGrad', { dy: one(dy), input: x, output: y }, {
-          filterSize: attrs.filterSize,
-          strides: attrs.strides,
-          pad: attrs.pad,
-          dimRoundingMode: attrs.dimRoundingMode,
-        }) as T,
+        tf.engine().runKernel(
+          'MaxPoolGrad',
+          { dy: one(dy), input: x, output: y },
+          {
+            filterSize: attrs.filterSize,
+            strides: attrs.strides,
+            pad: attrs.pad,
+            dimRoundingMode: attrs.dimRoundingMode,
+          },
+        ) as T,
     }),
   },
   {
@@ -199,7 +207,8 @@ const configs: tf.GradConfig[] = [
       }
       return {
         x: () => tf.engine().runKernel('Conv2DBackpropInput', { dy: one(dy), filter }, { strides, pad, dataFormat, dimRoundingMode, inputShape: x.shape }) as T,
-        filter: () => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: one(dy) }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape }) as T,
+        filter: () =>
+          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: one(dy) }, { strides, pad, dataFormat, dimRoundingMode, filterShape: filter.shape }) as T,
       };
     },
   },

@@ -163,7 +163,7 @@ describe('tfjs gradient kernels (wasm)', () => {
     [2, 2, 'valid'],
     [3, 2, 'same'],
     [3, 1, 'same'],
-] as Array<[number, number, 'valid' | 'same']>) {
+  ] as Array<[number, number, 'valid' | 'same']>) {
     it(`MaxPoolGrad ${k}×${k}/${stride} ${pad} is right for all-negative windows (the wasm kernel is not)`, () => {
       const [n, h, w, c] = [2, 6, 5, 3];
       const rng = new Rng(k * 10 + stride);
@@ -194,7 +194,9 @@ describe('tfjs gradient kernels (wasm)', () => {
       const got = tf.tidy(() => {
         const x = tf.tensor4d(xv, [n, h, w, c]);
         const y = tf.maxPool(x, k, stride, pad);
-        return (tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dyv, y.shape), input: x, output: y }, { filterSize: k, strides: stride, pad }) as tf.Tensor).dataSync();
+        return (
+          tf.engine().runKernel('MaxPoolGrad', { dy: tf.tensor4d(dyv, y.shape), input: x, output: y }, { filterSize: k, strides: stride, pad }) as tf.Tensor
+        ).dataSync();
       });
       assertClose(got, expected, 1e-6, 'MaxPoolGrad');
     });
@@ -207,7 +209,8 @@ describe('tfjs gradient kernels (wasm)', () => {
     assert.deepEqual(dx.shape, [1, 4, 4, 1]);
     // same as the naive scatter of ones through a 3×3 window at stride 2 ('same': pads 0 top/left, 1 bottom/right)
     const expected = new Float64Array(16);
-    for (const i of [0, 2]) for (const j of [0, 2]) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) if (i + a < 4 && j + b < 4) expected[(i + a) * 4 + j + b] += 1;
+    for (const i of [0, 2])
+      for (const j of [0, 2]) for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) if (i + a < 4 && j + b < 4) expected[(i + a) * 4 + j + b] += 1;
     assertClose(dx.dataSync(), expected, 1e-6, 'stride-2 dx');
     assert.throws(() => tf.grad((f: tf.Tensor) => tf.sum(tf.conv2d(x, f as tf.Tensor4D, 2, 'same')))(wt), /stride 1/);
     tf.dispose([x, wt, dx]);

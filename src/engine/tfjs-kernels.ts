@@ -201,7 +201,12 @@ export function makeMaxPoolGradHeap(): tf.KernelFunc {
   return ({ inputs, backend: b, attrs }) => {
     const backend = b as unknown as HeapBackend;
     const { dy, input } = inputs as { dy: Info; input: Info };
-    const a = attrs as unknown as { filterSize: number | [number, number]; strides: number | [number, number]; pad: 'valid' | 'same' | number; dimRoundingMode?: 'floor' | 'round' | 'ceil' };
+    const a = attrs as unknown as {
+      filterSize: number | [number, number];
+      strides: number | [number, number];
+      pad: 'valid' | 'same' | number;
+      dimRoundingMode?: 'floor' | 'round' | 'ceil';
+    };
     const ci = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], a.filterSize, a.strides, 1, a.pad, a.dimRoundingMode);
     const out = backend.makeOutput(input.shape, 'float32');
     // views after the allocation (a heap growth detaches older views)
@@ -209,7 +214,20 @@ export function makeMaxPoolGradHeap(): tf.KernelFunc {
     const g = backend.typedArrayFromHeap(dy);
     const dx = backend.typedArrayFromHeap(out);
     dx.fill(0);
-    const { batchSize, inHeight, inWidth, inChannels: C, outHeight, outWidth, strideHeight, strideWidth, dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
+    const {
+      batchSize,
+      inHeight,
+      inWidth,
+      inChannels: C,
+      outHeight,
+      outWidth,
+      strideHeight,
+      strideWidth,
+      dilationHeight,
+      dilationWidth,
+      effectiveFilterHeight,
+      effectiveFilterWidth,
+    } = ci;
     const top = ci.padInfo.top;
     const left = ci.padInfo.left;
     for (let n = 0; n < batchSize; n++) {

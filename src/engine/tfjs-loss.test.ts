@@ -105,7 +105,11 @@ describe('deepBlink loss (tfjs, float32)', () => {
       const r = lossTensors(tf.tensor4d(Float32Array.from(yt), [n, h, w, 3]), p as tf.Tensor4D, spots);
       return tf.add(r.dice, tf.mul(r.rmse, 2)) as tf.Scalar;
     };
-    const g = tf.tidy(() => tf.grad(lossOf)(tf.tensor4d(Float32Array.from(yp), [n, h, w, 3])).dataSync());
+    const g = tf.tidy(() =>
+      tf
+        .grad(lossOf)(tf.tensor4d(Float32Array.from(yp), [n, h, w, 3]))
+        .dataSync(),
+    );
     // central differences in float64 on the pure implementation
     const eps = 1e-6;
     for (let i = 0; i < yp.length; i++) {

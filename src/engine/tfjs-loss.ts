@@ -165,7 +165,12 @@ const crossEntropy = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>)
  * Differentiable dice loss and rmse (scalars) for N×h×w×3 tensors. `spotCells` is
  * countSpotCells(yTrue) (computed on the host: it does not depend on the prediction).
  */
-export function lossTensors(yTrue: tf.Tensor4D, yPred: tf.Tensor4D, spotCells: number, detection: 'dice' | 'bce' = 'dice'): { dice: tf.Scalar; rmse: tf.Scalar } {
+export function lossTensors(
+  yTrue: tf.Tensor4D,
+  yPred: tf.Tensor4D,
+  spotCells: number,
+  detection: 'dice' | 'bce' = 'dice',
+): { dice: tf.Scalar; rmse: tf.Scalar } {
   return tf.tidy(() => {
     const [t0, tc] = tf.split(yTrue, [1, 2], 3);
     const [p0, pc] = tf.split(yPred, [1, 2], 3);

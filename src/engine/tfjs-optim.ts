@@ -56,7 +56,11 @@ export function createOptimizer(settings: OptimizerSettings, params: { name: str
   const kinds = slotNames(name);
   const slots = new Map<string, tf.Variable>();
   for (const p of params) {
-    for (const k of kinds) slots.set(`${p.name}/${k}`, tf.tidy(() => tf.variable(tf.zeros(p.shape), false, varPrefix ? `${varPrefix}opt/${p.name}/${k}` : undefined)));
+    for (const k of kinds)
+      slots.set(
+        `${p.name}/${k}`,
+        tf.tidy(() => tf.variable(tf.zeros(p.shape), false, varPrefix ? `${varPrefix}opt/${p.name}/${k}` : undefined)),
+      );
   }
   let step = 0;
   const slot = (p: string, k: string): tf.Variable => {

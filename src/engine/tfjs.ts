@@ -61,7 +61,9 @@ async function setUp(): Promise<string> {
     registerGradientKernels('wasm');
     return tf.getBackend();
   } catch (e) {
-    console.warn(`deepblink: the tfjs wasm backend could not start (${e instanceof Error ? e.message : String(e)}); falling back to the (very slow) pure-JS 'cpu' backend`);
+    console.warn(
+      `deepblink: the tfjs wasm backend could not start (${e instanceof Error ? e.message : String(e)}); falling back to the (very slow) pure-JS 'cpu' backend`,
+    );
     await import('@tensorflow/tfjs-backend-cpu');
     if (!(await tf.setBackend('cpu'))) throw new Error('neither the tfjs wasm nor the cpu backend could start');
     await tf.ready();
@@ -111,7 +113,10 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
   checkWeights(start);
   for (const p of infos) {
     const w = start.get(p.name)!;
-    vars.set(p.name, tf.tidy(() => tf.variable(tf.tensor(w.data, p.shape, 'float32'), true, prefix + p.name)));
+    vars.set(
+      p.name,
+      tf.tidy(() => tf.variable(tf.tensor(w.data, p.shape, 'float32'), true, prefix + p.name)),
+    );
   }
   const detection = opts.loss === 'combined_bce_rmse' ? 'bce' : 'dice';
   const l2Factor = spec.config.l2;

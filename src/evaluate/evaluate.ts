@@ -84,8 +84,7 @@ export function formatScoreTable(scores: ImageScore[], s: Summary): string {
     fmt(x.meanEuclidean),
     fmt(x.rmse),
   ]);
-  const pm = (k: (typeof SCORE_KEYS)[number], d = 3) =>
-    Number.isNaN(s.mean[k]) ? '—' : `${s.mean[k].toFixed(d)}±${s.std[k].toFixed(d)}`;
+  const pm = (k: (typeof SCORE_KEYS)[number], d = 3) => (Number.isNaN(s.mean[k]) ? '—' : `${s.mean[k].toFixed(d)}±${s.std[k].toFixed(d)}`);
   rows.push([
     `mean ± std (${s.images})`,
     pm('nTrue', 1),

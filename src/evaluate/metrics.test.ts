@@ -264,11 +264,14 @@ test('Spotiflow matching: pooled F1 and PQ by hand', () => {
   // PQ = ((3 - 1) + (3 - 2)) / 3 / (2 + 2/2 + 2/2) = 1 / 4
   close(r.panopticQuality, 0.25, 'PQ');
   close(r.meanDist, 1.5, 'mean dist');
-  assert.deepEqual(r.perImage.map((s) => [s.tp, s.fp, s.fn]), [
-    [2, 1, 1],
-    [0, 0, 1],
-    [0, 1, 0],
-  ]);
+  assert.deepEqual(
+    r.perImage.map((s) => [s.tp, s.fp, s.fn]),
+    [
+      [2, 1, 1],
+      [0, 0, 1],
+      [0, 1, 0],
+    ],
+  );
   assert.deepEqual(r.perImage[0].trueIdx, [0, 1]);
   assert.deepEqual(r.perImage[0].predIdx, [0, 1]);
   // Spotiflow's eps = 1e-8 variant
@@ -300,10 +303,7 @@ test('Spotiflow matching: d == cutoff is a match, max-cardinality unlike deepBli
 
 test('Spotiflow matching: empty sets give zeros without crashing', () => {
   const empty = pooledMatching([]);
-  assert.deepEqual(
-    [empty.tp, empty.fp, empty.fn, empty.precision, empty.recall, empty.f1, empty.panopticQuality, empty.meanDist],
-    [0, 0, 0, 0, 0, 0, 0, 0],
-  );
+  assert.deepEqual([empty.tp, empty.fp, empty.fn, empty.precision, empty.recall, empty.f1, empty.panopticQuality, empty.meanDist], [0, 0, 0, 0, 0, 0, 0, 0]);
   const none = pooledMatching([{ pred: [], truth: [] }]);
   assert.equal(none.f1, 0);
   const missed = pointsMatching([], [[1, 1]]);

@@ -286,11 +286,7 @@ export interface MetricsResult {
  * deepBlink's `compute_metrics(pred, true, mdist)` plus precision / recall / RMSE at mdist.
  * Either set empty: every score is 0 (rmseAtMdist NaN), as in the original.
  */
-export function computeMetrics(
-  pred: readonly Point[],
-  truth: readonly Point[],
-  options: MetricsOptions = {},
-): MetricsResult {
+export function computeMetrics(pred: readonly Point[], truth: readonly Point[], options: MetricsOptions = {}): MetricsResult {
   const mdist = options.mdist ?? 3.0;
   const nCutoffs = options.nCutoffs ?? 50;
   if (!(nCutoffs >= 1) || !Number.isInteger(nCutoffs)) throw new RangeError(`nCutoffs must be a positive integer, got ${nCutoffs}`);

@@ -28,7 +28,7 @@ export function formatCsv(t: Table): string {
   const dec = t.columns.map((c) => t.decimals?.[c] ?? 4);
   const lines = [t.columns.map(quote).join(',')];
   for (const row of t.rows) {
-    lines.push(row.map((v, j) => (typeof v === 'number' ? formatNumber(v, dec[j]) : quote(v))).join(","));
+    lines.push(row.map((v, j) => (typeof v === 'number' ? formatNumber(v, dec[j]) : quote(v))).join(','));
   }
   return lines.join('\n') + '\n';
 }

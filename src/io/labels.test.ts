@@ -43,7 +43,11 @@ describe('Fiji Measure export', () => {
   test('X → column, Y → row, no offset (pixel centre at the integer)', () => {
     const r = parseLabels(fiji);
     assert.equal(r.format, 'fiji');
-    assert.deepEqual(r.points, [[21, 63], [200.25, 10.5], [0, 0]]);
+    assert.deepEqual(r.points, [
+      [21, 63],
+      [200.25, 10.5],
+      [0, 0],
+    ]);
     assert.deepEqual(r.warnings, []);
   });
   test('with a known pixel size: values kept as pixels, assumption named in a warning', () => {
@@ -52,9 +56,13 @@ describe('Fiji Measure export', () => {
     assert.match(r.warnings.join(' '), /Fiji X\/Y taken as pixel coordinates/);
   });
   test('full Measure table with other columns and Summarize rows', () => {
-    const t = ' ,Area,Mean,Min,Max,X,Y,Slice\n1,0,120,120,120,5,6,1\n2,0,99,99,99,7,8,1\nMean,0,109.5,99,120,6,7,1\nSD,0,14.8,0,0,1.4,1.4,0\nMin,0,99,99,99,5,6,1\nMax,0,120,120,120,7,8,1\n';
+    const t =
+      ' ,Area,Mean,Min,Max,X,Y,Slice\n1,0,120,120,120,5,6,1\n2,0,99,99,99,7,8,1\nMean,0,109.5,99,120,6,7,1\nSD,0,14.8,0,0,1.4,1.4,0\nMin,0,99,99,99,5,6,1\nMax,0,120,120,120,7,8,1\n';
     const r = parseLabels(t);
-    assert.deepEqual(r.points, [[6, 5], [8, 7]]);
+    assert.deepEqual(r.points, [
+      [6, 5],
+      [8, 7],
+    ]);
     assert.match(r.warnings.join(' '), /summary rows/);
   });
 });
@@ -71,7 +79,10 @@ describe('TrackMate spot tables', () => {
     ].join('\r\n');
     const r = parseLabels(t, { pixelSize: { x: 0.25, y: 0.5 } });
     assert.equal(r.format, 'trackmate');
-    close(r.points, [[5, 4], [1, 13]]);
+    close(r.points, [
+      [5, 4],
+      [1, 13],
+    ]);
     assert.deepEqual(r.warnings, []);
   });
 
@@ -85,7 +96,10 @@ describe('TrackMate spot tables', () => {
       'ID4165,ID4165,4165,2.9,0,99',
     ].join('\n');
     const r = parseLabels(t);
-    assert.deepEqual(r.points, [[20.25, 10.5], [99, 0]]);
+    assert.deepEqual(r.points, [
+      [20.25, 10.5],
+      [99, 0],
+    ]);
   });
 
   test('physical units without a pixel size → UserError asking for --pixel-size', () => {
@@ -128,7 +142,10 @@ describe('napari points layer', () => {
   test('2-D: axis-0 → row, axis-1 → column, pixel centre at the integer', () => {
     const r = parseLabels('index,axis-0,axis-1\n0,10.0,20.5\n1,3,4\n');
     assert.equal(r.format, 'napari');
-    assert.deepEqual(r.points, [[10, 20.5], [3, 4]]);
+    assert.deepEqual(r.points, [
+      [10, 20.5],
+      [3, 4],
+    ]);
     assert.deepEqual(r.warnings, []);
   });
   test('3-D: the last two axes, with a warning; property columns ignored', () => {
@@ -165,22 +182,34 @@ describe('plain columns and CSV dialects', () => {
   });
   test('BOM, CRLF, quoted fields, blank lines', () => {
     const r = parseLabels('\uFEFF"y","x"\r\n"1.5","2"\r\n\r\n3,4\r\n');
-    assert.deepEqual(r.points, [[1.5, 2], [3, 4]]);
+    assert.deepEqual(r.points, [
+      [1.5, 2],
+      [3, 4],
+    ]);
   });
   test('semicolon separator with decimal commas (European Excel)', () => {
-    assert.deepEqual(parseLabels('y;x\n1,5;2,25\n3;4\n').points, [[1.5, 2.25], [3, 4]]);
+    assert.deepEqual(parseLabels('y;x\n1,5;2,25\n3;4\n').points, [
+      [1.5, 2.25],
+      [3, 4],
+    ]);
   });
   test('tab separator', () => {
     assert.deepEqual(parseLabels('y\tx\n1\t2\n').points, [[1, 2]]);
   });
   test('scientific notation and signs', () => {
-    assert.deepEqual(parseLabels('y,x\n1e2,-0.5\n+3,.5\n').points, [[100, -0.5], [3, 0.5]]);
+    assert.deepEqual(parseLabels('y,x\n1e2,-0.5\n+3,.5\n').points, [
+      [100, -0.5],
+      [3, 0.5],
+    ]);
   });
 });
 
 describe('errors', () => {
   test('unknown header lists the columns found and the accepted sets', () => {
-    const e = throwsUser(() => parseLabels('POS_X,POS_Y\n1,2\n'), /^unrecognised label columns 'POS_X', 'POS_Y'; expected X,Y \(Fiji Measure\); POSITION_X,POSITION_Y \(TrackMate\); axis-0,axis-1 \(napari\); /);
+    const e = throwsUser(
+      () => parseLabels('POS_X,POS_Y\n1,2\n'),
+      /^unrecognised label columns 'POS_X', 'POS_Y'; expected X,Y \(Fiji Measure\); POSITION_X,POSITION_Y \(TrackMate\); axis-0,axis-1 \(napari\); /,
+    );
     assert.match(e.message, /y,x or row,col or r,c$/);
   });
   test('non-numeric, empty and NaN values name the row (file line, header = 1)', () => {
@@ -197,7 +226,10 @@ describe('errors', () => {
   });
   test('readLabels: file errors carry the file; missing file', async () => {
     const f = put('bad.csv', 'a,b\n1,2\n');
-    await assert.rejects(readLabels(f), (err: unknown) => err instanceof UserError && err.file === f && /unrecognised label columns 'a', 'b'/.test(err.message));
+    await assert.rejects(
+      readLabels(f),
+      (err: unknown) => err instanceof UserError && err.file === f && /unrecognised label columns 'a', 'b'/.test(err.message),
+    );
     await assert.rejects(readLabels(path.join(dir, 'missing.csv')), (err: unknown) => err instanceof UserError && err.message === 'file not found');
     await assert.rejects(readLabels(put('empty.csv', '')), (err: unknown) => err instanceof UserError && /^empty file/.test(err.message));
   });

@@ -81,7 +81,7 @@ export interface LabelsResult {
 }
 
 const ACCEPTED =
-  "X,Y (Fiji Measure); POSITION_X,POSITION_Y (TrackMate); axis-0,axis-1 (napari); " +
+  'X,Y (Fiji Measure); POSITION_X,POSITION_Y (TrackMate); axis-0,axis-1 (napari); ' +
   "'y [px]','x [px]' or 'y [µm]','x [µm]' (deepblink); y,x or row,col or r,c";
 
 /** Reads a label CSV; every problem with the file is a UserError naming `csvPath`. */
@@ -92,9 +92,12 @@ export async function readLabels(csvPath: string, opts: ReadLabelsOptions = {}):
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const msg =
-      code === 'ENOENT' ? 'file not found'
-        : code === 'EISDIR' ? 'is a directory, not a CSV file'
-          : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+      code === 'ENOENT'
+        ? 'file not found'
+        : code === 'EISDIR'
+          ? 'is a directory, not a CSV file'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'permission denied'
             : `cannot read file: ${(err as Error).message}`;
     throw labelsError(msg, csvPath, fsCode(err));
   }
@@ -235,7 +238,12 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   }
 
   // Plain pairs.
-  for (const [rn, cn] of [['y', 'x'], ['row', 'col'], ['row', 'column'], ['r', 'c']] as const) {
+  for (const [rn, cn] of [
+    ['y', 'x'],
+    ['row', 'col'],
+    ['row', 'column'],
+    ['r', 'c'],
+  ] as const) {
     const ri = lower.indexOf(rn);
     const ci = lower.indexOf(cn);
     if (ri >= 0 && ci >= 0) {
@@ -260,8 +268,7 @@ function readTrackMate(
 ): LabelsResult {
   // Extra header rows below the first (TrackMate >= 7 writes up to three: names, short names,
   // units): text cells in both position columns, before the first numeric row.
-  const headerLike = (s: string) =>
-    s !== '' && !NUMBER_RE.test(s) && !/^[+-]?(nan|inf|infinity)$/i.test(s) && /[A-Za-zµμ()]/.test(s);
+  const headerLike = (s: string) => s !== '' && !NUMBER_RE.test(s) && !/^[+-]?(nan|inf|infinity)$/i.test(s) && /[A-Za-zµμ()]/.test(s);
   let k = 0;
   while (k < data.length && k < 3) {
     const row = data[k] as Row;

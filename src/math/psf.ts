@@ -62,22 +62,16 @@ function erfSeries(x: number): number {
  * values at Chebyshev nodes; truncation error < 3e-19 relative.
  */
 const ERFCX_CHEB_A = new Float64Array([
-  0.895591621361798, -0.14437117094579746, 0.02052348013327858,
-  -0.0026459068473904633, 0.0003148828357127584, -3.501741816305982e-05,
-  3.6716735606971222e-06, -3.654722598254305e-07, 3.4721186358948525e-08,
-  -3.162115483017617e-09, 2.7705635476511733e-10, -2.3425031428441204e-11,
-  1.916171382436389e-12, -1.5198378406714607e-13, 1.1711473727725007e-14,
-  -8.782506233564804e-16, 6.419115600233519e-17, -4.578977014181792e-18,
-  3.1916643862840016e-19, -2.1668098957010517e-20,
+  0.895591621361798, -0.14437117094579746, 0.02052348013327858, -0.0026459068473904633, 0.0003148828357127584, -3.501741816305982e-5, 3.6716735606971222e-6,
+  -3.654722598254305e-7, 3.4721186358948525e-8, -3.162115483017617e-9, 2.7705635476511733e-10, -2.3425031428441204e-11, 1.916171382436389e-12,
+  -1.5198378406714607e-13, 1.1711473727725007e-14, -8.782506233564804e-16, 6.419115600233519e-17, -4.578977014181792e-18, 3.1916643862840016e-19,
+  -2.1668098957010517e-20,
 ]);
 const ERFCX_CHEB_B = new Float64Array([
-  0.4810696151625181, -0.07002344166079719, 0.009600878679433074,
-  -0.0012498980008193367, 0.00015543814890469813, -1.855313555400582e-05,
-  2.133592307604103e-06, -2.371402766692384e-07, 2.55413451244302e-08,
-  -2.6717820267380714e-09, 2.7196732086441914e-10, -2.69849922254067e-11,
-  2.6137310637536914e-12, -2.4745867372775445e-13, 2.2927500854638496e-14,
-  -2.081040151731211e-15, 1.8521975554506564e-16, -1.6179040836837418e-17,
-  1.3880956978096615e-18, -1.1705309181473697e-19, 9.645587384229044e-21,
+  0.4810696151625181, -0.07002344166079719, 0.009600878679433074, -0.0012498980008193367, 0.00015543814890469813, -1.855313555400582e-5, 2.133592307604103e-6,
+  -2.371402766692384e-7, 2.55413451244302e-8, -2.6717820267380714e-9, 2.7196732086441914e-10, -2.69849922254067e-11, 2.6137310637536914e-12,
+  -2.4745867372775445e-13, 2.2927500854638496e-14, -2.081040151731211e-15, 1.8521975554506564e-16, -1.6179040836837418e-17, 1.3880956978096615e-18,
+  -1.1705309181473697e-19, 9.645587384229044e-21,
 ]);
 
 function chebEval(c: Float64Array, a: number, b: number, x: number): number {
@@ -152,12 +146,7 @@ export function pixelIntegratedGaussian(k: number, x0: number, s: number): numbe
  * Fill `out[i] = E(k0 + i)` for i = 0..n−1 (n = out.length) with one erfc/erf per pixel edge.
  * Returns `out`.
  */
-export function pixelIntegratedGaussianRow<T extends Float64Array | Float32Array>(
-  out: T,
-  k0: number,
-  x0: number,
-  s: number,
-): T {
+export function pixelIntegratedGaussianRow<T extends Float64Array | Float32Array>(out: T, k0: number, x0: number, s: number): T {
   const f = INV_SQRT_2 / s;
   const n = out.length;
   // Edges k0 − ½ + i for i = 0..n. For edges left of the centre, use erfc(−u) (tail on the left),
@@ -169,8 +158,10 @@ export function pixelIntegratedGaussianRow<T extends Float64Array | Float32Array
     const u = (k0 + i + 0.5 - x0) * f;
     const tail = u <= 0 ? 0.5 * erfc(-u) : 0.5 * erfc(u);
     let e: number;
-    if (uPrev <= 0 && u <= 0) e = tail - tailPrev; // lower-tail CDF increases
-    else if (uPrev > 0 && u > 0) e = tailPrev - tail; // upper tail decreases
+    if (uPrev <= 0 && u <= 0)
+      e = tail - tailPrev; // lower-tail CDF increases
+    else if (uPrev > 0 && u > 0)
+      e = tailPrev - tail; // upper tail decreases
     else e = 1 - tailPrev - tail; // straddles the centre: 1 − lower tail − upper tail
     out[i] = e;
     uPrev = u;
@@ -213,15 +204,7 @@ export function spotHalfWidth(sigma: number): number {
  * outside the image is lost. Returns the number of photons actually added (≈ `photons` for
  * spots away from the border).
  */
-export function addSpot(
-  image: Float64Array | Float32Array,
-  height: number,
-  width: number,
-  y: number,
-  x: number,
-  photons: number,
-  sigma: number,
-): number {
+export function addSpot(image: Float64Array | Float32Array, height: number, width: number, y: number, x: number, photons: number, sigma: number): number {
   if (!(sigma > 0)) throw new RangeError(`addSpot: sigma must be > 0, got ${sigma}`);
   const hw = spotHalfWidth(sigma);
   const cy = Math.round(y);

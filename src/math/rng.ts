@@ -222,7 +222,7 @@ export class Rng {
       const k = Math.floor(((2 * a) / us + b) * u + mean + 0.43);
       if (us >= 0.07 && v <= vr) return k;
       if (k < 0 || (us < 0.013 && v > us)) continue;
-      if (Math.log(v * invAlpha / (a / (us * us) + b)) <= -mean + k * logMean - logFactorial(k)) return k;
+      if (Math.log((v * invAlpha) / (a / (us * us) + b)) <= -mean + k * logMean - logFactorial(k)) return k;
     }
   }
 }

@@ -20,11 +20,7 @@
  * flat background; neighbouring spots and image borders are ignored.
  */
 
-import {
-  pixelIntegratedGaussianDs,
-  pixelIntegratedGaussianDx0,
-  pixelIntegratedGaussianRow,
-} from '../math/psf.js';
+import { pixelIntegratedGaussianDs, pixelIntegratedGaussianDx0, pixelIntegratedGaussianRow } from '../math/psf.js';
 import { invertSpd } from '../math/linalg.js';
 
 /** Inputs of {@link crlbGaussian2D} / {@link fisherGaussian2D}. */

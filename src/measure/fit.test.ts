@@ -10,12 +10,7 @@ import { peakSnr } from './snr.js';
 import type { Plane } from '../core/types.js';
 
 /** Expected-photon image (float32) with a flat background and the given spots. */
-function render(
-  height: number,
-  width: number,
-  background: number,
-  spots: { y: number; x: number; n: number; s: number }[],
-): Plane {
+function render(height: number, width: number, background: number, spots: { y: number; x: number; n: number; s: number }[]): Plane {
   const img = new Float64Array(height * width).fill(background);
   for (const p of spots) addSpot(img, height, width, p.y, p.x, p.n, p.s);
   return { data: Float32Array.from(img), height, width };
@@ -103,9 +98,7 @@ describe('fitSpot: noiseless spots', () => {
     let ll = 0;
     for (let r = 7; r <= 13; r++) {
       for (let c = 9; c <= 15; c++) {
-        const m =
-          h.photons * pixelIntegratedGaussian(r, h.y, h.sigma) * pixelIntegratedGaussian(c, h.x, h.sigma) +
-          h.background;
+        const m = h.photons * pixelIntegratedGaussian(r, h.y, h.sigma) * pixelIntegratedGaussian(c, h.x, h.sigma) + h.background;
         const d = counts.data[r * counts.width + c];
         ll += d * Math.log(m) - m - logFactorial(d);
       }

@@ -256,10 +256,15 @@ function assemble(ctx: Ctx, t: Float64Array): void {
   const n = t[2];
   // Accumulators: gradient g*, Fisher f**, observed information h** (upper triangles; index 3 = b,
   // whose derivative ∂μ/∂b is 1). With σ fixed every σ term is 0 and is ignored later.
+  // prettier-ignore
   let g0 = 0, g1 = 0, g2 = 0, g3 = 0, g4 = 0;
+  // prettier-ignore
   let f00 = 0, f01 = 0, f02 = 0, f03 = 0, f04 = 0, f11 = 0, f12 = 0, f13 = 0, f14 = 0;
+  // prettier-ignore
   let f22 = 0, f23 = 0, f24 = 0, f33 = 0, f34 = 0, f44 = 0;
+  // prettier-ignore
   let h00 = 0, h01 = 0, h02 = 0, h03 = 0, h04 = 0, h11 = 0, h12 = 0, h13 = 0, h14 = 0;
+  // prettier-ignore
   let h22 = 0, h23 = 0, h24 = 0, h33 = 0, h34 = 0, h44 = 0;
   let k = 0;
   for (let i = 0; i < ny; i++) {
@@ -288,13 +293,29 @@ function assemble(ctx: Ctx, t: Float64Array): void {
       g3 += res;
       g4 += res * d4;
       // w·∇μ∇μᵀ and (d/μ²)·∇μ∇μᵀ
-      const a0 = w * d0, a1 = w * d1, a2 = w * d2, a4 = w * d4;
-      f00 += a0 * d0; f01 += a0 * d1; f02 += a0 * d2; f03 += a0; f04 += a0 * d4;
-      f11 += a1 * d1; f12 += a1 * d2; f13 += a1; f14 += a1 * d4;
-      f22 += a2 * d2; f23 += a2; f24 += a2 * d4;
-      f33 += w; f34 += a4;
+      const a0 = w * d0,
+        a1 = w * d1,
+        a2 = w * d2,
+        a4 = w * d4;
+      f00 += a0 * d0;
+      f01 += a0 * d1;
+      f02 += a0 * d2;
+      f03 += a0;
+      f04 += a0 * d4;
+      f11 += a1 * d1;
+      f12 += a1 * d2;
+      f13 += a1;
+      f14 += a1 * d4;
+      f22 += a2 * d2;
+      f23 += a2;
+      f24 += a2 * d4;
+      f33 += w;
+      f34 += a4;
       f44 += a4 * d4;
-      const b0 = w2 * d0, b1 = w2 * d1, b2 = w2 * d2, b4 = w2 * d4;
+      const b0 = w2 * d0,
+        b1 = w2 * d1,
+        b2 = w2 * d2,
+        b4 = w2 * d4;
       // − (d/μ − 1)·∇²μ (b enters linearly; ∂²μ/∂N² = 0).
       h00 += b0 * d0 - res * n * y11 * exj;
       h01 += b0 * d1 - res * n * y1 * x1;
@@ -313,17 +334,43 @@ function assemble(ctx: Ctx, t: Float64Array): void {
       h44 += b4 * d4 - (fitSigma ? res * n * (yss * exj + 2 * ysg * xsg + eyi * exss[j]) : 0);
     }
   }
-  grad[0] = g0; grad[1] = g1; grad[2] = g2; grad[3] = g3; grad[4] = g4;
+  grad[0] = g0;
+  grad[1] = g1;
+  grad[2] = g2;
+  grad[3] = g3;
+  grad[4] = g4;
   const F = fisher;
-  F[0] = f00; F[1] = F[5] = f01; F[2] = F[10] = f02; F[3] = F[15] = f03; F[4] = F[20] = f04;
-  F[6] = f11; F[7] = F[11] = f12; F[8] = F[16] = f13; F[9] = F[21] = f14;
-  F[12] = f22; F[13] = F[17] = f23; F[14] = F[22] = f24;
-  F[18] = f33; F[19] = F[23] = f34; F[24] = f44;
+  F[0] = f00;
+  F[1] = F[5] = f01;
+  F[2] = F[10] = f02;
+  F[3] = F[15] = f03;
+  F[4] = F[20] = f04;
+  F[6] = f11;
+  F[7] = F[11] = f12;
+  F[8] = F[16] = f13;
+  F[9] = F[21] = f14;
+  F[12] = f22;
+  F[13] = F[17] = f23;
+  F[14] = F[22] = f24;
+  F[18] = f33;
+  F[19] = F[23] = f34;
+  F[24] = f44;
   const H = newton;
-  H[0] = h00; H[1] = H[5] = h01; H[2] = H[10] = h02; H[3] = H[15] = h03; H[4] = H[20] = h04;
-  H[6] = h11; H[7] = H[11] = h12; H[8] = H[16] = h13; H[9] = H[21] = h14;
-  H[12] = h22; H[13] = H[17] = h23; H[14] = H[22] = h24;
-  H[18] = h33; H[19] = H[23] = h34; H[24] = h44;
+  H[0] = h00;
+  H[1] = H[5] = h01;
+  H[2] = H[10] = h02;
+  H[3] = H[15] = h03;
+  H[4] = H[20] = h04;
+  H[6] = h11;
+  H[7] = H[11] = h12;
+  H[8] = H[16] = h13;
+  H[9] = H[21] = h14;
+  H[12] = h22;
+  H[13] = H[17] = h23;
+  H[14] = H[22] = h24;
+  H[18] = h33;
+  H[19] = H[23] = h34;
+  H[24] = h44;
 }
 
 /**

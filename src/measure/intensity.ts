@@ -54,12 +54,7 @@ function checkRadius(radius: number): void {
  * Integrated intensity in a disk of `radius` px around each point (upstream
  * `get_intensities(image, coords, radius, method)`), one value per point, in point order.
  */
-export function diskIntensity(
-  plane: PlaneLike,
-  points: readonly Point[],
-  radius: number,
-  method: IntensityMethod = 'sum',
-): number[] {
+export function diskIntensity(plane: PlaneLike, points: readonly Point[], radius: number, method: IntensityMethod = 'sum'): number[] {
   checkRadius(radius);
   const { data, height: H, width: W } = plane;
   if (data.length !== H * W) throw new RangeError(`plane data has ${data.length} values, expected ${H} x ${W}`);

@@ -34,28 +34,39 @@ for (const name of names) {
     const det = await createDetector({ method: 'deepblink', model: file, threads: 1 });
     let f1 = 0;
     for (let k = 0; k < 2; k++) {
-      const sim = simulateImage({ height: 128, width: 128, snr: 7, sigma: [1.2, 1.8], density: 8, minDistance: 4, readNoise: 0, offset: 0 }, TEST_SEED_BASE + 900 + k);
+      const sim = simulateImage(
+        { height: 128, width: 128, snr: 7, sigma: [1.2, 1.8], density: 8, minDistance: 4, readNoise: 0, offset: 0 },
+        TEST_SEED_BASE + 900 + k,
+      );
       const { spots: detections } = await det.detect(simToPlane(sim));
-      f1 += computeMetrics(detections.map((d) => [d.y, d.x] as Point), sim.spots.map((s) => [s.y, s.x] as Point)).f1Integral / 2;
+      f1 +=
+        computeMetrics(
+          detections.map((d) => [d.y, d.x] as Point),
+          sim.spots.map((s) => [s.y, s.x] as Point),
+        ).f1Integral / 2;
     }
     await det.close();
     assert.ok(f1 > 0.7, `F1-integral ${f1.toFixed(3)}`);
   });
 }
 
-test('the default model is lean and local: tiles of its default size give exactly the untiled spots', { skip: !names.includes(DEFAULT_MODEL) && 'no default model' }, async () => {
-  const m = await loadModel(bundledPath(DEFAULT_MODEL)!);
-  assert.equal(m.card.network.architecture, 'lean');
-  const sim = simulateImage({ height: 520, width: 600, snr: 5, sigma: [1, 2], density: 10, readNoise: 0, offset: 0 }, TEST_SEED_BASE + 950);
-  const plane = simToPlane(sim);
-  const whole = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 1024 });
-  // tiles of 256 with the default 64 px overlap: 4 × 5 tiles, every inner border crossed by spots
-  const tiled = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 256 });
-  const key = (d: { y: number; x: number }) => `${d.y.toFixed(4)},${d.x.toFixed(4)}`;
-  const a = (await whole.detect(plane)).spots.map(key).sort();
-  const b = (await tiled.detect(plane)).spots.map(key).sort();
-  await whole.close();
-  await tiled.close();
-  assert.ok(a.length > 200, `${a.length} spots`);
-  assert.deepEqual(b, a);
-});
+test(
+  'the default model is lean and local: tiles of its default size give exactly the untiled spots',
+  { skip: !names.includes(DEFAULT_MODEL) && 'no default model' },
+  async () => {
+    const m = await loadModel(bundledPath(DEFAULT_MODEL)!);
+    assert.equal(m.card.network.architecture, 'lean');
+    const sim = simulateImage({ height: 520, width: 600, snr: 5, sigma: [1, 2], density: 10, readNoise: 0, offset: 0 }, TEST_SEED_BASE + 950);
+    const plane = simToPlane(sim);
+    const whole = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 1024 });
+    // tiles of 256 with the default 64 px overlap: 4 × 5 tiles, every inner border crossed by spots
+    const tiled = await createDetector({ method: 'deepblink', model: DEFAULT_MODEL, threads: 1, tileSize: 256 });
+    const key = (d: { y: number; x: number }) => `${d.y.toFixed(4)},${d.x.toFixed(4)}`;
+    const a = (await whole.detect(plane)).spots.map(key).sort();
+    const b = (await tiled.detect(plane)).spots.map(key).sort();
+    await whole.close();
+    await tiled.close();
+    assert.ok(a.length > 200, `${a.length} spots`);
+    assert.deepEqual(b, a);
+  },
+);

@@ -44,6 +44,11 @@ export function resolveModel(arg: string | undefined): string {
   if (bundled) return bundled;
   const names = bundledNames();
   const list = names.length ? `bundled models: ${names.join(', ')}` : 'no bundled models are installed';
-  if (arg === undefined) throw new UserError(`no model given and the default model '${DEFAULT_MODEL}' is not bundled (${list}); use -m MODEL.onnx or --method log`, undefined, 'not-found');
+  if (arg === undefined)
+    throw new UserError(
+      `no model given and the default model '${DEFAULT_MODEL}' is not bundled (${list}); use -m MODEL.onnx or --method log`,
+      undefined,
+      'not-found',
+    );
   throw new UserError(`no such model file or bundled model (${list})`, arg, 'not-found');
 }

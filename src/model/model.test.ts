@@ -14,7 +14,13 @@ const weights = randomWeights(spec, 3);
 const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-model-'));
 
 test('save/load round trip: same card, same weights, identical predictions', async () => {
-  const card = makeCard({ name: 'tiny', network: spec.config, threshold: 0.35, description: 'test', scores: { valid: { images: 3, f1Integral: 0.5, f1At3: 0.6, rmse: 0.3 } } });
+  const card = makeCard({
+    name: 'tiny',
+    network: spec.config,
+    threshold: 0.35,
+    description: 'test',
+    scores: { valid: { images: 3, f1Integral: 0.5, f1At3: 0.6, rmse: 0.3 } },
+  });
   const file = path.join(dir, 'tiny.onnx');
   await saveModel(file, spec, weights, card);
   const m = await loadModel(file);
@@ -42,7 +48,11 @@ test('bad model files give one clear error naming the file', async () => {
     ['text.onnx', 'hello, I am not a model', /not a readable model file/],
     ['truncated.onnx', good.subarray(0, Math.floor(good.length * 0.6)), /not a readable model file: .*truncated/],
     ['plain.onnx', exportOnnx(spec, weights, {}), /not a deepblink model/],
-    ['future.onnx', exportOnnx(spec, weights, { [METADATA_KEY]: JSON.stringify({ ...makeCard({ name: 'f', network: spec.config }), version: 99 }) }), /version 99 is newer/],
+    [
+      'future.onnx',
+      exportOnnx(spec, weights, { [METADATA_KEY]: JSON.stringify({ ...makeCard({ name: 'f', network: spec.config }), version: 99 }) }),
+      /version 99 is newer/,
+    ],
     ['badjson.onnx', exportOnnx(spec, weights, { [METADATA_KEY]: '{not json' }), /not valid JSON/],
   ];
   for (const [name, content, re] of cases) {

@@ -4,7 +4,13 @@ import { decodeSpots, detectSpots, encodeSpots } from './grid-spots.js';
 import type { Point } from '../core/types.js';
 
 test('encode/decode round trip in the pixel-centre convention, cells = pixel blocks', () => {
-  const pts: Point[] = [[-0.5, -0.5], [0, 0], [3.49, 3.2], [3.5, 7.9], [15.49, 10.2]];
+  const pts: Point[] = [
+    [-0.5, -0.5],
+    [0, 0],
+    [3.49, 3.2],
+    [3.5, 7.9],
+    [15.49, 10.2],
+  ];
   const g = encodeSpots(pts, 16, 12, 4);
   assert.equal(g.nrow, 4);
   assert.equal(g.ncol, 3);
@@ -15,7 +21,11 @@ test('encode/decode round trip in the pixel-centre convention, cells = pixel blo
   assert.equal(p(3, 2), 1);
   const d = decodeSpots(g, 4, 0.5);
   // (−0.5,−0.5), (0,0) and (3.49,3.2) share cell (0,0): the last one wins, as the original
-  const expected: Point[] = [[3.49, 3.2], [3.5, 7.9], [15.49, 10.2]];
+  const expected: Point[] = [
+    [3.49, 3.2],
+    [3.5, 7.9],
+    [15.49, 10.2],
+  ];
   assert.equal(d.points.length, 3);
   d.points.forEach(([r, c], i) => {
     assert.ok(Math.abs(r - expected[i][0]) < 1e-5 && Math.abs(c - expected[i][1]) < 1e-5, `${r},${c}`);
@@ -27,7 +37,16 @@ test('encode/decode round trip in the pixel-centre convention, cells = pixel blo
 });
 
 test('spots outside the image are not encoded', () => {
-  const g = encodeSpots([[-0.6, 2], [8, 8], [2, 7.5]], 8, 8, 4);
+  const g = encodeSpots(
+    [
+      [-0.6, 2],
+      [8, 8],
+      [2, 7.5],
+    ],
+    8,
+    8,
+    4,
+  );
   let n = 0;
   for (let i = 0; i < g.data.length; i += 3) n += g.data[i];
   assert.equal(n, 0);

@@ -129,10 +129,13 @@ test('encode: collisions, border clamp, non-square grid, smoothing, float32 stor
     32,
     { cellSize: 4 },
   );
-  assert.deepEqual(nonzeroCells(g).map((x) => x.slice(0, 2)), [
-    [1, 1],
-    [7, 7],
-  ]);
+  assert.deepEqual(
+    nonzeroCells(g).map((x) => x.slice(0, 2)),
+    [
+      [1, 1],
+      [7, 7],
+    ],
+  );
   const wide = encodeGrid([[11, 19.5]], 12, { cellSize: 4, sizeC: 20 });
   assert.deepEqual([wide.nrow, wide.ncol], [3, 5]);
   assert.deepEqual(nonzeroCells(wide), [[2, 4, 1, 0.75, 0.875]]);
@@ -152,11 +155,15 @@ test('probability lookup uses the square-grid rule and stays inside the grid', (
   for (let k = 0; k < 8; k++) grid.data[k * 3] = k / 10;
   // image 16 (cell 4); row 8 = padded border exactly: upstream would index row 2 of 2 rows
   assert.deepEqual(
-    lookupProbabilities(grid, [
-      [0, 0],
-      [5.5, 13],
-      [8, 16],
-    ], 16),
+    lookupProbabilities(
+      grid,
+      [
+        [0, 0],
+        [5.5, 13],
+        [8, 16],
+      ],
+      16,
+    ),
     [0, 0.7, 0.7],
   );
 });

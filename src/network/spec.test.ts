@@ -8,8 +8,7 @@ test('the paper network has exactly 1,258,723 parameters (filters 5, ndown 2, ce
 
 test('per-block parameter counts match the layer table of §4.1', () => {
   const params = paramList(deepblinkSpec());
-  const sum = (prefix: string) =>
-    params.filter((p) => p.name.startsWith(prefix)).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
+  const sum = (prefix: string) => params.filter((p) => p.name.startsWith(prefix)).reduce((s, p) => s + p.shape.reduce((a, b) => a * b, 1), 0);
   assert.equal(sum('enc0_'), 19_108);
   assert.equal(sum('enc1_'), 93_448);
   assert.equal(sum('dec2_'), 373_264);
@@ -29,7 +28,10 @@ test('channels: the concat of the last decoder step has skip channels first (32 
   const spec = deepblinkSpec();
   const ch = channelsOf(spec);
   const cats = spec.nodes.filter((n) => n.op === 'concat');
-  assert.deepEqual(cats.map((n) => ch.get(n.name)), [192, 96, 128]);
+  assert.deepEqual(
+    cats.map((n) => ch.get(n.name)),
+    [192, 96, 128],
+  );
   const first = cats[1];
   assert.ok(first.op === 'concat' && first.inputs[0].startsWith('dropout'));
 });

@@ -264,7 +264,10 @@ export function channelsOf(spec: NetworkSpec): Map<string, number> {
         ch.set(nd.name, nd.filters);
         break;
       case 'concat':
-        ch.set(nd.name, nd.inputs.reduce((s, i) => s + ch.get(i)!, 0));
+        ch.set(
+          nd.name,
+          nd.inputs.reduce((s, i) => s + ch.get(i)!, 0),
+        );
         break;
       case 'add':
         ch.set(nd.name, ch.get(nd.inputs[0])!);

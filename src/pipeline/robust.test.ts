@@ -24,7 +24,10 @@ async function detect(plane: Plane): Promise<Spot[]> {
 const pts = (d: Spot[]): Point[] => d.map((x) => [x.y, x.x]);
 
 test('gain and offset change no detection: k·x + o gives the same spots', { skip }, async () => {
-  const sim = simulateImage({ height: 256, width: 256, snr: [3, 10], density: 12, structures: 4, gradient: 0.3, readNoise: 1, gain: 1, offset: 0 }, TEST_SEED_BASE + 970);
+  const sim = simulateImage(
+    { height: 256, width: 256, snr: [3, 10], density: 12, structures: 4, gradient: 0.3, readNoise: 1, gain: 1, offset: 0 },
+    TEST_SEED_BASE + 970,
+  );
   const base = await detect(simToPlane(sim));
   assert.ok(base.length > 40, `${base.length} spots`);
   for (const [k, o] of [
@@ -46,7 +49,10 @@ test('many spots added in one half do not change the detections in the other hal
   const common = { height: H, width: W, sigma: [1.2, 1.8] as [number, number], background: 30, readNoise: 1, gain: 1, offset: 100, margin: 3 };
   const sparse = simulateImage({ ...common, snr: [6, 12], density: 5 }, TEST_SEED_BASE + 971);
   // the same image plus 60 spots per 100² px, very bright, in the left half only
-  const crowd = simulateImage({ ...common, photons: [3000, 20000], count: Math.round((60 * H * 240) / 1e4), positions: undefined, width: 240 }, TEST_SEED_BASE + 972);
+  const crowd = simulateImage(
+    { ...common, photons: [3000, 20000], count: Math.round((60 * H * 240) / 1e4), positions: undefined, width: 240 },
+    TEST_SEED_BASE + 972,
+  );
   const img = Float32Array.from(sparse.image);
   for (let r = 0; r < H; r++) for (let c = 0; c < 240; c++) img[r * W + c] += crowd.image[r * 240 + c] - crowd.params.offset - 30;
   const right = (d: Spot[]) => d.filter((x) => x.x >= 300);
@@ -54,7 +60,10 @@ test('many spots added in one half do not change the detections in the other hal
   const b = right(await detect({ data: img, height: H, width: W }));
   assert.ok(a.length > 10, `${a.length} spots on the right`);
   const m = pointsMatching(pts(b), pts(a), { cutoff: 0.1 });
-  assert.ok(a.length - m.trueIdx.length <= 1 && b.length - m.trueIdx.length <= 1, `right half: ${a.length} vs ${b.length} spots, ${m.trueIdx.length} unchanged`);
+  assert.ok(
+    a.length - m.trueIdx.length <= 1 && b.length - m.trueIdx.length <= 1,
+    `right half: ${a.length} vs ${b.length} spots, ${m.trueIdx.length} unchanged`,
+  );
   await detector?.close();
   detector = undefined;
 });

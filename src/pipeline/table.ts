@@ -3,7 +3,19 @@ import type { Table } from '../io/csv.js';
 import type { ImageResult, PredictOptions } from './predict.js';
 
 /** Columns added by --fit (see README "Per-spot measurements"). */
-export const FIT_COLUMNS = ['y_det [px]', 'x_det [px]', 'photons', 'background', 'sigma [px]', 'fwhm [px]', 'amplitude', 'snr', 'crlb_y [px]', 'crlb_x [px]', 'fit'];
+export const FIT_COLUMNS = [
+  'y_det [px]',
+  'x_det [px]',
+  'photons',
+  'background',
+  'sigma [px]',
+  'fwhm [px]',
+  'amplitude',
+  'snr',
+  'crlb_y [px]',
+  'crlb_x [px]',
+  'fit',
+];
 
 /**
  * The output table. Columns: `y [px]`, `x [px]` (row, column; 0-based; pixel centre at

@@ -87,7 +87,16 @@ export function normalizePlane(plane: Plane, n: Normalization): Float32Array {
  * Window [r0, r0+h) × [c0, c0+w) of the plane, reflect-padded where it leaves the image, mapped
  * through `affine` (identity by default).
  */
-export function window(data: PlaneData, H: number, W: number, r0: number, c0: number, h: number, w: number, affine: Affine = { offset: 0, scale: 1 }): Float32Array {
+export function window(
+  data: PlaneData,
+  H: number,
+  W: number,
+  r0: number,
+  c0: number,
+  h: number,
+  w: number,
+  affine: Affine = { offset: 0, scale: 1 },
+): Float32Array {
   const out = new Float32Array(h * w);
   const { offset, scale } = affine;
   // columns inside the image form one run [a, b) of the window: copy it without index mirroring
@@ -102,4 +111,3 @@ export function window(data: PlaneData, H: number, W: number, r0: number, c0: nu
   }
   return out;
 }
-

@@ -97,15 +97,61 @@ export interface TestSet {
 const ideal = { readNoise: 0, gain: 1, offset: 0 } as const;
 
 export const TEST_SETS: TestSet[] = [
-  { name: 'particle SNR 2', category: 'particle', description: 'σ 1–2, 5/100², SNR 2', params: { sigma: [1, 2], snr: 2, density: 5, minDistance: 4, background: 10, ...ideal } },
-  { name: 'particle SNR 4', category: 'particle', description: 'σ 1–2, 5/100², SNR 4', params: { sigma: [1, 2], snr: 4, density: 5, minDistance: 4, background: 10, ...ideal } },
-  { name: 'particle SNR 7', category: 'particle', description: 'σ 1–2, 5/100², SNR 7', params: { sigma: [1, 2], snr: 7, density: 5, minDistance: 4, background: 10, ...ideal } },
-  { name: 'smFISH-like', category: 'smfish', description: 'σ 1.2–1.8, 25/100², SNR 3–12, 6 cells, gradient 0.3, sCMOS', params: { sigma: [1.2, 1.8], snr: [3, 12], density: 25, background: 30, structures: 6, structureAmplitude: 1, gradient: 0.3, readNoise: 2, gain: 2, offset: 100 } },
+  {
+    name: 'particle SNR 2',
+    category: 'particle',
+    description: 'σ 1–2, 5/100², SNR 2',
+    params: { sigma: [1, 2], snr: 2, density: 5, minDistance: 4, background: 10, ...ideal },
+  },
+  {
+    name: 'particle SNR 4',
+    category: 'particle',
+    description: 'σ 1–2, 5/100², SNR 4',
+    params: { sigma: [1, 2], snr: 4, density: 5, minDistance: 4, background: 10, ...ideal },
+  },
+  {
+    name: 'particle SNR 7',
+    category: 'particle',
+    description: 'σ 1–2, 5/100², SNR 7',
+    params: { sigma: [1, 2], snr: 7, density: 5, minDistance: 4, background: 10, ...ideal },
+  },
+  {
+    name: 'smFISH-like',
+    category: 'smfish',
+    description: 'σ 1.2–1.8, 25/100², SNR 3–12, 6 cells, gradient 0.3, sCMOS',
+    params: {
+      sigma: [1.2, 1.8],
+      snr: [3, 12],
+      density: 25,
+      background: 30,
+      structures: 6,
+      structureAmplitude: 1,
+      gradient: 0.3,
+      readNoise: 2,
+      gain: 2,
+      offset: 100,
+    },
+  },
   { name: 'low SNR 1', category: 'lowsnr', description: 'σ 1–2, 10/100², SNR 1', params: { sigma: [1, 2], snr: 1, density: 10, background: 10, ...ideal } },
   { name: 'low SNR 2', category: 'lowsnr', description: 'σ 1–2, 10/100², SNR 2', params: { sigma: [1, 2], snr: 2, density: 10, background: 10, ...ideal } },
-  { name: 'dense', category: 'smfish', description: 'σ 1–1.5, 50/100², SNR 5–10', params: { sigma: [1, 1.5], snr: [5, 10], density: 50, background: 20, ...ideal } },
-  { name: 'clustered pairs', category: 'mixed', description: 'pairs 1.5–6 px apart, σ 1–1.5, SNR 5–10, 10/100²', params: { sigma: [1, 1.5], snr: [5, 10], density: 10, placement: 'clustered', singletonFraction: 0, background: 20, ...ideal } },
-  { name: 'mixed sizes', category: 'mixed', description: 'σ 0.8–3, SNR 4–10, 10/100²', params: { sigma: [0.8, 3], snr: [4, 10], density: 10, background: 20, ...ideal } },
+  {
+    name: 'dense',
+    category: 'smfish',
+    description: 'σ 1–1.5, 50/100², SNR 5–10',
+    params: { sigma: [1, 1.5], snr: [5, 10], density: 50, background: 20, ...ideal },
+  },
+  {
+    name: 'clustered pairs',
+    category: 'mixed',
+    description: 'pairs 1.5–6 px apart, σ 1–1.5, SNR 5–10, 10/100²',
+    params: { sigma: [1, 1.5], snr: [5, 10], density: 10, placement: 'clustered', singletonFraction: 0, background: 20, ...ideal },
+  },
+  {
+    name: 'mixed sizes',
+    category: 'mixed',
+    description: 'σ 0.8–3, SNR 4–10, 10/100²',
+    params: { sigma: [0.8, 3], snr: [4, 10], density: 10, background: 20, ...ideal },
+  },
 ];
 
 /** Parameters of training image k of a category (or 'general'), reproducible from the seed. */

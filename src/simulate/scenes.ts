@@ -120,7 +120,7 @@ export function addAirySpot(img: Float64Array, h: number, w: number, y: number, 
           const dy = r - 0.5 + (a + 0.5) / S - y;
           const dx = c - 0.5 + (b + 0.5) / S - x;
           const u = (3.8317 * Math.hypot(dy, dx)) / r0;
-          v += u < 1e-9 ? 1 : (2 * besselJ1(u)) / u ** 2 * (2 * besselJ1(u));
+          v += u < 1e-9 ? 1 : ((2 * besselJ1(u)) / u ** 2) * (2 * besselJ1(u));
         }
       }
       vals.push(v);
@@ -423,7 +423,7 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     const sorted = Float64Array.from(mu).sort();
     const p999 = sorted[Math.floor(0.999 * (n - 1))];
     offset = rng.uniformRange(0, 20);
-    gain = Math.min(20, ((rng.uniformRange(120, 400) - offset) / Math.max(p999, 1)));
+    gain = Math.min(20, (rng.uniformRange(120, 400) - offset) / Math.max(p999, 1));
     read = rng.uniformRange(0, 2);
   } else if (cam === 1) {
     gain = rng.uniformRange(0.5, 4);
@@ -434,7 +434,11 @@ export function simulateScene(seed: number, k: number, size: number, backgrounds
     offset = rng.uniformRange(400, 1000);
     read = rng.uniformRange(0.5, 2);
   }
-  const maxCount = eightBit ? 255 : distract(rng.uniform() < 0.1) ? Math.round(offset + gain * mu.reduce((a, b) => Math.max(a, b), 0) * rng.uniformRange(0.3, 0.9)) : 65535;
+  const maxCount = eightBit
+    ? 255
+    : distract(rng.uniform() < 0.1)
+      ? Math.round(offset + gain * mu.reduce((a, b) => Math.max(a, b), 0) * rng.uniformRange(0.3, 0.9))
+      : 65535;
   if (maxCount < 65535 && !eightBit) what.push('saturated');
   // processing: 15 % smoothed after acquisition (interpolated / filtered images: correlated
   // noise), 15 % maximum projections of 3–8 noisy planes (smFISH MIPs: skewed, brighter noise)

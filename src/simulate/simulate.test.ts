@@ -2,16 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UserError } from '../core/errors.js';
 import { crlbGaussian2D } from '../measure/crlb.js';
-import {
-  backgroundMap,
-  defaultSimParams,
-  resolveSimParams,
-  simToPlane,
-  simulateImage,
-  snrPresets,
-  spotCount,
-  type SimParams,
-} from './simulate.js';
+import { backgroundMap, defaultSimParams, resolveSimParams, simToPlane, simulateImage, snrPresets, spotCount, type SimParams } from './simulate.js';
 
 /** Noise-free, camera-free settings: image = round(expected). */
 const NOISELESS: Partial<SimParams> = { shotNoise: false, readNoise: 0, gain: 1, offset: 0 };
@@ -96,10 +87,7 @@ describe('simulateImage', () => {
   it('hits the target SNR (round trip on a noiseless centred spot)', () => {
     for (const level of [1, 2, 4, 7] as const) {
       for (const sigma of [1, 1.6]) {
-        const sim = simulateImage(
-          { ...snrPresets[level], ...NOISELESS, height: 41, width: 41, positions: [[20, 20]], sigma: [sigma, sigma] },
-          3,
-        );
+        const sim = simulateImage({ ...snrPresets[level], ...NOISELESS, height: 41, width: 41, positions: [[20, 20]], sigma: [sigma, sigma] }, 3);
         const k = 20 * sim.width + 20;
         const iPeak = sim.expected[k];
         const iBg = sim.background[k];

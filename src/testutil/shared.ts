@@ -11,9 +11,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
  * (not skip) when it is missing, so CI can never pass without them.
  */
 export function sharedDir(): string {
-  const candidates = [process.env.DEEPBLINK_SHARED, path.resolve(repoRoot, '..', 'shared')].filter(
-    (p): p is string => !!p,
-  );
+  const candidates = [process.env.DEEPBLINK_SHARED, path.resolve(repoRoot, '..', 'shared')].filter((p): p is string => !!p);
   for (const c of candidates) if (existsSync(path.join(c, 'reference'))) return c;
   throw new Error(`shared/ folder not found (looked in ${candidates.join(', ')}); set DEEPBLINK_SHARED`);
 }

@@ -19,15 +19,13 @@ function brightPixels(img: Float32Array): Point[] {
 const sortPts = (p: Point[]) => [...p].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
 
 test('flip, rot90 and roll move the labels exactly with the pixels', () => {
-  const pts: Point[] = [[1, 2], [6, 0], [3, 7]];
+  const pts: Point[] = [
+    [1, 2],
+    [6, 0],
+    [3, 7],
+  ];
   const img = dots(pts);
-  for (const t of [
-    flip(img, S, pts, 0),
-    flip(img, S, pts, 1),
-    rot90(img, S, pts),
-    roll(img, S, pts, 4, 0),
-    roll(img, S, pts, 4, -4),
-  ]) {
+  for (const t of [flip(img, S, pts, 0), flip(img, S, pts, 1), rot90(img, S, pts), roll(img, S, pts, 4, 0), roll(img, S, pts, 4, -4)]) {
     assert.deepEqual(sortPts(brightPixels(t.img)), sortPts(t.points));
   }
 });
@@ -40,7 +38,10 @@ test('rot90 four times is the identity; flips preserve the pixel sum', () => {
   assert.deepEqual(cur.img, img);
   assert.ok(Math.abs(cur.points[0][0] - 1.3) < 1e-12 && Math.abs(cur.points[0][1] - 2.2) < 1e-12);
   const f = flip(img, S, pts, 1);
-  assert.equal(f.img.reduce((a, b) => a + b, 0), img.reduce((a, b) => a + b, 0));
+  assert.equal(
+    f.img.reduce((a, b) => a + b, 0),
+    img.reduce((a, b) => a + b, 0),
+  );
 });
 
 test('sub-pixel positions follow a flip in the pixel-centre convention', () => {
@@ -54,7 +55,11 @@ test('roll wraps spots that leave the crop to the other side', () => {
 });
 
 test('augment is seeded and keeps every label on its bright pixel', () => {
-  const pts: Point[] = [[0, 0], [5, 3], [2, 6]];
+  const pts: Point[] = [
+    [0, 0],
+    [5, 3],
+    [2, 6],
+  ];
   const img = dots(pts);
   const all = { flip: true, rotate: true, illuminate: false, gaussian_noise: false, translate: true };
   const a = augment(img, S, pts, all, new Rng(5), 4);

@@ -18,7 +18,11 @@ export const CONFIG_SCHEMA: Record<string, ConfigEntry | ConfigSection> = {
   savedir: { value: 'models', description: 'Folder where the model, checkpoints and training log are written' },
   seed: { value: 0, description: 'Random seed (weights, shuffling, augmentation)' },
   network: {
-    architecture: { value: 'deepblink', description: 'Network architecture: deepblink (the paper\'s U-Net + grid encoder) or lean (ours: everything at grid resolution, ~200x fewer multiply-adds)' },
+    architecture: {
+      value: 'deepblink',
+      description:
+        "Network architecture: deepblink (the paper's U-Net + grid encoder) or lean (ours: everything at grid resolution, ~200x fewer multiply-adds)",
+    },
     filters: { value: 5, description: '2 ** filters channels in the first layer' },
     ndown: { value: 2, description: 'Network depth (encoding steps; lean: context levels below the grid)' },
     cell_size: { value: 4, description: 'Size of one grid cell in px (power of 2); at most one spot per cell' },
@@ -26,8 +30,16 @@ export const CONFIG_SCHEMA: Record<string, ConfigEntry | ConfigSection> = {
     block: { value: 'convolutional', description: 'Basic architectural block (convolutional | residual | inception)' },
     l2: { value: 1e-6, description: 'L2 regularisation factor on convolution weights' },
   },
-  loss: { value: 'combined_dice_rmse', description: 'Loss: combined_dice_rmse (the paper: dice on the probability channel + 2 × RMSE of the in-cell offsets) or combined_bce_rmse (binary cross-entropy per cell instead of dice: a calibrated probability)' },
-  normalization: { value: 'zscore', description: 'Network input normalisation: zscore (per crop, as the original) or noise (local contrast in local noise units; stored in the model and used by predict)' },
+  loss: {
+    value: 'combined_dice_rmse',
+    description:
+      'Loss: combined_dice_rmse (the paper: dice on the probability channel + 2 × RMSE of the in-cell offsets) or combined_bce_rmse (binary cross-entropy per cell instead of dice: a calibrated probability)',
+  },
+  normalization: {
+    value: 'zscore',
+    description:
+      'Network input normalisation: zscore (per crop, as the original) or noise (local contrast in local noise units; stored in the model and used by predict)',
+  },
   optimizer: { value: 'amsgrad', description: 'Optimiser (adam | amsgrad | rmsprop)' },
   train: {
     batch_size: { value: 2, description: 'Samples per mini-batch' },

@@ -100,7 +100,10 @@ test('train() reports through events only: start, then per epoch epochStart, ste
     process.stdout.write = stdoutWrite;
   }
   assert.deepEqual(toStderr, []);
-  assert.deepEqual(toStdout.filter((w) => w.includes('deepblink:') || w.includes('\x1b[')), []);
+  assert.deepEqual(
+    toStdout.filter((w) => w.includes('deepblink:') || w.includes('\x1b[')),
+    [],
+  );
 
   const types = (evs: TrainEvent[]) => evs.map((e) => e.type);
   const start = first.find((e) => e.type === 'start');
@@ -111,10 +114,17 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   const epoch = ['epochStart', ...Array<string>(steps).fill('step'), 'epoch'];
   // setup messages, start, a full epoch 1, and epoch 2 up to its second step (the abort is seen before it)
   const k = types(first).indexOf('start');
-  assert.ok(types(first).slice(0, k).every((t) => t === 'info' || t === 'warn'));
+  assert.ok(
+    types(first)
+      .slice(0, k)
+      .every((t) => t === 'info' || t === 'warn'),
+  );
   assert.deepEqual(types(first).slice(k), ['start', ...epoch, 'epochStart', 'step']);
   const steps1 = first.filter((e) => e.type === 'step' && e.epoch === 1);
-  assert.deepEqual(steps1.map((e) => (e.type === 'step' ? e.step : 0)), Array.from({ length: steps }, (_, i) => i + 1));
+  assert.deepEqual(
+    steps1.map((e) => (e.type === 'step' ? e.step : 0)),
+    Array.from({ length: steps }, (_, i) => i + 1),
+  );
   for (const e of steps1) assert.ok(e.type === 'step' && Number.isFinite(e.loss) && e.steps === steps);
   assert.ok(existsSync(path.join(dir, 'models', 'run.ckpt')));
 

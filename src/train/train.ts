@@ -467,10 +467,18 @@ async function recordEpoch(run: Run, row: LogRow, score: ReturnType<typeof score
   if (improved) {
     state.best = row.val_loss;
     state.bestEpoch = row.epoch;
-    await saveModel(files.model, data.spec, engine.getWeights(), cardOf(run, 0.5, { scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }));
+    await saveModel(
+      files.model,
+      data.spec,
+      engine.getWeights(),
+      cardOf(run, 0.5, { scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }),
+    );
   }
   const cols = Object.keys(row) as (keyof LogRow)[];
-  await writeFileAtomic(files.log, formatCsv({ columns: cols, rows: state.rows.map((r) => cols.map((c) => r[c])), decimals: Object.fromEntries(cols.map((c) => [c, 6])) }));
+  await writeFileAtomic(
+    files.log,
+    formatCsv({ columns: cols, rows: state.rows.map((r) => cols.map((c) => r[c])), decimals: Object.fromEntries(cols.map((c) => [c, 6])) }),
+  );
   await saveCheckpoint(files.checkpoint, {
     epoch: row.epoch,
     steps: state.steps,

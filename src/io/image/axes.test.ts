@@ -91,7 +91,10 @@ describe('resolveAxes', () => {
     // 4-D with three sizes tied for largest.
     throwsUser(() => resolveAxes(raw([3, 100, 100, 100])), /cannot guess the axes .*tie.*; pass --axes \(e\.g\. 'ctyx'\)$/);
     // 4-D where the two largest dimensions are not the plane.
-    throwsUser(() => resolveAxes(raw([200, 150, 20, 30])), /cannot guess the axes of shape \(200, 150, 20, 30\): the two largest dimensions are not the last two; pass --axes/);
+    throwsUser(
+      () => resolveAxes(raw([200, 150, 20, 30])),
+      /cannot guess the axes of shape \(200, 150, 20, 30\): the two largest dimensions are not the last two; pass --axes/,
+    );
     // Too many dimensions.
     throwsUser(() => resolveAxes(raw([2, 2, 2, 2, 2, 9, 9])), /more than 5 dimensions; pass --axes/);
   });
@@ -111,7 +114,17 @@ describe('iteratePlanes', () => {
     // shape (c=2, z=3, y=2, x=2): plane index k holds values 4k..4k+3
     const img = raw([2, 3, 2, 2], { axes: 'czyx' });
     const planes = [...iteratePlanes(img, 'czyx')];
-    assert.deepEqual(planes.map((p) => [p.c, p.t, p.z]), [[0, 0, 0], [0, 0, 1], [0, 0, 2], [1, 0, 0], [1, 0, 1], [1, 0, 2]]);
+    assert.deepEqual(
+      planes.map((p) => [p.c, p.t, p.z]),
+      [
+        [0, 0, 0],
+        [0, 0, 1],
+        [0, 0, 2],
+        [1, 0, 0],
+        [1, 0, 1],
+        [1, 0, 2],
+      ],
+    );
     assert.deepEqual(Array.from((planes[4] as (typeof planes)[0]).plane.data), [16, 17, 18, 19]);
     const p = (planes[0] as (typeof planes)[0]).plane;
     assert.equal(p.data.buffer, img.data.buffer, 'a view on the image samples');
@@ -134,15 +147,26 @@ describe('iteratePlanes', () => {
     for (let z = 0; z < 2; z++) for (let c = 0; c < 2; c++) vals.push(...new Array(6).fill(10 * z + c));
     const img = raw([2, 2, 2, 3], { data: vals });
     const seen = [...iteratePlanes(img, 'zcyx')].map((p) => [p.c, p.z, p.plane.data[0]]);
-    assert.deepEqual(seen, [[0, 0, 0], [0, 1, 10], [1, 0, 1], [1, 1, 11]]);
+    assert.deepEqual(seen, [
+      [0, 0, 0],
+      [0, 1, 10],
+      [1, 0, 1],
+      [1, 1, 11],
+    ]);
   });
 
   test('t and c and z together', () => {
     const img = raw([2, 2, 2, 1, 1], { data: [0, 1, 2, 3, 4, 5, 6, 7] }); // t, c, z, y, x
     const seen = [...iteratePlanes(img, 'tczyx')].map((p) => [p.c, p.t, p.z, p.plane.data[0]]);
     assert.deepEqual(seen, [
-      [0, 0, 0, 0], [0, 0, 1, 1], [0, 1, 0, 4], [0, 1, 1, 5],
-      [1, 0, 0, 2], [1, 0, 1, 3], [1, 1, 0, 6], [1, 1, 1, 7],
+      [0, 0, 0, 0],
+      [0, 0, 1, 1],
+      [0, 1, 0, 4],
+      [0, 1, 1, 5],
+      [1, 0, 0, 2],
+      [1, 0, 1, 3],
+      [1, 1, 0, 6],
+      [1, 1, 1, 7],
     ]);
   });
 
@@ -170,7 +194,14 @@ describe('iteratePlanes', () => {
     const img = raw([1, 3, 1, 2, 2], { axes: 'tczyx' });
     const { axes } = resolveAxes(img);
     const planes = [...iteratePlanes(img, axes)];
-    assert.deepEqual(planes.map((p) => [p.c, p.plane.data[0]]), [[0, 0], [1, 4], [2, 8]]);
+    assert.deepEqual(
+      planes.map((p) => [p.c, p.plane.data[0]]),
+      [
+        [0, 0],
+        [1, 4],
+        [2, 8],
+      ],
+    );
   });
 
   test('bad axes are rejected', () => {

@@ -35,9 +35,7 @@ export function predictAxes(shapeIn: number[]): string {
   const largest = new Set(sorted.slice(-2));
   const planeIdx = shape.map((s, i) => (largest.has(s) ? i : -1)).filter((i) => i >= 0);
   if (planeIdx.length !== 2) {
-    throw new UserError(
-      `cannot guess the axes of shape ${shown}: ${planeIdx.length} dimensions tie for the two largest sizes`,
-    );
+    throw new UserError(`cannot guess the axes of shape ${shown}: ${planeIdx.length} dimensions tie for the two largest sizes`);
   }
   // Insertion order matters below: ties in position are broken by it (as upstream's stable sort).
   const dims: [string, number][] = [
@@ -144,9 +142,7 @@ export function resolveAxes(raw: RawImage, userAxes?: string): ResolvedAxes {
     if (!letters) {
       const squeezed = shape.filter((s) => s !== 1).length;
       const counts = squeezed === shape.length ? `${shape.length}` : `${shape.length} (${squeezed} without singleton dimensions)`;
-      throw new UserError(
-        `invalid --axes '${userAxes}': ${axes.length} letter(s) but the image has ${counts} dimensions, shape ${shapeStr}`,
-      );
+      throw new UserError(`invalid --axes '${userAxes}': ${axes.length} letter(s) but the image has ${counts} dimensions, shape ${shapeStr}`);
     }
     return { ...squeezeWith(shape, letters), source: 'option' };
   }
@@ -167,9 +163,7 @@ export function resolveAxes(raw: RawImage, userAxes?: string): ResolvedAxes {
     throw err;
   }
   if (guess.includes('3') || !guess.endsWith('yx') || axesProblem(guess)) {
-    throw new UserError(
-      `cannot guess the axes of shape ${shapeStr}: the two largest dimensions are not the last two; pass --axes (e.g. '${example}')`,
-    );
+    throw new UserError(`cannot guess the axes of shape ${shapeStr}: the two largest dimensions are not the last two; pass --axes (e.g. '${example}')`);
   }
   return { axes: guess, shape: squeezed, source: 'guessed' };
 }

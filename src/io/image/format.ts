@@ -23,14 +23,7 @@ import { UserError, type ErrorCode } from '../../core/errors.js';
 const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** The typed arrays an image's pixels may come in. */
-export type PixelArray =
-  | Uint8Array
-  | Uint16Array
-  | Int16Array
-  | Uint32Array
-  | Int32Array
-  | Float32Array
-  | Float64Array;
+export type PixelArray = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 
 /** An image as read from a file. */
 export interface RawImage {

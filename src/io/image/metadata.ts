@@ -13,22 +13,51 @@ export function micronsPerUnit(unitRaw: string | undefined): number | undefined 
     .replace(/\u03bc/g, 'µ')
     .toLowerCase();
   switch (unit) {
-    case 'micron': case 'microns': case 'um': case 'µm': case 'micrometer': case 'micrometers':
-    case 'micrometre': case 'micrometres': case 'μm':
+    case 'micron':
+    case 'microns':
+    case 'um':
+    case 'µm':
+    case 'micrometer':
+    case 'micrometers':
+    case 'micrometre':
+    case 'micrometres':
+    case 'μm':
       return 1;
-    case 'nm': case 'nanometer': case 'nanometers': case 'nanometre': case 'nanometres':
+    case 'nm':
+    case 'nanometer':
+    case 'nanometers':
+    case 'nanometre':
+    case 'nanometres':
       return 1e-3;
-    case 'mm': case 'millimeter': case 'millimeters': case 'millimetre': case 'millimetres':
+    case 'mm':
+    case 'millimeter':
+    case 'millimeters':
+    case 'millimetre':
+    case 'millimetres':
       return 1e3;
-    case 'cm': case 'centimeter': case 'centimeters': case 'centimetre': case 'centimetres':
+    case 'cm':
+    case 'centimeter':
+    case 'centimeters':
+    case 'centimetre':
+    case 'centimetres':
       return 1e4;
-    case 'm': case 'meter': case 'meters': case 'metre': case 'metres':
+    case 'm':
+    case 'meter':
+    case 'meters':
+    case 'metre':
+    case 'metres':
       return 1e6;
-    case 'inch': case 'inches': case 'in':
+    case 'inch':
+    case 'inches':
+    case 'in':
       return 25400;
-    case 'å': case 'angstrom': case 'ångström':
+    case 'å':
+    case 'angstrom':
+    case 'ångström':
       return 1e-4;
-    case 'pm': case 'picometer': case 'picometre':
+    case 'pm':
+    case 'picometer':
+    case 'picometre':
       return 1e-6;
     default:
       return undefined;

@@ -124,13 +124,27 @@ function rawBytes(a: ArrayLike<number>, kind: 'u8' | 'u16' | 'i16' | 'u32' | 'i3
   for (let i = 0; i < a.length; i++) {
     const v = a[i] as number;
     switch (kind) {
-      case 'u8': dv.setUint8(i, v); break;
-      case 'u16': dv.setUint16(2 * i, v, le); break;
-      case 'i16': dv.setInt16(2 * i, v, le); break;
-      case 'u32': dv.setUint32(4 * i, v, le); break;
-      case 'i32': dv.setInt32(4 * i, v, le); break;
-      case 'f32': dv.setFloat32(4 * i, v, le); break;
-      case 'f64': dv.setFloat64(8 * i, v, le); break;
+      case 'u8':
+        dv.setUint8(i, v);
+        break;
+      case 'u16':
+        dv.setUint16(2 * i, v, le);
+        break;
+      case 'i16':
+        dv.setInt16(2 * i, v, le);
+        break;
+      case 'u32':
+        dv.setUint32(4 * i, v, le);
+        break;
+      case 'i32':
+        dv.setInt32(4 * i, v, le);
+        break;
+      case 'f32':
+        dv.setFloat32(4 * i, v, le);
+        break;
+      case 'f64':
+        dv.setFloat64(8 * i, v, le);
+        break;
     }
   }
   return b;
@@ -168,8 +182,8 @@ const ramp = <T = number>(n: number, f: (i: number) => T): T[] => Array.from({ l
 
 describe('readImage: TIFF round trips through encodeTiff', () => {
   const cases: [string, () => ArrayLike<number> & { length: number }, string][] = [
-    ['uint8', () => Uint8Array.from(ramp(20, (i) => i * 13 % 256)), 'uint8'],
-    ['uint16', () => Uint16Array.from(ramp(20, (i) => i * 3001 % 65536)), 'uint16'],
+    ['uint8', () => Uint8Array.from(ramp(20, (i) => (i * 13) % 256)), 'uint8'],
+    ['uint16', () => Uint16Array.from(ramp(20, (i) => (i * 3001) % 65536)), 'uint16'],
     ['int16', () => Int16Array.from(ramp(20, (i) => (i - 10) * 3000)), 'int16'],
     ['int32', () => Int32Array.from(ramp(20, (i) => (i - 10) * 200_000_003)), 'int32'],
     ['uint32', () => Uint32Array.from(ramp(20, (i) => i * 200_000_003)), 'uint32'],
@@ -225,7 +239,9 @@ describe('readImage: TIFFs from other writers', () => {
 
   test('hand-built big-endian int16 and little-endian int32 / float32 pages', async () => {
     const i16 = ramp(6, (i) => (i - 3) * 1000);
-    let img = await readImage(put('be-i16.tif', buildTiff([{ width: 3, height: 2, bits: 16, format: 2, data: rawBytes(i16, 'i16', false) }], { bigEndian: true })));
+    let img = await readImage(
+      put('be-i16.tif', buildTiff([{ width: 3, height: 2, bits: 16, format: 2, data: rawBytes(i16, 'i16', false) }], { bigEndian: true })),
+    );
     assert.equal(img.dtype, 'int16');
     assert.deepEqual(Array.from(img.data), i16);
     const i32 = ramp(6, (i) => (i - 3) * 1e8);
@@ -252,27 +268,38 @@ describe('readImage: TIFFs from other writers', () => {
   });
 
   test('reduced-resolution pages (thumbnails) are skipped with a warning', async () => {
-    const img = await readImage(put('thumb.tif', buildTiff([
-      { width: 4, height: 4, bits: 8, data: new Uint8Array(16).fill(9) },
-      { width: 2, height: 2, bits: 8, data: new Uint8Array(4), newSubfileType: 1 },
-    ])));
+    const img = await readImage(
+      put(
+        'thumb.tif',
+        buildTiff([
+          { width: 4, height: 4, bits: 8, data: new Uint8Array(16).fill(9) },
+          { width: 2, height: 2, bits: 8, data: new Uint8Array(4), newSubfileType: 1 },
+        ]),
+      ),
+    );
     assert.deepEqual(img.shape, [4, 4]);
     assert.match(img.warnings.join(' '), /reduced-resolution/);
   });
 
   test('pages of different sizes → UserError', async () => {
-    const file = put('mixed.tif', buildTiff([
-      { width: 4, height: 4, bits: 8, data: new Uint8Array(16) },
-      { width: 4, height: 3, bits: 8, data: new Uint8Array(12) },
-    ]));
+    const file = put(
+      'mixed.tif',
+      buildTiff([
+        { width: 4, height: 4, bits: 8, data: new Uint8Array(16) },
+        { width: 4, height: 3, bits: 8, data: new Uint8Array(12) },
+      ]),
+    );
     await rejectsUser(readImage(file), /page 2 is 4×3 uint8 but page 1 is 4×4 uint8; all pages of a stack must have the same size and type/);
   });
 
   test('pages of different types → UserError', async () => {
-    const file = put('mixedtype.tif', buildTiff([
-      { width: 2, height: 2, bits: 8, data: new Uint8Array(4) },
-      { width: 2, height: 2, bits: 16, data: new Uint8Array(8) },
-    ]));
+    const file = put(
+      'mixedtype.tif',
+      buildTiff([
+        { width: 2, height: 2, bits: 8, data: new Uint8Array(4) },
+        { width: 2, height: 2, bits: 16, data: new Uint8Array(8) },
+      ]),
+    );
     await rejectsUser(readImage(file), /same size and type/);
   });
 });
@@ -284,9 +311,19 @@ describe('readImage: metadata', () => {
     for (let z = 0; z < 3; z++) {
       for (let c = 0; c < 2; c++) {
         pages.push({
-          width: 5, height: 4, bits: 16, data: rawBytes(ramp(20, () => 10 * z + c), 'u16'),
-          xres: [10_000_000, 1_000_000], yres: [10_000_000, 1_000_000], resUnit: 1,
-          ...(z === 0 && c === 0 ? { description: 'ImageJ=1.53t\nimages=6\nchannels=2\nslices=3\nframes=1\nhyperstack=true\nmode=composite\nunit=micron\nloop=false\n' } : {}),
+          width: 5,
+          height: 4,
+          bits: 16,
+          data: rawBytes(
+            ramp(20, () => 10 * z + c),
+            'u16',
+          ),
+          xres: [10_000_000, 1_000_000],
+          yres: [10_000_000, 1_000_000],
+          resUnit: 1,
+          ...(z === 0 && c === 0
+            ? { description: 'ImageJ=1.53t\nimages=6\nchannels=2\nslices=3\nframes=1\nhyperstack=true\nmode=composite\nunit=micron\nloop=false\n' }
+            : {}),
         });
       }
     }
@@ -297,7 +334,14 @@ describe('readImage: metadata', () => {
     const r = resolveAxes(img);
     assert.deepEqual(r, { axes: 'zcyx', shape: [3, 2, 4, 5], source: 'metadata' });
     const seen = [...iteratePlanes(img, r.axes)].map((p) => [p.c, p.t, p.z, p.plane.data[0]]);
-    assert.deepEqual(seen, [[0, 0, 0, 0], [0, 0, 1, 10], [0, 0, 2, 20], [1, 0, 0, 1], [1, 0, 1, 11], [1, 0, 2, 21]]);
+    assert.deepEqual(seen, [
+      [0, 0, 0, 0],
+      [0, 0, 1, 10],
+      [0, 0, 2, 20],
+      [1, 0, 0, 1],
+      [1, 0, 1, 11],
+      [1, 0, 2, 21],
+    ]);
   });
 
   test('ImageJ unit variants: \\u00B5m (escaped), nm, pixel', async () => {
@@ -312,10 +356,23 @@ describe('readImage: metadata', () => {
   });
 
   test('ImageJ calibrated like deepBlink tests/data/image_micron.tif (unit 1 + ImageJ unit) → (0.3878, 0.4824)', async () => {
-    const img = await readImage(put('micron.tif', buildTiff([{
-      width: 3, height: 2, bits: 8, data: new Uint8Array(6), description: 'ImageJ=1.53f\nunit=micron\n',
-      xres: [2578648, 1000000], yres: [2072968, 1000000], resUnit: 1,
-    }])));
+    const img = await readImage(
+      put(
+        'micron.tif',
+        buildTiff([
+          {
+            width: 3,
+            height: 2,
+            bits: 8,
+            data: new Uint8Array(6),
+            description: 'ImageJ=1.53f\nunit=micron\n',
+            xres: [2578648, 1000000],
+            yres: [2072968, 1000000],
+            resUnit: 1,
+          },
+        ]),
+      ),
+    );
     assert.ok(img.pixelSize);
     // 1e6 / 2578648 = 0.387800 and 1e6 / 2072968 = 0.482400 (the upstream test checks ≈ 0.3878, 0.4824).
     assert.ok(Math.abs(img.pixelSize.x - 0.3878) < 1e-5);
@@ -323,10 +380,23 @@ describe('readImage: metadata', () => {
   });
 
   test('overflowed ImageJ calibration (ImageJ 1.51 wrote 2^32/1e4 px per µm) is ignored with a warning', async () => {
-    const img = await readImage(put('overflow.tif', buildTiff([{
-      width: 2, height: 2, bits: 8, data: new Uint8Array(4), description: 'ImageJ=1.51n\nunit=\\u00B5m\n',
-      xres: [4294967292, 10000], yres: [4294967292, 10000], resUnit: 1,
-    }])));
+    const img = await readImage(
+      put(
+        'overflow.tif',
+        buildTiff([
+          {
+            width: 2,
+            height: 2,
+            bits: 8,
+            data: new Uint8Array(4),
+            description: 'ImageJ=1.51n\nunit=\\u00B5m\n',
+            xres: [4294967292, 10000],
+            yres: [4294967292, 10000],
+            resUnit: 1,
+          },
+        ]),
+      ),
+    );
     assert.equal(img.pixelSize, undefined);
     assert.match(img.warnings.join(' '), /implausibly small/);
   });
@@ -355,20 +425,41 @@ describe('readImage: metadata', () => {
       'PhysicalSizeY="65" PhysicalSizeYUnit="nm"><Channel ID="Channel:0:0"/><Channel ID="Channel:0:1"/>' +
       '<TiffData IFD="0" PlaneCount="6"/></Pixels></Image></OME>';
     const pages: PageSpec[] = [];
-    for (let z = 0; z < 3; z++) for (let c = 0; c < 2; c++) {
-      pages.push({ width: 4, height: 3, bits: 16, data: rawBytes(ramp(12, () => 100 * z + c), 'u16'), ...(pages.length === 0 ? { description: xml } : {}) });
-    }
+    for (let z = 0; z < 3; z++)
+      for (let c = 0; c < 2; c++) {
+        pages.push({
+          width: 4,
+          height: 3,
+          bits: 16,
+          data: rawBytes(
+            ramp(12, () => 100 * z + c),
+            'u16',
+          ),
+          ...(pages.length === 0 ? { description: xml } : {}),
+        });
+      }
     const img = await readImage(put('ome.ome.tif', buildTiff(pages)));
     assert.deepEqual(img.shape, [3, 2, 3, 4]);
     assert.equal(img.axes, 'zcyx');
     assert.ok(img.pixelSize);
     assert.ok(Math.abs(img.pixelSize.x - 0.065) < 1e-12 && Math.abs(img.pixelSize.y - 0.065) < 1e-12);
     const planes = [...iteratePlanes(img, resolveAxes(img).axes)];
-    assert.deepEqual(planes.map((p) => [p.c, p.z, p.plane.data[0]]), [[0, 0, 0], [0, 1, 100], [0, 2, 200], [1, 0, 1], [1, 1, 101], [1, 2, 201]]);
+    assert.deepEqual(
+      planes.map((p) => [p.c, p.z, p.plane.data[0]]),
+      [
+        [0, 0, 0],
+        [0, 1, 100],
+        [0, 2, 200],
+        [1, 0, 1],
+        [1, 1, 101],
+        [1, 2, 201],
+      ],
+    );
   });
 
   test('OME-TIFF, DimensionOrder XYZCT, no TiffData, default µm unit → czyx', async () => {
-    const xml = '<OME><Image ID="Image:0"><Pixels DimensionOrder="XYZCT" SizeX="2" SizeY="2" SizeZ="2" SizeC="2" SizeT="1" PhysicalSizeX="0.1" PhysicalSizeY="0.1" Type="uint8"/></Image></OME>';
+    const xml =
+      '<OME><Image ID="Image:0"><Pixels DimensionOrder="XYZCT" SizeX="2" SizeY="2" SizeZ="2" SizeC="2" SizeT="1" PhysicalSizeX="0.1" PhysicalSizeY="0.1" Type="uint8"/></Image></OME>';
     const pages: PageSpec[] = ramp(4, (k) => ({ width: 2, height: 2, bits: 8, data: new Uint8Array(4).fill(k), ...(k === 0 ? { description: xml } : {}) }));
     const img = await readImage(put('ome2.tif', buildTiff(pages)));
     assert.deepEqual(img.shape, [2, 2, 2, 2]);
@@ -376,28 +467,67 @@ describe('readImage: metadata', () => {
     assert.deepEqual(img.pixelSize, { x: 0.1, y: 0.1 });
     // page k = z + 2c
     const planes = [...iteratePlanes(img, 'czyx')].map((p) => [p.c, p.z, p.plane.data[0]]);
-    assert.deepEqual(planes, [[0, 0, 0], [0, 1, 1], [1, 0, 2], [1, 1, 3]]);
+    assert.deepEqual(planes, [
+      [0, 0, 0],
+      [0, 1, 1],
+      [1, 0, 2],
+      [1, 1, 3],
+    ]);
   });
 
   test('ImageJ stack with a single IFD (as ImageJ writes over 4 GiB): planes read contiguously', async () => {
-    const planes = rawBytes(ramp(12, (i) => Math.floor(i / 4) * 100 + (i % 4)), 'u16');
-    const img = await readImage(put('ij-contig.tif', buildTiff([{
-      width: 2, height: 2, bits: 16, data: planes, byteCount: 8, description: 'ImageJ=1.53t\nimages=3\nslices=3\nloop=false\n',
-    }])));
+    const planes = rawBytes(
+      ramp(12, (i) => Math.floor(i / 4) * 100 + (i % 4)),
+      'u16',
+    );
+    const img = await readImage(
+      put(
+        'ij-contig.tif',
+        buildTiff([
+          {
+            width: 2,
+            height: 2,
+            bits: 16,
+            data: planes,
+            byteCount: 8,
+            description: 'ImageJ=1.53t\nimages=3\nslices=3\nloop=false\n',
+          },
+        ]),
+      ),
+    );
     assert.deepEqual(img.shape, [3, 2, 2]);
     assert.equal(img.axes, 'zyx');
     assert.deepEqual(Array.from(img.data), [0, 1, 2, 3, 100, 101, 102, 103, 200, 201, 202, 203]);
     // ... and a description promising more planes than the file can hold.
-    await rejectsUser(readImage(put('ij-contig-short.tif', buildTiff([{
-      width: 2, height: 2, bits: 16, data: planes, byteCount: 8, description: 'ImageJ=1.53t\nimages=1000\nslices=1000\n',
-    }]))), /^image header claims 2×2×1000 pixels, larger than the \d+-byte file can hold \(corrupt header\?\)$/);
+    await rejectsUser(
+      readImage(
+        put(
+          'ij-contig-short.tif',
+          buildTiff([
+            {
+              width: 2,
+              height: 2,
+              bits: 16,
+              data: planes,
+              byteCount: 8,
+              description: 'ImageJ=1.53t\nimages=1000\nslices=1000\n',
+            },
+          ]),
+        ),
+      ),
+      /^image header claims 2×2×1000 pixels, larger than the \d+-byte file can hold \(corrupt header\?\)$/,
+    );
   });
 
   test('OME-TIFF whose planes live in other files → UserError', async () => {
-    const xml = '<OME><Image ID="Image:0"><Pixels DimensionOrder="XYZCT" SizeX="2" SizeY="2" SizeZ="3" SizeC="1" SizeT="1" Type="uint8">' +
+    const xml =
+      '<OME><Image ID="Image:0"><Pixels DimensionOrder="XYZCT" SizeX="2" SizeY="2" SizeZ="3" SizeC="1" SizeT="1" Type="uint8">' +
       '<TiffData FirstZ="0" IFD="0" PlaneCount="1"><UUID FileName="a.ome.tif">urn:uuid:1</UUID></TiffData>' +
       '<TiffData FirstZ="1" IFD="0" PlaneCount="2"><UUID FileName="b.ome.tif">urn:uuid:2</UUID></TiffData></Pixels></Image></OME>';
-    await rejectsUser(readImage(put('multi.ome.tif', buildTiff([{ width: 2, height: 2, bits: 8, data: new Uint8Array(4), description: xml }]))), /spread over several files/);
+    await rejectsUser(
+      readImage(put('multi.ome.tif', buildTiff([{ width: 2, height: 2, bits: 8, data: new Uint8Array(4), description: xml }]))),
+      /spread over several files/,
+    );
   });
 
   test('unsupported compression → UserError, not a crash', async () => {
@@ -406,7 +536,13 @@ describe('readImage: metadata', () => {
   });
 
   test('tifffile shaped description {"shape": [2, 3, H, W]} reshapes the pages', async () => {
-    const pages: PageSpec[] = ramp(6, (k) => ({ width: 2, height: 2, bits: 8, data: new Uint8Array(4).fill(k), ...(k === 0 ? { description: '{"shape": [2, 3, 2, 2]}' } : {}) }));
+    const pages: PageSpec[] = ramp(6, (k) => ({
+      width: 2,
+      height: 2,
+      bits: 8,
+      data: new Uint8Array(4).fill(k),
+      ...(k === 0 ? { description: '{"shape": [2, 3, 2, 2]}' } : {}),
+    }));
     const img = await readImage(put('shaped.tif', buildTiff(pages)));
     assert.deepEqual(img.shape, [2, 3, 2, 2]);
     assert.equal(img.axes, undefined);
@@ -459,7 +595,11 @@ describe('readImage: colour', () => {
     assert.deepEqual(Array.from(img.data), [1, 2, 3, 4]);
     assert.deepEqual(img.warnings, []);
 
-    const palette = [[0, 0, 0], [100, 100, 100], [200, 200, 200]];
+    const palette = [
+      [0, 0, 0],
+      [100, 100, 100],
+      [200, 200, 200],
+    ];
     img = await readImage(put('pal.png', encodePngLib({ width: 2, height: 2, data: Uint8Array.from([0, 1, 2, 1]), channels: 1, depth: 8, palette })));
     assert.equal(img.dtype, 'uint8');
     assert.deepEqual(Array.from(img.data), [0, 100, 200, 100]);
@@ -519,7 +659,10 @@ describe('readImage: colour', () => {
 
 describe('readImage: bad input gives one-line UserErrors', () => {
   test('unknown extension', async () => {
-    const e = await rejectsUser(readImage(put('image.bmp', new Uint8Array(10))), /^unsupported file type '\.bmp' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg\)$/);
+    const e = await rejectsUser(
+      readImage(put('image.bmp', new Uint8Array(10))),
+      /^unsupported file type '\.bmp' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg\)$/,
+    );
     assert.ok(e.file?.endsWith('image.bmp'));
   });
   test('missing file', async () => {
@@ -549,14 +692,20 @@ describe('readImage: bad input gives one-line UserErrors', () => {
     await rejectsUser(readImage(put('trunc1.tif', full.slice(0, 5000))), /^truncated TIFF: directory \(IFD\) of page 2 lies past the end of the file$/);
     // A single-page file cut in its pixel data: the strip runs past the end.
     const one = encodeTiff([{ data: new Uint16Array(64 * 64).fill(5), height: 64, width: 64 }]);
-    await rejectsUser(readImage(put('trunc2.tif', one.slice(0, one.length - 100))), /^truncated TIFF: image data of page 1 ends at byte \d+ but the file has only \d+ bytes$/);
+    await rejectsUser(
+      readImage(put('trunc2.tif', one.slice(0, one.length - 100))),
+      /^truncated TIFF: image data of page 1 ends at byte \d+ but the file has only \d+ bytes$/,
+    );
   });
   test('absurd header dimensions are rejected before allocating', async () => {
     const b = buildTiff([{ width: 100000, height: 100000, bits: 16, data: new Uint8Array(16) }]);
     await rejectsUser(readImage(put('huge.tif', b)), /^image header claims 100000×100000×1 pixels, larger than .* \(corrupt header\?\)$/);
     // Under 2^31 samples but far more than the strip holds.
     const c = buildTiff([{ width: 20000, height: 20000, bits: 16, data: new Uint8Array(16) }]);
-    await rejectsUser(readImage(put('huge2.tif', c)), /^image header claims 20000×20000×1 pixels, larger than the 16 bytes of image data stored for page 1 \(corrupt header\?\)$/);
+    await rejectsUser(
+      readImage(put('huge2.tif', c)),
+      /^image header claims 20000×20000×1 pixels, larger than the 16 bytes of image data stored for page 1 \(corrupt header\?\)$/,
+    );
   });
   test('IFD chain that loops back on itself', async () => {
     const b = buildTiff([{ width: 2, height: 2, bits: 8, data: new Uint8Array(4) }], { loop: true });
@@ -572,7 +721,10 @@ describe('readImage: bad input gives one-line UserErrors', () => {
     const rgba = new Uint8Array(32 * 32 * 4);
     for (let i = 0; i < rgba.length; i++) rgba[i] = (i * 31) % 256;
     const jpg = jpeg.encode({ width: 32, height: 32, data: rgba }, 90).data;
-    await rejectsUser(readImage(put('trunc.jpg', jpg.subarray(0, Math.floor(jpg.length * 0.6)))), /^not a readable JPEG: no end-of-image marker \(truncated file\?\)$/);
+    await rejectsUser(
+      readImage(put('trunc.jpg', jpg.subarray(0, Math.floor(jpg.length * 0.6)))),
+      /^not a readable JPEG: no end-of-image marker \(truncated file\?\)$/,
+    );
     // Corrupt in the middle but with an end marker: the decoder's own message.
     const bad = Uint8Array.from(jpg);
     const dht = bad.findIndex((v, i) => v === 0xff && bad[i + 1] === 0xc4);

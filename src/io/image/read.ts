@@ -20,15 +20,7 @@ const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image
 
 export type { PixelArray, RawImage, DecodedImage, ImageFormat } from './format.js';
 export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES } from './format.js';
-export {
-  IMAGE_FORMATS,
-  imageExtensions,
-  formatForPath,
-  formatForBytes,
-  formatByName,
-  isImagePath,
-  registerImageFormat,
-} from './registry.js';
+export { IMAGE_FORMATS, imageExtensions, formatForPath, formatForBytes, formatByName, isImagePath, registerImageFormat } from './registry.js';
 
 /** Reads an image file. All user-facing problems are UserErrors naming `filePath`. */
 export async function readImage(filePath: string): Promise<RawImage> {
@@ -36,10 +28,7 @@ export async function readImage(filePath: string): Promise<RawImage> {
   const format = formatForPath(filePath);
   if (!format) {
     const shown = ext === '' ? 'no extension' : `'${path.extname(filePath)}'`;
-    throw imageError(
-      `unsupported file type ${shown} (expected ${imageExtensions().join(', ')})`,
-      filePath,
-    );
+    throw imageError(`unsupported file type ${shown} (expected ${imageExtensions().join(', ')})`, filePath);
   }
   let st;
   try {
@@ -68,11 +57,17 @@ export async function readImage(filePath: string): Promise<RawImage> {
 function fsErrorMessage(err: unknown): string {
   const code = (err as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
-    case 'ENOENT': return 'file not found';
-    case 'EACCES': case 'EPERM': return 'permission denied';
-    case 'EISDIR': return 'is a directory, not an image file';
-    case 'ERR_FS_FILE_TOO_LARGE': return 'file too large to read (over 2 GiB)';
-    default: return `cannot read file: ${(err as Error)?.message ?? String(err)}`;
+    case 'ENOENT':
+      return 'file not found';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'EISDIR':
+      return 'is a directory, not an image file';
+    case 'ERR_FS_FILE_TOO_LARGE':
+      return 'file too large to read (over 2 GiB)';
+    default:
+      return `cannot read file: ${(err as Error)?.message ?? String(err)}`;
   }
 }
 

@@ -34,7 +34,10 @@ describe('image format registry', () => {
     const names = ['a.tif', 'b.PNG', 'c.jpeg', 'd.txt', 'e.tiff', 'f.JPG', 'g.bmp'];
     for (const n of names) fs.writeFileSync(path.join(sub, n), '');
     const listed = listInputs(sub).map((f) => path.basename(f));
-    assert.deepEqual(listed, names.filter((n) => imageExtensions().includes(path.extname(n).toLowerCase())));
+    assert.deepEqual(
+      listed,
+      names.filter((n) => imageExtensions().includes(path.extname(n).toLowerCase())),
+    );
     assert.deepEqual(listed, ['a.tif', 'b.PNG', 'c.jpeg', 'e.tiff', 'f.JPG']);
   });
 
@@ -90,7 +93,14 @@ describe('image format registry', () => {
   });
 
   test('registerImageFormat rejects extensions without a dot or in upper case', () => {
-    const bad = (ext: string): ImageFormat => ({ name: 'X', extensions: [ext], sniff: () => false, decode: () => { throw new Error('unused'); } });
+    const bad = (ext: string): ImageFormat => ({
+      name: 'X',
+      extensions: [ext],
+      sniff: () => false,
+      decode: () => {
+        throw new Error('unused');
+      },
+    });
     assert.throws(() => registerImageFormat(bad('r8')), /must be lower case and start with a dot/);
     assert.throws(() => registerImageFormat(bad('.R8')), /must be lower case and start with a dot/);
     assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg']);

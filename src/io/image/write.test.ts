@@ -39,7 +39,7 @@ describe('encodeTiff', () => {
     assert.match(desc, /^ImageJ=1\.11a\nimages=4\nslices=4\nunit=micron\nloop=false\nmin=0\nmax=3014\n$/);
     const xres = (await first.fileDirectory.loadValue('XResolution')) as unknown;
     const yres = (await first.fileDirectory.loadValue('YResolution')) as unknown;
-    const ratio = (v: unknown) => (Array.isArray(v) || ArrayBuffer.isView(v) ? (v as number[])[0] as number / ((v as number[])[1] as number) : (v as number));
+    const ratio = (v: unknown) => (Array.isArray(v) || ArrayBuffer.isView(v) ? ((v as number[])[0] as number) / ((v as number[])[1] as number) : (v as number));
     assert.ok(Math.abs(1 / ratio(xres) - 0.065) < 1e-12, `xres ${String(xres)}`);
     assert.ok(Math.abs(1 / ratio(yres) - 0.13) < 1e-12, `yres ${String(yres)}`);
     assert.equal(await first.fileDirectory.loadValue('ResolutionUnit'), 1);
@@ -54,7 +54,10 @@ describe('encodeTiff', () => {
       const img = await tiff.getImage(k);
       offsets.push(Number(await img.fileDirectory.loadValueIndexed('StripOffsets', 0)));
     }
-    assert.deepEqual(offsets.map((o) => o - (offsets[0] as number)), [0, 24, 48]);
+    assert.deepEqual(
+      offsets.map((o) => o - (offsets[0] as number)),
+      [0, 24, 48],
+    );
   });
 
   test('round trip through readImage: values, pixel size and axes', async () => {
@@ -82,17 +85,32 @@ describe('encodeTiff', () => {
     assert.deepEqual(img.shape, [3, 2, 2, 2]);
     assert.equal(img.axes, 'zcyx');
     const seen = [...iteratePlanes(img, resolveAxes(img).axes)].map((p) => [p.c, p.z, p.plane.data[0]]);
-    assert.deepEqual(seen, [[0, 0, 0], [0, 1, 1], [0, 2, 2], [1, 0, 10], [1, 1, 11], [1, 2, 12]]);
+    assert.deepEqual(seen, [
+      [0, 0, 0],
+      [0, 1, 1],
+      [0, 2, 2],
+      [1, 0, 10],
+      [1, 1, 11],
+      [1, 2, 12],
+    ]);
   });
 
   test('inconsistent input is a programming error (plain Error)', () => {
     assert.throws(() => encodeTiff([]), /no planes/);
     assert.throws(
-      () => encodeTiff([{ data: new Uint8Array(4), height: 2, width: 2 }, { data: new Uint8Array(6), height: 2, width: 3 }]),
+      () =>
+        encodeTiff([
+          { data: new Uint8Array(4), height: 2, width: 2 },
+          { data: new Uint8Array(6), height: 2, width: 3 },
+        ]),
       /plane 1 is 3×2/,
     );
     assert.throws(
-      () => encodeTiff([{ data: new Uint8Array(4), height: 2, width: 2 }, { data: new Uint16Array(4), height: 2, width: 2 }]),
+      () =>
+        encodeTiff([
+          { data: new Uint8Array(4), height: 2, width: 2 },
+          { data: new Uint16Array(4), height: 2, width: 2 },
+        ]),
       /different pixel type/,
     );
     assert.throws(() => encodeTiff([{ data: new Uint8Array(3), height: 2, width: 2 }]), /holds 3 values/);

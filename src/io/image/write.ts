@@ -232,13 +232,28 @@ export function encodeTiff(planes: TiffPlane[], opts: EncodeTiffOptions = {}): U
   for (const p of order) {
     const d = p.data;
     switch (info.format === 3 ? `f${info.bits}` : `${info.format === 2 ? 'i' : 'u'}${info.bits}`) {
-      case 'u8': out.set(d as Uint8Array, off); off += d.length; break;
-      case 'u16': for (let i = 0; i < d.length; i++, off += 2) dv.setUint16(off, d[i] as number, true); break;
-      case 'i16': for (let i = 0; i < d.length; i++, off += 2) dv.setInt16(off, d[i] as number, true); break;
-      case 'u32': for (let i = 0; i < d.length; i++, off += 4) dv.setUint32(off, d[i] as number, true); break;
-      case 'i32': for (let i = 0; i < d.length; i++, off += 4) dv.setInt32(off, d[i] as number, true); break;
-      case 'f32': for (let i = 0; i < d.length; i++, off += 4) dv.setFloat32(off, d[i] as number, true); break;
-      case 'f64': for (let i = 0; i < d.length; i++, off += 8) dv.setFloat64(off, d[i] as number, true); break;
+      case 'u8':
+        out.set(d as Uint8Array, off);
+        off += d.length;
+        break;
+      case 'u16':
+        for (let i = 0; i < d.length; i++, off += 2) dv.setUint16(off, d[i] as number, true);
+        break;
+      case 'i16':
+        for (let i = 0; i < d.length; i++, off += 2) dv.setInt16(off, d[i] as number, true);
+        break;
+      case 'u32':
+        for (let i = 0; i < d.length; i++, off += 4) dv.setUint32(off, d[i] as number, true);
+        break;
+      case 'i32':
+        for (let i = 0; i < d.length; i++, off += 4) dv.setInt32(off, d[i] as number, true);
+        break;
+      case 'f32':
+        for (let i = 0; i < d.length; i++, off += 4) dv.setFloat32(off, d[i] as number, true);
+        break;
+      case 'f64':
+        for (let i = 0; i < d.length; i++, off += 8) dv.setFloat64(off, d[i] as number, true);
+        break;
     }
   }
   return out;
@@ -293,7 +308,7 @@ function writeIfd(dv: DataView, out: Uint8Array, at: number, entries: Entry[], n
  * is taken from `channels` or inferred from the data length.
  */
 export function encodePng(pixels: Uint8Array, width: number, height: number, channels?: 1 | 3 | 4): Uint8Array {
-  const ch = channels ?? (pixels.length / (width * height));
+  const ch = channels ?? pixels.length / (width * height);
   if (ch !== 1 && ch !== 3 && ch !== 4) throw new Error(`encodePng: ${pixels.length} bytes do not fit ${width}×${height} grey/RGB/RGBA`);
   if (pixels.length !== width * height * ch) throw new Error(`encodePng: expected ${width * height * ch} bytes, got ${pixels.length}`);
   return encodePngLib({ width, height, data: pixels, channels: ch, depth: 8 });

@@ -35,10 +35,19 @@ export function isJpegSignature(b: Uint8Array): boolean {
 function jpegFrameInfo(b: Uint8Array): { width: number; height: number; components: number } | undefined {
   let i = 2;
   while (i + 4 <= b.length) {
-    if (b[i] !== 0xff) { i++; continue; }
+    if (b[i] !== 0xff) {
+      i++;
+      continue;
+    }
     const marker = b[i + 1] as number;
-    if (marker === 0xff) { i++; continue; }
-    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) { i += 2; continue; }
+    if (marker === 0xff) {
+      i++;
+      continue;
+    }
+    if (marker === 0xd8 || marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {
+      i += 2;
+      continue;
+    }
     if (marker === 0xd9 || marker === 0xda) return undefined;
     const len = ((b[i + 2] as number) << 8) | (b[i + 3] as number);
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;

@@ -31,8 +31,7 @@ export const pngFormat: ImageFormat = {
 
 /** True when the bytes start with the 8-byte PNG signature. */
 export function isPngSignature(b: Uint8Array): boolean {
-  return b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 &&
-    b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a;
+  return b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47 && b[4] === 0x0d && b[5] === 0x0a && b[6] === 0x1a && b[7] === 0x0a;
 }
 
 function decodePng(bytes: Uint8Array): DecodedImage {

@@ -55,7 +55,22 @@ export interface TiffScan {
 }
 
 const TYPE_SIZE: Record<number, number> = {
-  1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 6: 1, 7: 1, 8: 2, 9: 4, 10: 8, 11: 4, 12: 8, 13: 4, 16: 8, 17: 8, 18: 8,
+  1: 1,
+  2: 1,
+  3: 2,
+  4: 4,
+  5: 8,
+  6: 1,
+  7: 1,
+  8: 2,
+  9: 4,
+  10: 8,
+  11: 4,
+  12: 8,
+  13: 4,
+  16: 8,
+  17: 8,
+  18: 8,
 };
 
 /** Tags read by the scanner (others are skipped without touching their values). */
@@ -63,10 +78,12 @@ const WANTED = new Set([254, 256, 257, 258, 259, 262, 270, 273, 277, 278, 279, 2
 
 export function isTiffSignature(b: Uint8Array): boolean {
   if (b.length < 4) return false;
-  return (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
+  return (
+    (b[0] === 0x49 && b[1] === 0x49 && b[2] === 42 && b[3] === 0) ||
     (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 42) ||
     (b[0] === 0x49 && b[1] === 0x49 && b[2] === 43 && b[3] === 0) ||
-    (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 43);
+    (b[0] === 0x4d && b[1] === 0x4d && b[2] === 0 && b[3] === 43)
+  );
 }
 
 /**
@@ -111,19 +128,54 @@ export function scanTiff(bytes: Uint8Array, maxPages = 1_000_000): TiffScan {
     const out: number[] = new Array(count);
     for (let i = 0; i < count; i++) {
       switch (type) {
-        case 1: case 2: case 7: out[i] = dv.getUint8(at + i); break;
-        case 6: out[i] = dv.getInt8(at + i); break;
-        case 3: out[i] = u16(at + 2 * i); break;
-        case 8: out[i] = dv.getInt16(at + 2 * i, le); break;
-        case 4: case 13: out[i] = u32(at + 4 * i); break;
-        case 9: out[i] = dv.getInt32(at + 4 * i, le); break;
-        case 5: { const n = u32(at + 8 * i), d = u32(at + 8 * i + 4); out[i] = d === 0 ? NaN : n / d; break; }
-        case 10: { const n = dv.getInt32(at + 8 * i, le), d = dv.getInt32(at + 8 * i + 4, le); out[i] = d === 0 ? NaN : n / d; break; }
-        case 11: out[i] = dv.getFloat32(at + 4 * i, le); break;
-        case 12: out[i] = dv.getFloat64(at + 8 * i, le); break;
-        case 16: case 18: out[i] = u64(at + 8 * i); break;
-        case 17: out[i] = u64(at + 8 * i); break;
-        default: out[i] = NaN;
+        case 1:
+        case 2:
+        case 7:
+          out[i] = dv.getUint8(at + i);
+          break;
+        case 6:
+          out[i] = dv.getInt8(at + i);
+          break;
+        case 3:
+          out[i] = u16(at + 2 * i);
+          break;
+        case 8:
+          out[i] = dv.getInt16(at + 2 * i, le);
+          break;
+        case 4:
+        case 13:
+          out[i] = u32(at + 4 * i);
+          break;
+        case 9:
+          out[i] = dv.getInt32(at + 4 * i, le);
+          break;
+        case 5: {
+          const n = u32(at + 8 * i),
+            d = u32(at + 8 * i + 4);
+          out[i] = d === 0 ? NaN : n / d;
+          break;
+        }
+        case 10: {
+          const n = dv.getInt32(at + 8 * i, le),
+            d = dv.getInt32(at + 8 * i + 4, le);
+          out[i] = d === 0 ? NaN : n / d;
+          break;
+        }
+        case 11:
+          out[i] = dv.getFloat32(at + 4 * i, le);
+          break;
+        case 12:
+          out[i] = dv.getFloat64(at + 8 * i, le);
+          break;
+        case 16:
+        case 18:
+          out[i] = u64(at + 8 * i);
+          break;
+        case 17:
+          out[i] = u64(at + 8 * i);
+          break;
+        default:
+          out[i] = NaN;
       }
     }
     return out;

@@ -29,15 +29,7 @@ import {
   type ImageJMeta,
   type OmeMeta,
 } from '../metadata.js';
-import {
-  scanTiff,
-  TiffStructureError,
-  isTiffSignature,
-  uncompressedPageBytes,
-  expectedBlocks,
-  type TiffPageInfo,
-  type TiffScan,
-} from './tiff-scan.js';
+import { scanTiff, TiffStructureError, isTiffSignature, uncompressedPageBytes, expectedBlocks, type TiffPageInfo, type TiffScan } from './tiff-scan.js';
 import {
   MAX_SAMPLES,
   claimError,
@@ -166,7 +158,11 @@ function shapedLayout(meta: ShapedMeta, plain: TiffLayout, page: TiffPageInfo): 
   const leadShape = lead.filter((_, i) => keep[i]);
   const out: TiffLayout = { pageIndices: plain.pageIndices, leadShape };
   if (axes !== undefined && axes.endsWith('YX')) {
-    const letters = axes.slice(0, -2).split('').filter((_, i) => keep[i]).map((l) => l.toLowerCase());
+    const letters = axes
+      .slice(0, -2)
+      .split('')
+      .filter((_, i) => keep[i])
+      .map((l) => l.toLowerCase());
     if (letters.every((l) => 'ctz'.includes(l)) && new Set(letters).size === letters.length) out.leadAxes = letters.join('');
   }
   return out;
@@ -187,7 +183,11 @@ function imagejLayout(ij: ImageJMeta, scan: TiffScan, warnings: string[]): TiffL
   const lead: number[] = [];
   let axes = '';
   // ImageJ stores planes with the channel varying fastest, then slice, then frame.
-  for (const [n, a] of [[t, 't'], [z, 'z'], [c, 'c']] as const) {
+  for (const [n, a] of [
+    [t, 't'],
+    [z, 'z'],
+    [c, 'c'],
+  ] as const) {
     if (n > 1) {
       lead.push(n);
       axes += a;
@@ -249,9 +249,7 @@ function omeLayout(ome: OmeMeta, scan: TiffScan, warnings: string[]): TiffLayout
   const missing = map.findIndex((v) => v === undefined || v >= scan.pages.length);
   if (missing >= 0) {
     if (otherFiles) {
-      throw imageError(
-        'OME-TIFF planes are spread over several files (multi-file dataset); save it as a single TIFF (e.g. with Fiji) first',
-      );
+      throw imageError('OME-TIFF planes are spread over several files (multi-file dataset); save it as a single TIFF (e.g. with Fiji) first');
     }
     warnings.push(`OME-XML describes ${nPlanes} planes but the file has ${scan.pages.length} pages; ignoring the OME layout`);
     return undefined;
@@ -275,7 +273,7 @@ function imagejPixelSize(ij: ImageJMeta, page: TiffPageInfo, warnings: string[])
     warnings.push(`unknown length unit '${ij.unit}' in the ImageJ metadata; no pixel size taken from the file`);
     return undefined;
   }
-  const fy = ij.yunit !== undefined && !isPixelUnit(ij.yunit) ? micronsPerUnit(ij.yunit) ?? fx : fx;
+  const fy = ij.yunit !== undefined && !isPixelUnit(ij.yunit) ? (micronsPerUnit(ij.yunit) ?? fx) : fx;
   const xr = page.xResolution;
   const yr = page.yResolution ?? xr;
   if (!xr || !yr || !Number.isFinite(xr) || !Number.isFinite(yr) || xr <= 0 || yr <= 0) return undefined;
@@ -309,8 +307,7 @@ function tiffResolutionPixelSize(page: TiffPageInfo, warnings: string[]): PixelS
 
 function checkPagesConsistent(pages: TiffPageInfo[]): void {
   const a = pages[0] as TiffPageInfo;
-  const sig = (p: TiffPageInfo) =>
-    `${p.width}x${p.height}|${p.samplesPerPixel}|${p.bitsPerSample.join(',')}|${p.sampleFormat.join(',')}|${p.photometric ?? 1}`;
+  const sig = (p: TiffPageInfo) => `${p.width}x${p.height}|${p.samplesPerPixel}|${p.bitsPerSample.join(',')}|${p.sampleFormat.join(',')}|${p.photometric ?? 1}`;
   const sa = sig(a);
   for (const p of pages) {
     if (sig(p) !== sa) {
@@ -331,8 +328,7 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
   const bps = p0.bitsPerSample[0] ?? 0;
   const sf = p0.sampleFormat[0] ?? 1;
   const okDepth =
-    (sf === 1 && bps >= 1 && bps <= 32) || (sf === 2 && (bps === 8 || bps === 16 || bps === 32)) ||
-    (sf === 3 && (bps === 16 || bps === 32 || bps === 64));
+    (sf === 1 && bps >= 1 && bps <= 32) || (sf === 2 && (bps === 8 || bps === 16 || bps === 32)) || (sf === 3 && (bps === 16 || bps === 32 || bps === 64));
   if (!okDepth || p0.bitsPerSample.some((b) => b !== bps)) {
     throw imageError(`not a readable TIFF: unsupported sample type (${TIFF_DTYPE_NAME(p0)})`);
   }
@@ -367,9 +363,7 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
       const off = p.offsets[i] as number;
       const cnt = p.byteCounts[i] as number;
       if (off + cnt > fileSize) {
-        throw imageError(
-          `truncated TIFF: image data of page ${p.index + 1} ends at byte ${off + cnt} but the file has only ${fileSize} bytes`,
-        );
+        throw imageError(`truncated TIFF: image data of page ${p.index + 1} ends at byte ${off + cnt} but the file has only ${fileSize} bytes`);
       }
       pageBytes += cnt;
     }
@@ -420,9 +414,7 @@ async function readTiffPlanes(
     }
     try {
       const img = await tiff.getImage(p.index);
-      const r = rgb
-        ? await img.readRGB({ interleave: true })
-        : await img.readRasters({ interleave: true });
+      const r = rgb ? await img.readRGB({ interleave: true }) : await img.readRasters({ interleave: true });
       return r as unknown as ArrayLike<number>;
     } catch (err) {
       throw imageError(`not a readable TIFF: page ${p.index + 1}: ${describeDecodeError(err)}`);
@@ -561,14 +553,35 @@ function readContiguous(bytes: Uint8Array, scan: TiffScan, p: TiffPageInfo, coun
   let ctor: new (len: number) => PixelArray;
   let get: (o: number) => number;
   let size: number;
-  if (sf === 3 && bps === 32) { ctor = Float32Array; get = (o) => dv.getFloat32(o, le); size = 4; }
-  else if (sf === 3 && bps === 64) { ctor = Float64Array; get = (o) => dv.getFloat64(o, le); size = 8; }
-  else if (sf === 2 && bps === 16) { ctor = Int16Array; get = (o) => dv.getInt16(o, le); size = 2; }
-  else if (sf === 2 && bps === 32) { ctor = Int32Array; get = (o) => dv.getInt32(o, le); size = 4; }
-  else if (bps === 8) { ctor = sf === 2 ? Int16Array : Uint8Array; get = sf === 2 ? (o) => dv.getInt8(o) : (o) => dv.getUint8(o); size = 1; }
-  else if (bps === 16) { ctor = Uint16Array; get = (o) => dv.getUint16(o, le); size = 2; }
-  else if (bps === 32) { ctor = Uint32Array; get = (o) => dv.getUint32(o, le); size = 4; }
-  else throw imageError(`not a readable TIFF: unsupported sample type in a single-directory ImageJ stack (${TIFF_DTYPE_NAME(p)})`);
+  if (sf === 3 && bps === 32) {
+    ctor = Float32Array;
+    get = (o) => dv.getFloat32(o, le);
+    size = 4;
+  } else if (sf === 3 && bps === 64) {
+    ctor = Float64Array;
+    get = (o) => dv.getFloat64(o, le);
+    size = 8;
+  } else if (sf === 2 && bps === 16) {
+    ctor = Int16Array;
+    get = (o) => dv.getInt16(o, le);
+    size = 2;
+  } else if (sf === 2 && bps === 32) {
+    ctor = Int32Array;
+    get = (o) => dv.getInt32(o, le);
+    size = 4;
+  } else if (bps === 8) {
+    ctor = sf === 2 ? Int16Array : Uint8Array;
+    get = sf === 2 ? (o) => dv.getInt8(o) : (o) => dv.getUint8(o);
+    size = 1;
+  } else if (bps === 16) {
+    ctor = Uint16Array;
+    get = (o) => dv.getUint16(o, le);
+    size = 2;
+  } else if (bps === 32) {
+    ctor = Uint32Array;
+    get = (o) => dv.getUint32(o, le);
+    size = 4;
+  } else throw imageError(`not a readable TIFF: unsupported sample type in a single-directory ImageJ stack (${TIFF_DTYPE_NAME(p)})`);
   let off = p.offsets[0] ?? 0;
   const out: PixelArray[] = [];
   for (let k = 0; k < count; k++) {
