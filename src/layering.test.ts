@@ -57,3 +57,30 @@ test('no import against the layering (src/ folders in pipeline order)', () => {
   }
   assert.deepEqual(violations, []);
 });
+
+/** Relative imports of a module and of everything it imports (transitively), and its package imports. */
+function closure(entry: string): { files: Set<string>; packages: Set<string> } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const visit = (file: string) => {
+    if (files.has(file)) return;
+    files.add(file);
+    const text = readFileSync(file, 'utf8');
+    // static imports only: a dynamic import() is loaded on first use (e.g. onnxruntime-node by modelPredictor)
+    for (const m of text.matchAll(/^import\s+(?!type\b)[^;]*?from\s+'([^']+)'/gm)) {
+      if (m[1].startsWith('.')) visit(path.resolve(path.dirname(file), m[1]).replace(/\.js$/, '.ts'));
+      else packages.add(m[1]);
+    }
+  };
+  visit(entry);
+  return { files, packages };
+}
+
+test('the in-page path (model bytes → card → normalise → tiles → decode → spots) needs no Node built-in', () => {
+  const src = path.join(repoRoot, 'src');
+  for (const entry of ['detect/neural.ts', 'model/card.ts', 'engine/onnx-format.ts', 'measure/fit.ts', 'pipeline/table.ts']) {
+    const { files, packages } = closure(path.join(src, entry));
+    const node = [...packages].filter((p) => p.startsWith('node:') || p === 'onnxruntime-node' || p === 'cli-progress');
+    assert.deepEqual(node, [], `${entry} (${files.size} modules) imports ${node.join(', ')}`);
+  }
+});
