@@ -37,6 +37,7 @@ export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions } fr
 
 // preprocess
 export { checkPlane, planeStats, type PlaneStats } from './preprocess/check.js';
+export { inspectImage, type ImageInfo, type InspectOptions } from './preprocess/inspect.js';
 export { normalizePlane, type Normalization } from './preprocess/normalize.js';
 
 // models
@@ -66,6 +67,8 @@ export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, ty
 
 // evaluate
 export { computeMetrics, pointsMatching, type MetricsResult, type MetricsOptions, type ImageMatching, type MatchingOptions } from './evaluate/metrics.js';
+export { evaluateFiles, pairFiles, scoreTable, type EvaluateFilesOptions, type EvaluateFilesResult, type EvaluateEvent } from './evaluate/files.js';
+export type { ImageScore, Summary } from './evaluate/evaluate.js';
 
 // datasets: build from images + labels, or simulate
 export { createDataset, type CreateDatasetOptions, type CreateDatasetResult } from './dataset/create.js';
@@ -78,12 +81,15 @@ export {
   type SimulateScenesOptions,
   type SimulateFilesResult,
 } from './dataset/simulate.js';
-export type { DatasetManifest, DatasetEvent } from './dataset/dataset.js';
+export type { DatasetManifest, DatasetEvent, DatasetItem, SplitName } from './dataset/dataset.js';
 export type { ItemEvent, ItemFailure, MessageEvent } from './core/progress.js';
 
 // train (the ML framework loads on the first call, not at import)
 export { loadConfigFile, resolveConfig, type TrainConfig } from './train/config.js';
 export type { TrainOptions, TrainEvent, TrainResult } from './train/train.js';
+export type { AugmentOptions } from './train/augment.js';
+export type { LogRow } from './train/checkpoint.js';
+export type { LossName } from './engine/engine.js';
 
 /**
  * Trains a network as `cfg` says (see `deepblink config` for a commented configuration, and

@@ -1,12 +1,17 @@
 import { Command } from 'commander';
 import { makeLog, parsePixelSize, withCommon } from './common.js';
 import { readImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
-import { planeStats } from '../preprocess/check.js';
+import { inspectImage, type ImageInfo } from '../preprocess/inspect.js';
 import type { PixelSize } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 
 const AXIS_NAMES: Record<string, string> = { c: 'channel', t: 'time', z: 'z-slice', y: 'row (vertical)', x: 'column (horizontal)' };
+
+const PIXEL_SIZE_SOURCES: Record<ImageInfo['pixelSizeSource'], string> = {
+  option: 'option',
+  metadata: 'metadata',
+  none: 'none: coordinates in px only',
+};
 
 export function checkCommand(): Command {
   return withCommon(new Command('check'))
@@ -17,53 +22,16 @@ export function checkCommand(): Command {
     .option('--json', 'print JSON instead of text', false)
     .action(async (file: string, o: { axes?: string; pixelSize?: PixelSize; json: boolean; verbose: boolean }) => {
       const log = makeLog(o.verbose);
-      const raw = await readImage(file);
-      const { axes, shape, source } = resolveAxes(raw, o.axes);
-      let min = Infinity;
-      let max = -Infinity;
-      let sum = 0;
-      let n = 0;
-      let nonFinite = 0;
-      const constantPlanes: string[] = [];
-      for (const { c, t, z, plane } of iteratePlanes(raw, axes)) {
-        const s = planeStats(plane);
-        min = Math.min(min, s.min);
-        max = Math.max(max, s.max);
-        sum += s.mean * (plane.data.length - s.nonFinite);
-        n += plane.data.length - s.nonFinite;
-        nonFinite += s.nonFinite;
-        if (!(s.max > s.min)) constantPlanes.push(shape.length > 2 ? `c=${c} t=${t} z=${z}` : 'the image');
-      }
-      const ps = o.pixelSize ?? raw.pixelSize;
-      const psSource = o.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none: coordinates in px only';
-      const problems: string[] = [];
-      if (nonFinite) problems.push(`${nonFinite} NaN/infinite pixel(s)`);
-      if (constantPlanes.length) problems.push(`constant plane(s): ${constantPlanes.slice(0, 5).join(', ')}${constantPlanes.length > 5 ? ', …' : ''}`);
-      const info = {
-        file,
-        dtype: raw.dtype,
-        storedShape: raw.shape,
-        shape,
-        axes,
-        axesSource: source,
-        planes: shape.slice(0, -2).reduce((a, b) => a * b, 1),
-        height: shape[axes.indexOf('y')],
-        width: shape[axes.indexOf('x')],
-        pixelSize: ps ?? null,
-        pixelSizeSource: psSource,
-        min,
-        max,
-        mean: n ? sum / n : NaN,
-        warnings: raw.warnings,
-        problems,
-      };
+      const info = inspectImage(await readImage(file), { axes: o.axes, pixelSize: o.pixelSize });
+      const { axes, shape, axesSource: source, pixelSize: ps, problems } = info;
+      const psSource = PIXEL_SIZE_SOURCES[info.pixelSizeSource];
       if (o.json) {
-        process.stdout.write(JSON.stringify(info, null, 2) + '\n');
+        process.stdout.write(JSON.stringify({ ...info, pixelSizeSource: psSource }, null, 2) + '\n');
       } else {
         const lines = [
           `file:        ${file}`,
-          `data type:   ${raw.dtype}`,
-          `shape:       (${shape.join(', ')})${raw.shape.length !== shape.length ? `  [stored as (${raw.shape.join(', ')})]` : ''}`,
+          `data type:   ${info.dtype}`,
+          `shape:       (${shape.join(', ')})${info.storedShape.length !== shape.length ? `  [stored as (${info.storedShape.join(', ')})]` : ''}`,
           `axes:        ${axes} (${
             source === 'option'
               ? 'from --axes'
@@ -76,8 +44,8 @@ export function checkCommand(): Command {
           ...[...axes].map((a, i) => `  ${a} = ${AXIS_NAMES[a]}, ${shape[i]}`),
           `planes:      ${info.planes} of ${info.height} rows × ${info.width} columns`,
           `pixel size:  ${ps ? `${ps.y} × ${ps.x} µm (y × x)` : '1 px'} (${psSource})`,
-          `values:      min ${min}, max ${max}, mean ${info.mean.toPrecision(6)}`,
-          ...raw.warnings.map((w) => `warning:     ${w}`),
+          `values:      min ${info.min}, max ${info.max}, mean ${info.mean.toPrecision(6)}`,
+          ...info.warnings.map((w) => `warning:     ${w}`),
           ...problems.map((p) => `problem:     ${p}`),
         ];
         process.stdout.write(lines.join('\n') + '\n');

@@ -27,13 +27,17 @@ const datasetError = (message: string, file?: string, code: ErrorCode = 'bad-dat
 
 export const DATASET_FORMAT = 'deepblink-dataset';
 export const DATASET_VERSION = 1;
-export const SPLITS = ['train', 'valid', 'test'] as const;
-export type SplitName = (typeof SPLITS)[number];
+/** A split of a dataset. */
+export type SplitName = 'train' | 'valid' | 'test';
+export const SPLITS = ['train', 'valid', 'test'] as const satisfies readonly SplitName[];
 
+/** One crop of a dataset, as listed in its manifest. */
 export interface DatasetItem {
   /** Paths relative to the dataset folder. */
   image: string;
+  /** The crop's label CSV, relative to the dataset folder. */
   labels: string;
+  /** Number of spots in the crop. */
   spots: number;
   /** Where the crop came from (source image and crop origin), if known. */
   source?: string;

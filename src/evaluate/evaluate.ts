@@ -8,23 +8,39 @@
 import type { Point } from '../core/types.js';
 import { computeMetrics, pooledMatching } from './metrics.js';
 
+/** The scores of one image (distances in px; NaN where undefined, e.g. RMSE without matches). */
 export interface ImageScore {
+  /** The image (its file's stem, or file name). */
   name: string;
+  /** Number of true spots. */
   nTrue: number;
+  /** Number of predicted spots. */
   nPred: number;
+  /** deepBlink's F1-integral: F1 over 50 cutoffs 0…mdist px, trapezoid ÷ mdist. */
   f1Integral: number;
+  /** F1 at the cutoff mdist (3 px by default, whence the name). */
   f1At3: number;
+  /** Precision at mdist. */
   precision: number;
+  /** Recall at mdist. */
   recall: number;
+  /** The original's "RMSE": mean Euclidean distance of the matched pairs, pooled over the cutoffs. */
   meanEuclidean: number;
+  /** Root-mean-square distance of the pairs matched at mdist. */
   rmse: number;
 }
 
+/** The scores of a set of images: mean and std per score, and pooled counts (Spotiflow style). */
 export interface Summary {
+  /** Number of images. */
   images: number;
+  /** Mean per score over the images (NaN scores left out). */
   mean: Omit<ImageScore, 'name'>;
+  /** Population std per score over the images (NaN scores left out). */
   std: Omit<ImageScore, 'name'>;
+  /** Matching at mdist pooled over all images: counts, precision, recall, F1 and panoptic quality. */
   pooled: { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; panopticQuality: number };
+  /** The largest matching distance in px. */
   mdist: number;
 }
 

@@ -16,6 +16,7 @@
 import type { Point } from '../core/types.js';
 import type { Rng } from '../math/rng.js';
 
+/** Which augmentations training applies (see above). */
 export interface AugmentOptions {
   flip: boolean;
   rotate: boolean;

@@ -12,6 +12,7 @@ import { UserError } from '../core/errors.js';
 export const CHECKPOINT_VERSION = 1;
 const MAGIC = 'DBCK';
 
+/** One epoch of the training log: losses and scores on the training and validation sets, and its duration. */
 export interface LogRow {
   epoch: number;
   train_loss: number;
