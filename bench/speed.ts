@@ -8,7 +8,8 @@
  * Designs: parameters, multiply-adds per pixel (convolutions; src/network/spec.ts), forward
  * time of a 512² input with random weights (speed does not depend on them), and tfjs (wasm,
  * one thread) time per training step and per epoch of 256 crops of 128² (batch 2 for the
- * deepBlink topology as the original, 8 for the lean designs). Data: simulated, SNR 4.
+ * deepBlink topology as the original, 8 for the lean designs). Data: simulated, SNR 4. Every
+ * timed series follows one untimed pass over the same images (JIT warm-up), for both detectors.
  */
 import os from 'node:os';
 import { simulateImage, simToPlane } from '../src/simulate/simulate.js';
@@ -52,7 +53,7 @@ async function timeNeural(
   normalization: Normalization = { method: 'zscore' },
 ): Promise<number> {
   const nopts = { threshold, normalization, ...tilingFor(spec) };
-  await detectNeural(planes[0], spec, predictor, nopts);
+  for (const p of planes) await detectNeural(p, spec, predictor, nopts); // warm-up pass (JIT), not timed
   const t: number[] = [];
   for (const p of planes) {
     const t0 = process.hrtime.bigint();
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
   const planes = Array.from({ length: REPEATS }, (_, k) => simToPlane(simulateImage({ height: 512, width: 512, snr: 4, readNoise: 0, offset: 0 }, 7700 + k)));
 
   // LoG, one thread
-  detectLoGWithThreshold(planes[0], { radius: 2, threshold: 'auto' });
+  for (const p of planes) detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' }); // warm-up pass (JIT), not timed
   const logTimes = planes.map((p) => {
     const t0 = process.hrtime.bigint();
     detectLoGWithThreshold(p, { radius: 2, threshold: 'auto' });
@@ -138,7 +139,7 @@ async function main(): Promise<void> {
 
   const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
   const table = [
-    `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Median of ${REPEATS} images of 512×512 (simulated, SNR 4), image in memory.`,
+    `Machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. Median of ${REPEATS} images of 512×512 (simulated, SNR 4), image in memory, after one untimed pass over them (JIT warm-up).`,
     '',
     '| predict 512×512 (normalise + forward + decode) | engine | median |',
     '|---|---|---|',
