@@ -39,6 +39,9 @@ before(() => {
   assert.equal(r.code, 0, r.err);
 });
 
+/** Provenance files written by each run (src/io/provenance.ts). */
+const RUN_RECORD = /^deepblink-run-\d{8}T\d{6}Z-\d+\.json$/;
+
 test('--version and --help on the program and on every verb', () => {
   assert.match(run(['--version']).out, new RegExp(VERSION.replace(/\./g, '\\.')));
   for (const verb of ['predict', 'check', 'config', 'create', 'simulate', 'evaluate']) {
@@ -224,7 +227,28 @@ test('bad input: one-line errors naming the file, the batch goes on, exit 1, no 
   assert.ok(errs.some((l) => /b_empty.*empty/.test(l)));
   assert.ok(errs.some((l) => /e_constant.*constant/.test(l)));
   assert.ok(errs.some((l) => /f_nan.*NaN/.test(l)));
-  assert.deepEqual(readdirSync(path.join(work, 'bad_out')), ['a_good.csv'], 'only the good image has output, no temp files');
+  const outs = readdirSync(path.join(work, 'bad_out'));
+  assert.deepEqual(
+    outs.filter((f) => !RUN_RECORD.test(f)),
+    ['a_good.csv'],
+    'only the good image has output, no temp files',
+  );
+  const rec = JSON.parse(
+    readFileSync(
+      path.join(
+        work,
+        'bad_out',
+        outs.find((f) => RUN_RECORD.test(f))!,
+      ),
+      'utf8',
+    ),
+  );
+  assert.equal(rec.status, 'failed');
+  assert.deepEqual(
+    rec.outputs.map((o: { file: string }) => o.file),
+    ['a_good.csv'],
+  );
+  assert.ok(rec.failures.length >= 4, 'the failing inputs are recorded');
 
   const ext = run(['predict', '-i', 'h.bmp', '-o', 'x', '--method', 'log']);
   assert.equal(ext.code, 1);
@@ -241,7 +265,10 @@ test('unwritable output: a clear error and no partial file', () => {
   const b = run(['predict', '-i', path.join('sim', 'sim_0000.tif'), '-o', 'blocked', '--method', 'log']);
   assert.equal(b.code, 1);
   assert.match(b.err, /blocked.sim_0000\.csv/);
-  assert.deepEqual(readdirSync(path.join(work, 'blocked')), ['sim_0000.csv']);
+  assert.deepEqual(
+    readdirSync(path.join(work, 'blocked')).filter((f) => !RUN_RECORD.test(f)),
+    ['sim_0000.csv'],
+  );
 });
 
 test('evaluate: an unknown CSV header is an error listing the columns found', () => {
@@ -331,4 +358,87 @@ test('predict with the default model: refined positions are closer to the truth 
   const eb = JSON.parse(run(['evaluate', '-p', 'grid', '-t', 'sim', '--json']).out).summary.mean;
   assert.ok(ea.rmse < eb.rmse, `RMSE refined ${ea.rmse} < grid ${eb.rmse}`);
   assert.ok(ea.f1Integral > 0.85, `F1-integral ${ea.f1Integral}`);
+});
+
+test('never lose a file: default output beside the input, refuse to replace files deepblink did not write, provenance', () => {
+  mkdirSync(path.join(work, 'keep'), { recursive: true });
+  copyFileSync(path.join(work, 'sim', 'sim_0000.tif'), path.join(work, 'keep', 'img.tif'));
+  writeFileSync(path.join(work, 'keep', 'img.csv'), 'y,x\n1,2\n'); // ground truth of the user, same stem
+  // no -o: a new folder beside the input folder; the input folder is untouched
+  const a = run(['predict', 'keep', '--method', 'log']);
+  assert.equal(a.code, 0, a.err);
+  assert.deepEqual(readdirSync(path.join(work, 'keep')).sort(), ['img.csv', 'img.tif']);
+  assert.equal(readFileSync(path.join(work, 'keep', 'img.csv'), 'utf8'), 'y,x\n1,2\n');
+  const out = path.join(work, 'keep-spots');
+  assert.ok(existsSync(path.join(out, 'img.csv')));
+  const recs = readdirSync(out).filter((f) => RUN_RECORD.test(f));
+  assert.equal(recs.length, 1);
+  const rec = JSON.parse(readFileSync(path.join(out, recs[0]), 'utf8'));
+  assert.equal(rec.status, 'done');
+  assert.match(rec.tool, /^deepblink \d/);
+  assert.equal(rec.options.method, 'log');
+  assert.equal(rec.outputs[0].file, 'img.csv');
+  assert.match(rec.outputs[0].sha256, /^[0-9a-f]{64}$/);
+  // a second run into the same folder replaces its own outputs
+  const b = run(['predict', 'keep', '--method', 'log']);
+  assert.equal(b.code, 0, b.err);
+  // -o into the input folder: the user's img.csv is not replaced without --force
+  const c = run(['predict', path.join('keep', 'img.tif'), '-o', 'keep', '--method', 'log']);
+  assert.equal(c.code, 1);
+  assert.match(c.err, /img\.csv: already exists and was not written by deepblink.*--force/);
+  assert.equal(readFileSync(path.join(work, 'keep', 'img.csv'), 'utf8'), 'y,x\n1,2\n');
+  // an output the user edited is theirs again
+  writeFileSync(path.join(out, 'img.csv'), 'edited\n');
+  const d = run(['predict', 'keep', '--method', 'log']);
+  assert.equal(d.code, 1);
+  assert.equal(readFileSync(path.join(out, 'img.csv'), 'utf8'), 'edited\n');
+  const e = run(['predict', 'keep', '--method', 'log', '--force']);
+  assert.equal(e.code, 0, e.err);
+  assert.match(readFileSync(path.join(out, 'img.csv'), 'utf8'), /^y \[px\]/);
+  // the network's record names the model and its checksum
+  const f = run(['predict', 'keep', '-o', 'keep-net']);
+  assert.equal(f.code, 0, f.err);
+  const nrec = JSON.parse(
+    readFileSync(
+      path.join(
+        work,
+        'keep-net',
+        readdirSync(path.join(work, 'keep-net')).find((x) => RUN_RECORD.test(x))!,
+      ),
+      'utf8',
+    ),
+  );
+  assert.equal(nrec.model.name, 'general');
+  assert.match(nrec.model.sha256, /^[0-9a-f]{64}$/);
+  assert.equal(typeof nrec.options.threshold, 'number');
+});
+
+test('download: a model name cannot escape the output folder', () => {
+  const r = run(['download', '../models/general', '-o', 'dl']);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /no bundled model/);
+  assert.ok(!existsSync(path.join(work, 'models', 'general.onnx')));
+});
+
+test('one overwrite policy: simulate, visualize and evaluate -o refuse to replace files deepblink did not write', () => {
+  mkdirSync(path.join(work, 'mine'), { recursive: true });
+  writeFileSync(path.join(work, 'mine', 'sim_0001.csv'), 'precious\n');
+  const s = run(['simulate', '-o', 'mine', '-n', '2', '-s', '32']);
+  assert.equal(s.code, 1);
+  assert.match(s.err, /sim_0001\.csv: already exists/);
+  assert.ok(!existsSync(path.join(work, 'mine', 'sim_0000.tif')), 'nothing written when one name is refused');
+  assert.equal(readFileSync(path.join(work, 'mine', 'sim_0001.csv'), 'utf8'), 'precious\n');
+  // a rerun into its own folder is fine
+  assert.equal(run(['simulate', '-o', 'own', '-n', '1', '-s', '32']).code, 0);
+  assert.equal(run(['simulate', '-o', 'own', '-n', '1', '-s', '32']).code, 0);
+  writeFileSync(path.join(work, 'taken.png'), 'precious');
+  const v = run(['visualize', '-i', path.join('own', 'sim_0000.tif'), '-o', 'taken.png']);
+  assert.equal(v.code, 1);
+  assert.match(v.err, /taken\.png: already exists.*--force/);
+  assert.equal(readFileSync(path.join(work, 'taken.png'), 'utf8'), 'precious');
+  assert.equal(run(['visualize', '-i', path.join('own', 'sim_0000.tif'), '-o', 'taken.png', '--force']).code, 0);
+  writeFileSync(path.join(work, 'table.csv'), 'precious');
+  const e = run(['evaluate', '-p', path.join('own', 'sim_0000.csv'), '-t', path.join('own', 'sim_0000.csv'), '-o', 'table.csv']);
+  assert.equal(e.code, 1);
+  assert.equal(readFileSync(path.join(work, 'table.csv'), 'utf8'), 'precious');
 });

@@ -114,7 +114,7 @@ export function batchReporter(log: Log, label = 'files'): (e: ItemEvent | Messag
     }
     if (e.type === 'itemFailed') {
       if (bar) process.stderr.write('\n');
-      log.error(describeError(e.error, e.name));
+      log.error(errorLine(e.error, e.name, log.verbose));
       if (log.verbose && !(e.error instanceof UserError) && e.error instanceof Error && e.error.stack) {
         process.stderr.write(e.error.stack + '\n');
       }
@@ -125,6 +125,16 @@ export function batchReporter(log: Log, label = 'files'): (e: ItemEvent | Messag
       bar = undefined;
     }
   };
+}
+
+/**
+ * The one line a user sees for an error: a UserError's own message; for anything else (a bug)
+ * its text only under --verbose, else a hint to rerun with it.
+ */
+export function errorLine(err: unknown, file: string | undefined, verbose: boolean): string {
+  if (err instanceof UserError || verbose) return describeError(err, file);
+  const what = err instanceof Error ? err.name : typeof err;
+  return describeError(new UserError(`internal error (${what}); rerun with --verbose for details, and please report it`), file);
 }
 
 /** Shows info and warning events through `log`. */
@@ -138,6 +148,32 @@ export function logMessage(log: Log, e: MessageEvent): void {
  * ("deepblink: error: FILE: problem") and the batch goes on. Shows a progress bar on a
  * terminal when there is more than one file. Returns the number of failures.
  */
-export async function runBatch<T>(files: T[], name: (f: T) => string, work: (f: T) => Promise<void>, log: Log, label = 'files'): Promise<number> {
-  return (await forEachItem(files, name, work, batchReporter(log, label))).length;
+export async function runBatch<T>(
+  files: T[],
+  name: (f: T) => string,
+  work: (f: T) => Promise<void>,
+  log: Log,
+  label = 'files',
+  signal?: AbortSignal,
+): Promise<number> {
+  return (await forEachItem(files, name, work, batchReporter(log, label), signal)).length;
+}
+
+/**
+ * An AbortSignal raised by the first Ctrl-C (SIGINT) while `fn` runs; a second Ctrl-C ends the
+ * process at once. The handler is removed afterwards.
+ */
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  const ctl = new AbortController();
+  const onSigint = () => {
+    if (ctl.signal.aborted) process.exit(130);
+    process.stderr.write('\ndeepblink: interrupted: finishing the current item (Ctrl-C again to quit at once)\n');
+    ctl.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    return await fn(ctl.signal);
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
 }

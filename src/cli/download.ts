@@ -1,9 +1,10 @@
 import { Command } from 'commander';
-import { copyFileSync, existsSync, statSync } from 'node:fs';
-import path from 'node:path';
-import { ensureOutputDir, makeLog, withCommon } from './common.js';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
+import { ensureOutputDir, errorLine, makeLog, withCommon } from './common.js';
 import { bundledNames, bundledPath, bundledDir, DEFAULT_MODEL } from '../model/bundled.js';
 import { UserError } from '../core/errors.js';
+import { insideFolder } from '../io/provenance.js';
 
 export function downloadCommand(): Command {
   return withCommon(new Command('download'))
@@ -56,16 +57,16 @@ export function downloadCommand(): Command {
       ensureOutputDir(o.output);
       let failures = 0;
       for (const n of wanted) {
-        const src = bundledPath(n);
-        const dst = path.join(o.output, `${n}.onnx`);
+        const src = all.includes(n) ? bundledPath(n) : undefined;
         try {
-          if (!src) throw new UserError(`no bundled model '${n}' (bundled: ${all.join(', ') || 'none'})`);
-          if (existsSync(dst) && !o.force) throw new UserError('already exists; use --force to overwrite', dst);
-          copyFileSync(src, dst);
+          if (!src) throw new UserError(`no bundled model '${n}' (bundled: ${all.join(', ') || 'none'})`, undefined, 'not-found');
+          const dst = insideFolder(o.output, `${n}.onnx`);
+          if (existsSync(dst) && !o.force) throw new UserError('already exists; use --force to overwrite', dst, 'exists');
+          await writeFileAtomic(dst, readFileSync(src));
           process.stdout.write(`${dst}\n`);
         } catch (err) {
           failures++;
-          log.error(err instanceof UserError ? err.oneLine() : String(err));
+          log.error(errorLine(err, undefined, log.verbose));
         }
       }
       if (failures) process.exitCode = 1;

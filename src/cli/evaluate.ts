@@ -4,6 +4,7 @@ import { formatScoreTable } from '../evaluate/evaluate.js';
 import { evaluateFiles, scoreTable } from '../evaluate/files.js';
 import type { PixelSize } from '../core/types.js';
 import { writeCsv } from '../io/csv.js';
+import { checkReplace } from '../io/provenance.js';
 
 export function evaluateCommand(): Command {
   return withCommon(new Command('evaluate'))
@@ -14,20 +15,24 @@ export function evaluateCommand(): Command {
     .option('--pixel-size <um>', 'µm per pixel, for CSVs holding µm only', parsePixelSize)
     .option('--json', 'print JSON (per image and summary) instead of the table', false)
     .option('-o, --output <csv>', 'also write the per-image table as CSV')
-    .action(async (o: { pred: string; true: string; mdist: number; pixelSize?: PixelSize; json: boolean; output?: string; verbose: boolean }) => {
-      const log = makeLog(o.verbose);
-      const { images, summary, failures } = await evaluateFiles(o.pred, o.true, {
-        mdist: o.mdist,
-        pixelSize: o.pixelSize,
-        onEvent: batchReporter(log, 'pairs'),
-      });
-      if (!summary) {
-        process.exitCode = 1; // every pair failed and said why
-        return;
-      }
-      if (o.json) process.stdout.write(JSON.stringify({ images, summary }, null, 2) + '\n');
-      else process.stdout.write(formatScoreTable(images, summary));
-      if (o.output) await writeCsv(o.output, scoreTable(images));
-      if (failures.length > 0) process.exitCode = 1;
-    });
+    .option('-f, --force', 'replace an existing --output file (default: refuse)', false)
+    .action(
+      async (o: { pred: string; true: string; mdist: number; pixelSize?: PixelSize; json: boolean; output?: string; force: boolean; verbose: boolean }) => {
+        const log = makeLog(o.verbose);
+        if (o.output) checkReplace(o.output, o.force); // before the work, not after it
+        const { images, summary, failures } = await evaluateFiles(o.pred, o.true, {
+          mdist: o.mdist,
+          pixelSize: o.pixelSize,
+          onEvent: batchReporter(log, 'pairs'),
+        });
+        if (!summary) {
+          process.exitCode = 1; // every pair failed and said why
+          return;
+        }
+        if (o.json) process.stdout.write(JSON.stringify({ images, summary }, null, 2) + '\n');
+        else process.stdout.write(formatScoreTable(images, summary));
+        if (o.output) await writeCsv(o.output, scoreTable(images));
+        if (failures.length > 0) process.exitCode = 1;
+      },
+    );
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../core/version.js';
-import { describeError, UserError } from '../core/errors.js';
+import { UserError } from '../core/errors.js';
+import { errorLine } from './common.js';
 import { checkCommand } from './check.js';
 import { configCommand } from './config.js';
 import { predictCommand } from './predict.js';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
       return;
     }
     const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
-    process.stderr.write(`deepblink: error: ${describeError(err)}\n`);
+    process.stderr.write(`deepblink: error: ${errorLine(err, undefined, verbose)}\n`);
     if (verbose && !(err instanceof UserError) && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
     process.exitCode = 1;
   }

@@ -12,6 +12,8 @@ import {
   runBatch,
   stem,
   withCommon,
+  withInterrupt,
+  errorLine,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
 import { resultTable } from '../pipeline/table.js';
@@ -19,7 +21,10 @@ import type { Normalization } from '../preprocess/normalize.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
-import { writeCsv } from '../io/csv.js';
+import { formatCsv } from '../io/csv.js';
+import { RunRecord } from '../io/provenance.js';
+import { UserError } from '../core/errors.js';
+import { statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
 
@@ -56,8 +61,10 @@ export function predictCommand(): Command {
       'Detect spots in an image or a folder of images; writes OUTDIR/<name>.csv per image with ' +
         'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)).',
     )
-    .requiredOption('-i, --input <path>', `image file or folder of images (${imageExtensions().join(' ')})`)
-    .option('-o, --output <dir>', "output folder (created if missing; default: the input's folder)")
+    .argument('[input]', `image file or folder of images (${imageExtensions().join(' ')}); or -i`)
+    .option('-i, --input <path>', 'image file or folder of images (same as the argument)')
+    .option('-o, --output <dir>', 'output folder (created if missing; default: a new folder NAME-spots beside the input, never the input folder itself)')
+    .option('-f, --force', 'replace existing files that deepblink did not write (default: refuse)', false)
     .option('-m, --model <file|name>', `model file (.onnx made by deepblink train) or bundled model name (see download --list; default: ${DEFAULT_MODEL})`)
     .addOption(
       new Option('--method <name>', 'deepblink = the neural network (needs a model); log = Laplacian-of-Gaussian')
@@ -92,31 +99,38 @@ export function predictCommand(): Command {
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
     .action(
-      async (o: {
-        input: string;
-        output?: string;
-        model?: string;
-        method: Method;
-        radius?: number;
-        threshold?: number | 'auto';
-        probability?: number | 'auto';
-        normalize?: Normalization;
-        refine: boolean;
-        tile?: number;
-        overlap?: number;
-        threads: number;
-        axes?: string;
-        pixelSize?: PixelSize;
-        fit: boolean;
-        fitWindow: number;
-        fitSigma?: number;
-        gain?: number;
-        offset?: number;
-        verbose: boolean;
-      }) => {
+      async (
+        inputArg: string | undefined,
+        o: {
+          input?: string;
+          output?: string;
+          force: boolean;
+          model?: string;
+          method: Method;
+          radius?: number;
+          threshold?: number | 'auto';
+          probability?: number | 'auto';
+          normalize?: Normalization;
+          refine: boolean;
+          tile?: number;
+          overlap?: number;
+          threads: number;
+          axes?: string;
+          pixelSize?: PixelSize;
+          fit: boolean;
+          fitWindow: number;
+          fitSigma?: number;
+          gain?: number;
+          offset?: number;
+          verbose: boolean;
+        },
+      ) => {
         const log = makeLog(o.verbose);
-        const files = listInputs(o.input);
-        const outDir = o.output ?? (files.length === 1 && files[0] === o.input ? path.dirname(o.input) : o.input);
+        if (inputArg && o.input && inputArg !== o.input) throw new UserError('give the input once (as the argument or with -i)', undefined, 'invalid-option');
+        const input = inputArg ?? o.input;
+        if (!input) throw new UserError('no input: deepblink predict IMAGE|FOLDER [-o OUTDIR] (see --help)', undefined, 'invalid-option');
+        const files = listInputs(input);
+        const outDir = o.output ?? defaultOutputDir(input);
         ensureOutputDir(outDir);
         const names = outputNames(files);
         const opts: PredictOptions = {
@@ -153,34 +167,71 @@ export function predictCommand(): Command {
           };
         }
         const detector = await createDetector(opts);
+        const desc = detector.describe();
+        const record = await RunRecord.start(outDir, {
+          command: ['deepblink', ...process.argv.slice(2)].join(' '),
+          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings },
+          inputs: files.map((f) => path.resolve(f)),
+          model: desc.model,
+          force: o.force,
+        });
         let total = 0;
+        let done = 0;
         // with a progress bar on the terminal, per-file lines would break it: summary only
         const quietBar = files.length > 1 && process.stderr.isTTY;
-        const failures = await runBatch(
-          files,
-          (f) => f,
-          async (f) => {
-            const res = await predictFile(f, detector, opts);
-            for (const w of res.warnings) log.warn(`${f}: ${w}`);
-            if (res.axesSource === 'guessed' && res.shape.length > 2) {
-              log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
-            }
-            const out = path.join(outDir, names.get(f)!);
-            await writeCsv(out, resultTable(res, opts));
-            const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
-            total += n;
-            if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
-            log.info(
-              `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
-                `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
-            );
-          },
-          log,
-          'images',
-        );
+        const { failures, interrupted } = await withInterrupt(async (signal) => {
+          const failures = await runBatch(
+            files,
+            (f) => f,
+            async (f) => {
+              const name = names.get(f)!;
+              record.target(name); // refuse early (before the work) when the output may not be replaced
+              let res;
+              try {
+                res = await predictFile(f, detector, opts);
+              } catch (err) {
+                await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
+                throw err;
+              }
+              for (const w of res.warnings) log.warn(`${f}: ${w}`);
+              if (res.axesSource === 'guessed' && res.shape.length > 2) {
+                log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
+              }
+              const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
+              const out = await record.write(name, formatCsv(resultTable(res, opts)), { input: path.resolve(f), spots: n });
+              total += n;
+              done++;
+              if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
+              log.info(
+                `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
+                  `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
+              );
+            },
+            log,
+            'images',
+            signal,
+          );
+          return { failures, interrupted: signal.aborted };
+        });
         await detector.close();
+        await record.finish(interrupted ? 'interrupted' : failures > 0 ? 'failed' : 'done');
+        if (interrupted) {
+          process.stdout.write(`interrupted: ${done}/${files.length} images done, ${total} spots → ${outDir} (record: ${path.basename(record.file)})\n`);
+          process.exitCode = 130;
+          return;
+        }
         if (files.length > 1) process.stdout.write(`${files.length - failures}/${files.length} images done, ${total} spots → ${outDir}\n`);
         if (failures > 0) process.exitCode = 1;
       },
     );
+}
+
+/**
+ * The default output folder: a new folder beside the input named after it (`cells.tif` →
+ * `cells-spots/`, `images/` → `images-spots/`), so results never land in an input folder.
+ */
+export function defaultOutputDir(input: string): string {
+  const resolved = path.resolve(input);
+  const base = statSync(resolved).isDirectory() ? path.basename(resolved) : stem(resolved);
+  return path.join(path.dirname(resolved), `${base}-spots`);
 }

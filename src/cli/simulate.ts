@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../core/errors.js';
 import {
   batchReporter,
   logMessage,
@@ -26,6 +27,7 @@ function parseSize(s: string): [number, number] {
 
 interface SimOpts {
   output: string;
+  force: boolean;
   number: number;
   size: [number, number];
   seed: number;
@@ -115,6 +117,7 @@ export function simulateCommand(): Command {
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)
+    .option('-f, --force', 'replace files (or a dataset folder) that deepblink did not write (default: refuse)', false)
     .action(async (o: SimOpts) => {
       const log = makeLog(o.verbose);
       const params = simParamsFrom(o);
@@ -132,8 +135,8 @@ export function simulateCommand(): Command {
       const splits = (m: DatasetManifest) =>
         `${o.output}: ${m.splits.train.length} train, ${m.splits.valid.length} valid, ${m.splits.test.length} test images\n`;
       if (o.preset === 'scenes') {
-        if (!o.dataset) throw new InvalidArgumentError('--preset scenes writes a training dataset: add --dataset');
-        if (o.size[0] !== o.size[1]) throw new InvalidArgumentError('--preset scenes makes square crops: give one --size');
+        if (!o.dataset) throw new UserError('--preset scenes writes a training dataset: add --dataset', undefined, 'invalid-option');
+        if (o.size[0] !== o.size[1]) throw new UserError('--preset scenes makes square crops: give one --size', undefined, 'invalid-option');
         const m = await simulateScenesDataset({
           output: o.output,
           number: o.number,
@@ -143,24 +146,31 @@ export function simulateCommand(): Command {
           backgrounds: o.backgrounds,
           valid: o.valid,
           test: o.test,
+          force: o.force,
           onEvent: messages,
         });
         process.stdout.write(splits(m));
         return;
       }
-      if (o.backgrounds) throw new InvalidArgumentError('--backgrounds is for --preset scenes');
+      if (o.backgrounds) throw new UserError('--backgrounds is for --preset scenes', undefined, 'invalid-option');
       const set = { output: o.output, number: o.number, seed: o.seed, params, preset: o.preset, prefix: o.prefix };
       if (o.dataset) {
         const m = await simulateDataset({
           ...set,
           valid: o.valid,
           test: o.test,
+          force: o.force,
           onEvent: messages,
         });
         process.stdout.write(splits(m));
         return;
       }
-      const res = await simulateFiles({ ...set, onEvent: batchReporter(log, 'images') });
+      const res = await simulateFiles({
+        ...set,
+        force: o.force,
+        command: ['deepblink', ...process.argv.slice(2)].join(' '),
+        onEvent: batchReporter(log, 'images'),
+      });
       process.stdout.write(`${o.output}: ${res.images} images, ${res.spots} spots\n`);
       if (res.failures.length) process.exitCode = 1;
     });

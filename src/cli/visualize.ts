@@ -8,6 +8,7 @@ import { loadSplit, SPLITS, type SplitName } from '../dataset/dataset.js';
 import { renderSpots, type Layer } from '../visualize/render.js';
 import { encodePng } from '../io/image/write.js';
 import { writeFileAtomic } from '../io/atomic.js';
+import { checkReplace } from '../io/provenance.js';
 import { UserError } from '../core/errors.js';
 import type { Plane, Point } from '../core/types.js';
 
@@ -30,6 +31,7 @@ export function visualizeCommand(): Command {
     .option('--index <n>', 'dataset crop index', parseNonNegative, 0)
     .option('--scale <k>', 'up-scaling factor (default: so the picture is about 1024 px)', parsePositiveInt)
     .requiredOption('-o, --output <png>', 'PNG file to write')
+    .option('-f, --force', 'replace an existing output file (default: refuse)', false)
     .action(
       async (o: {
         image?: string;
@@ -40,9 +42,11 @@ export function visualizeCommand(): Command {
         index: number;
         scale?: number;
         output: string;
+        force: boolean;
         verbose: boolean;
       }) => {
         const log = makeLog(o.verbose);
+        checkReplace(o.output, o.force);
         let plane: Plane;
         const layers: Layer[] = [];
         if (o.dataset) {

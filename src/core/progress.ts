@@ -24,17 +24,20 @@ export interface ItemFailure {
 
 /**
  * Runs `work` on each item, one after another, reporting ItemEvents. A failing item is
- * reported ('itemFailed') and skipped; the failures are returned.
+ * reported ('itemFailed') and skipped; the failures are returned. An aborted `signal` stops
+ * the loop before the next item (the item in progress is finished).
  */
 export async function forEachItem<T>(
   items: T[],
   name: (item: T) => string,
   work: (item: T, index: number) => Promise<void>,
   onEvent?: (e: ItemEvent) => void,
+  signal?: AbortSignal,
 ): Promise<ItemFailure[]> {
   const failures: ItemFailure[] = [];
   const total = items.length;
   for (const [index, item] of items.entries()) {
+    if (signal?.aborted) break;
     const n = name(item);
     onEvent?.({ type: 'item', name: n, index, total });
     try {

@@ -7,7 +7,9 @@
  */
 import path from 'node:path';
 import { resolveSimParams, simulateImage, simToPlane, type SimParams } from '../simulate/simulate.js';
-import { imageSeed, writeSimulated } from '../simulate/files.js';
+import { imageSeed, tiffOf, truthTable } from '../simulate/files.js';
+import { formatCsv } from '../io/csv.js';
+import { RunRecord } from '../io/provenance.js';
 import { CATEGORIES, TEST_SEED_BASE, trainingParams } from '../simulate/presets.js';
 import { simulateScene, scenePoints, SCENES_DESCRIPTION } from '../simulate/scenes.js';
 import { writeDataset, type DatasetEntry, type DatasetEvent, type DatasetManifest } from './dataset.js';
@@ -15,7 +17,6 @@ import { splitItems } from './crops.js';
 import { readImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { ensureOutputDir } from '../io/files.js';
-import { writeFileAtomic } from '../io/atomic.js';
 import { forEachItem, type ItemFailure } from '../core/progress.js';
 import { Rng } from '../math/rng.js';
 import type { Plane } from '../core/types.js';
@@ -36,6 +37,10 @@ export interface SimulateOptions {
   preset?: string;
   /** Image name prefix: <prefix>_NNNN. Default 'sim'. */
   prefix?: string;
+  /** simulateFiles: replace files in `output` that deepblink did not write (default: refuse). */
+  force?: boolean;
+  /** simulateFiles: the command line to record in the run's provenance file. */
+  command?: string;
   /** Progress (one item per image) and warnings. */
   onEvent?: (e: DatasetEvent) => void;
 }
@@ -101,27 +106,42 @@ function plan(opts: SimulateOptions) {
 
 /**
  * Simulates `number` images into the folder `output` (created if missing): <prefix>_NNNN.tif
- * (uint16 camera counts) and <prefix>_NNNN.csv (truth), and simulation.json (the settings).
- * An image that cannot be written is reported ('itemFailed') and skipped.
+ * (uint16 camera counts) and <prefix>_NNNN.csv (truth), and simulation.json (the settings),
+ * with a provenance record (io/provenance.ts). Files deepblink did not write are never
+ * replaced unless `force` (checked for every name before anything is written). An image that
+ * cannot be written is reported ('itemFailed') and skipped.
  */
 export async function simulateFiles(opts: SimulateOptions): Promise<SimulateFilesResult> {
   const { seed, preset, prefix, names, resolved, paramsOf } = plan(opts);
   const { output, number, onEvent } = opts;
   ensureOutputDir(output);
+  const settings = JSON.stringify({ tool: `deepblink ${VERSION}`, seed, number, prefix, preset, params: resolved }, null, 1) + '\n';
+  const record = await RunRecord.start(output, {
+    command: opts.command ?? 'simulateFiles',
+    options: { seed, number, prefix, preset, params: resolved },
+    inputs: [],
+    force: opts.force,
+  });
+  try {
+    for (const n of [...names.flatMap((x) => [`${x}.tif`, `${x}.csv`]), 'simulation.json']) record.target(n);
+  } catch (err) {
+    await record.finish('failed');
+    throw err;
+  }
   let spots = 0;
   const failures = await forEachItem(
     names.map((n, k) => ({ n, k })),
     ({ n }) => path.join(output, n),
     async ({ n, k }) => {
-      const sim = await writeSimulated(output, n, paramsOf(k), imageSeed(seed, k));
+      const sim = simulateImage(paramsOf(k), imageSeed(seed, k));
+      await record.write(`${n}.tif`, tiffOf(sim));
+      await record.write(`${n}.csv`, formatCsv(truthTable(sim)), { spots: sim.spots.length });
       spots += sim.spots.length;
     },
     onEvent,
   );
-  await writeFileAtomic(
-    path.join(output, 'simulation.json'),
-    JSON.stringify({ tool: `deepblink ${VERSION}`, seed, number, prefix, preset, params: resolved }, null, 1) + '\n',
-  );
+  await record.write('simulation.json', settings);
+  await record.finish(failures.length ? 'failed' : 'done');
   return { images: number - failures.length, spots, failures };
 }
 

@@ -8,7 +8,8 @@ import { UserError } from '../core/errors.js';
 import type { PlaneStats } from '../preprocess/check.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { tilingFor } from '../preprocess/tiles.js';
-import type { LoadedModel } from '../model/model.js';
+import { modelName, type LoadedModel } from '../model/model.js';
+import { sha256 } from '../io/provenance.js';
 import { resolveModel } from '../model/bundled.js';
 import { detectLoGWithThreshold } from './log.js';
 import { detectNeural } from './neural.js';
@@ -47,6 +48,17 @@ export interface PlaneDetector {
   detect(plane: Plane, stats?: PlaneStats): Promise<{ spots: Spot[]; threshold: number }>;
   /** Releases the inference session. */
   close(): Promise<void>;
+  /** What detects: method, settings and (network) the model file with its SHA-256, for provenance records. */
+  describe(): DetectorDescription;
+}
+
+/** A detector's identity and settings, as recorded beside results. */
+export interface DetectorDescription {
+  method: Method;
+  /** LoG: radius and threshold; network: threshold, normalisation, tiling. */
+  settings: Record<string, unknown>;
+  /** Network: the model file, name and SHA-256 of its bytes, and what its card says. */
+  model?: { file: string; name: string; sha256: string; card: { name: string; created: string; tool: string; threshold: number } };
 }
 
 export function logDetector(opts: DetectorOptions): PlaneDetector {
@@ -56,6 +68,7 @@ export function logDetector(opts: DetectorOptions): PlaneDetector {
     scoreColumn: 'quality',
     detect: async (plane) => detectLoGWithThreshold(plane, { radius, threshold }),
     close: async () => undefined,
+    describe: () => ({ method: 'log', settings: { radius, threshold } }),
   };
 }
 
@@ -79,6 +92,16 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
     scoreColumn: 'p',
     detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
     close: () => predictor.dispose(),
+    describe: () => ({
+      method: 'deepblink',
+      settings: { threshold, normalization: nopts.normalization, tileSize: nopts.tileSize, overlap: nopts.overlap, refine: opts.refine ?? 'default' },
+      model: {
+        file: model.file,
+        name: modelName(model.file),
+        sha256: sha256(model.bytes),
+        card: { name: model.card.name, created: model.card.created, tool: model.card.tool, threshold: model.card.threshold },
+      },
+    }),
   };
 }
 

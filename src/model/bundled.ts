@@ -29,6 +29,8 @@ export function bundledNames(): string[] {
 }
 
 export function bundledPath(name: string): string | undefined {
+  // bundled names are plain file stems: nothing that could reach outside the models folder
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(name) || name.includes('..')) return undefined;
   const file = path.join(bundledDir(), `${name.toLowerCase()}.onnx`);
   return existsSync(file) ? file : undefined;
 }
