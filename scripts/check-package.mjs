@@ -4,8 +4,11 @@
  * holds (the library, the CLI, the models; no benchmarks, tests, test helpers or training
  * checkpoints), installs it into a fresh temporary project, imports the API from ESM, runs a
  * detection, type-checks a TypeScript consumer against the shipped .d.ts, and runs the bin.
- * Needs a built dist/ (npm test builds it). Dependencies come from the npm cache when they are
- * there (`npm ci` filled it), else from the registry.
+ * Needs a built dist/ (npm test builds it). The install runs with the network unusable: npm
+ * --offline (dependencies from the npm cache that `npm ci` filled) and every proxy variable
+ * pointing at a closed port, so an install step that tries to download (onnxruntime-node's GPU
+ * libraries) fails — and must not fail the install. The run checks that nothing is written
+ * under the home folder's cache (onnxruntime's telemetry database).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
@@ -15,7 +18,10 @@ import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'deepblink-pack-'));
-const env = { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip', npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+const env = { ...process.env, npm_config_fund: 'false', npm_config_audit: 'false', npm_config_update_notifier: 'false' };
+delete env.ONNXRUNTIME_NODE_INSTALL; // a user has no such variable set
+const dead = 'http://127.0.0.1:9';
+const offline = { ...env, HTTP_PROXY: dead, HTTPS_PROXY: dead, http_proxy: dead, https_proxy: dead, npm_config_proxy: dead, npm_config_https_proxy: dead };
 const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 let failures = 0;
 const check = (ok, what) => {
@@ -44,8 +50,15 @@ try {
   const proj = path.join(tmp, 'user-project');
   run('mkdir', ['-p', proj]);
   writeFileSync(path.join(proj, 'package.json'), JSON.stringify({ name: 'user-project', private: true, type: 'module' }, null, 2));
-  run('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', tarball], proj);
-  check(existsSync(path.join(proj, 'node_modules', 'deepblink', 'dist', 'index.js')), 'npm install of the tarball');
+  execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], {
+    cwd: proj,
+    env: offline,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  check(existsSync(path.join(proj, 'node_modules', 'deepblink', 'dist', 'index.js')), 'npm install of the tarball with the network unusable');
+  const nativeRuntime = existsSync(path.join(proj, 'node_modules', 'onnxruntime-node', 'package.json'));
+  console.log(`     onnxruntime-node ${nativeRuntime ? 'installed' : 'not installed (its download failed offline): the fallback runtime is used'}`);
 
   // 3. the API from ESM, as a user writes it
   writeFileSync(
@@ -67,7 +80,10 @@ try { await import('deepblink/dist/detect/log.js'); out.deep = 'importable'; } c
 console.log(JSON.stringify(out));
 `,
   );
-  const out = JSON.parse(run('node', ['use.mjs'], proj).trim().split('\n').pop());
+  const home = path.join(tmp, 'home');
+  run('mkdir', ['-p', home]);
+  const userEnv = { ...offline, HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') };
+  const out = JSON.parse(execFileSync('node', ['use.mjs'], { cwd: proj, env: userEnv, encoding: 'utf8' }).trim().split('\n').pop());
   console.log(JSON.stringify(out));
   check(out.version === JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')).version, 'VERSION equals package.json version');
   check(out.models.includes('general'), 'bundled models are found from the installed package');
@@ -105,13 +121,22 @@ export { y, c };
 
   // 5. the bin
   const csvDir = path.join(tmp, 'out');
-  run(
+  execFileSync(
     path.join(proj, 'node_modules', '.bin', 'deepblink'),
-    ['predict', '-i', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif'), '-o', csvDir],
-    proj,
+    ['predict', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif'), '-o', csvDir],
+    {
+      cwd: proj,
+      env: userEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const csv = readFileSync(path.join(csvDir, 'demo.csv'), 'utf8').trim().split('\n');
-  check(csv[0].startsWith('y [px],x [px]') && csv.length > 10, `the installed bin predicts on the demo image (${csv.length - 1} spots)`);
+  check(csv[0].startsWith('y [px],x [px]') && csv.length > 10, `the installed bin predicts on the demo image offline (${csv.length - 1} spots)`);
+  const written = existsSync(home) ? execFileSync('find', [home, '-type', 'f'], { encoding: 'utf8' }).trim() : '';
+  check(
+    !/Microsoft|onnxruntime/.test(written),
+    `nothing written to the user's cache (no telemetry database)${written ? `: ${written.split('\n').length} files` : ''}`,
+  );
 } catch (e) {
   failures++;
   console.log(`FAIL ${e.message}\n${e.stderr ?? ''}`);

@@ -16,8 +16,8 @@ import { VERSION } from '../core/version.js';
 const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
 let work = '';
 
-function run(args: string[], cwd = work) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000 });
+function run(args: string[], env: Record<string, string> = {}, cwd = work) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, ...env } });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -441,4 +441,11 @@ test('one overwrite policy: simulate, visualize and evaluate -o refuse to replac
   const e = run(['evaluate', '-p', path.join('own', 'sim_0000.csv'), '-t', path.join('own', 'sim_0000.csv'), '-o', 'table.csv']);
   assert.equal(e.code, 1);
   assert.equal(readFileSync(path.join(work, 'table.csv'), 'utf8'), 'precious');
+});
+
+test('offline for real: no telemetry database is written by a network prediction', () => {
+  const home = mkdtempSync(path.join(os.tmpdir(), 'deepblink-home-'));
+  const r = run(['predict', path.join('sim', 'sim_0000.tif'), '-o', 'tele'], { HOME: home, XDG_CACHE_HOME: path.join(home, '.cache') });
+  assert.equal(r.code, 0, r.err);
+  assert.ok(!existsSync(path.join(home, '.cache', 'Microsoft')), 'onnxruntime telemetry is off');
 });

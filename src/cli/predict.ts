@@ -168,6 +168,11 @@ export function predictCommand(): Command {
         }
         const detector = await createDetector(opts);
         const desc = detector.describe();
+        if (desc.runtime === 'tfjs-wasm') {
+          log.warn(
+            'the network runs on TensorFlow.js (wasm), about 15× slower: onnxruntime-node is not installed (e.g. installed without network) or DEEPBLINK_RUNTIME=tfjs',
+          );
+        }
         const record = await RunRecord.start(outDir, {
           command: ['deepblink', ...process.argv.slice(2)].join(' '),
           options: { ...opts, progress: undefined, method: desc.method, ...desc.settings },

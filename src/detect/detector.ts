@@ -59,6 +59,8 @@ export interface DetectorDescription {
   settings: Record<string, unknown>;
   /** Network: the model file, name and SHA-256 of its bytes, and what its card says. */
   model?: { file: string; name: string; sha256: string; card: { name: string; created: string; tool: string; threshold: number } };
+  /** Network: what runs it ('onnxruntime', or the 'tfjs-wasm' fallback when onnxruntime-node is not installed). */
+  runtime?: string;
 }
 
 export function logDetector(opts: DetectorOptions): PlaneDetector {
@@ -94,6 +96,7 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
     close: () => predictor.dispose(),
     describe: () => ({
       method: 'deepblink',
+      runtime: predictor.runtime ?? 'onnxruntime',
       settings: { threshold, normalization: nopts.normalization, tileSize: nopts.tileSize, overlap: nopts.overlap, refine: opts.refine ?? 'default' },
       model: {
         file: model.file,

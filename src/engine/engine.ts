@@ -81,6 +81,8 @@ export interface Predictor {
   /** Input: H×W normalised plane (H, W multiples of the network's input multiple). Output: (H/cell)×(W/cell)×3. */
   run(x: Float32Array, height: number, width: number): Promise<Float32Array>;
   dispose(): Promise<void>;
+  /** What runs it: 'onnxruntime' (native, the default) or 'tfjs-wasm' (the fallback). */
+  readonly runtime?: 'onnxruntime' | 'tfjs-wasm';
 }
 
 export type { NetworkSpec };

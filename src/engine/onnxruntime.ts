@@ -2,7 +2,22 @@
  * Prediction with onnxruntime-node (Node only; its CPU binaries ship in the npm package) on a
  * model file written by engine/onnx-format.ts.
  */
-import ort from 'onnxruntime-node';
+import type Ort from 'onnxruntime-node';
+
+type OrtModule = typeof Ort;
+let ortModule: Promise<OrtModule> | undefined;
+
+/**
+ * onnxruntime-node, loaded on first use with its telemetry switched off first: the native
+ * library otherwise records usage events in a local database (~/.cache/Microsoft/DeveloperTools)
+ * for upload. ORT_DISABLE_TELEMETRY is read when the library initialises, so it is set before
+ * the import (a caller's own value is kept).
+ */
+export function loadOrt(): Promise<OrtModule> {
+  process.env.ORT_DISABLE_TELEMETRY ??= '1';
+  ortModule ??= import('onnxruntime-node').then((m) => (m as unknown as { default: OrtModule }).default ?? m);
+  return ortModule;
+}
 import type { Predictor } from './engine.js';
 import { ONNX_INPUT, ONNX_OUTPUT, onnxInfo } from './onnx-format.js';
 
@@ -22,7 +37,8 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
   const info = onnxInfo(bytes);
   const threads = opts.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`createOnnxPredictor: threads must be an integer ≥ 1, got ${threads}`);
-  let session: ort.InferenceSession;
+  const ort = await loadOrt();
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(bytes, {
       executionProviders: ['cpu'],
@@ -40,13 +56,13 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
 
   const runOne = async (x: Float32Array, height: number, width: number): Promise<Float32Array> => {
     const input = new ort.Tensor('float32', x, info.inputChannels === 1 ? [1, 1, height, width] : [1, height, width, info.inputChannels]);
-    let out: ort.InferenceSession.OnnxValueMapType;
+    let out: Ort.InferenceSession.OnnxValueMapType;
     try {
       out = await session.run({ [ONNX_INPUT]: input });
     } catch (e) {
       throw new Error(`onnxruntime failed on a ${height}×${width} input: ${errMsg(e)}`, { cause: e });
     }
-    const grid = out[ONNX_OUTPUT] as ort.Tensor | undefined;
+    const grid = out[ONNX_OUTPUT] as Ort.Tensor | undefined;
     const expected = (height / info.outputScale) * (width / info.outputScale) * info.outputChannels;
     if (!grid || grid.type !== 'float32' || grid.data.length !== expected) {
       throw new Error(`onnxruntime returned an unexpected output (expected ${expected} float32 values)`);
@@ -55,6 +71,7 @@ export async function createOnnxPredictor(bytes: Uint8Array, opts: OnnxPredictor
   };
 
   return {
+    runtime: 'onnxruntime',
     run(x: Float32Array, height: number, width: number): Promise<Float32Array> {
       if (disposed) return Promise.reject(new Error('ONNX predictor: run() after dispose()'));
       if (!Number.isInteger(height) || !Number.isInteger(width) || height < 1 || width < 1) {
@@ -92,6 +109,7 @@ export async function createImageOnnxSession(
   file: string,
   threads = 1,
 ): Promise<{ run(x: Float32Array, height: number, width: number): Promise<{ data: Float32Array; dims: number[] }>; dispose(): Promise<void> }> {
+  const ort = await loadOrt();
   const session = await ort.InferenceSession.create(file, {
     executionProviders: ['cpu'],
     intraOpNumThreads: threads,
@@ -103,7 +121,7 @@ export async function createImageOnnxSession(
   return {
     async run(x, height, width) {
       const out = await session.run({ [input]: new ort.Tensor('float32', x, [1, 1, height, width]) });
-      const t = out[output] as ort.Tensor;
+      const t = out[output] as Ort.Tensor;
       return { data: t.data as Float32Array, dims: [...t.dims] };
     },
     dispose: () => session.release(),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { paramList, type NetworkSpec } from '../network/spec.js';
 import { Rng } from '../math/rng.js';
-import type { Batch, LossParts, OptimizerState, TrainEngine, TrainEngineOptions, WeightMap } from './engine.js';
+import type { Batch, LossParts, OptimizerState, Predictor, TrainEngine, TrainEngineOptions, WeightMap } from './engine.js';
 import { registerGradients } from './tfjs-grads.js';
 import { registerGradientKernels } from './tfjs-kernels.js';
 import { countSpotCells, lossTensors } from './tfjs-loss.js';
@@ -256,4 +256,31 @@ export async function createTfjsEngine(spec: NetworkSpec, opts: TrainEngineOptio
     },
   };
   return engine;
+}
+
+/**
+ * Inference with TensorFlow.js (wasm backend): the fallback runtime when onnxruntime-node is
+ * not installed. Same layers and weights as the ONNX export (engine/parity.test.ts checks the
+ * engines agree); one image at a time, in the order asked.
+ */
+export async function createTfjsPredictor(spec: NetworkSpec, weights: WeightMap): Promise<Predictor> {
+  // the optimiser is never stepped: inference only
+  const engine = await createTfjsEngine(spec, { optimizer: { name: 'adam', learningRate: 1e-3 }, seed: 0, weights });
+  let queue: Promise<unknown> = Promise.resolve();
+  let disposed = false;
+  return {
+    runtime: 'tfjs-wasm',
+    run(x: Float32Array, height: number, width: number): Promise<Float32Array> {
+      if (disposed) return Promise.reject(new Error('tfjs predictor: run() after dispose()'));
+      const p = queue.then(() => engine.predict(x, 1, height, width));
+      queue = p.catch(() => undefined);
+      return p;
+    },
+    async dispose(): Promise<void> {
+      if (disposed) return;
+      disposed = true;
+      await queue;
+      engine.dispose();
+    },
+  };
 }

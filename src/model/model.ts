@@ -31,12 +31,32 @@ export async function loadModel(file: string): Promise<LoadedModel> {
   return decodeModel(bytes, file);
 }
 
-/** An inference session for a loaded model. */
+/** True when onnxruntime-node cannot be loaded because it is not installed. */
+function missingPackage(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && /onnxruntime-node/.test(String((err as Error).message));
+}
+
+/**
+ * An inference session for a loaded model: onnxruntime-node (native). It is an optional
+ * dependency — an install without network drops it, because its install step tries to
+ * download GPU libraries — so when it is not installed, or when DEEPBLINK_RUNTIME=tfjs, the
+ * model runs on TensorFlow.js (wasm; the same network from the same weights, about 15× slower;
+ * `predictor.runtime` says which).
+ */
 export async function modelPredictor(model: LoadedModel, threads = 1): Promise<Predictor> {
   try {
-    // loaded here, not at import: the runtime is Node-only and heavy (the model format is not)
-    const { createOnnxPredictor } = await import('../engine/onnxruntime.js');
-    return await createOnnxPredictor(model.bytes, { threads });
+    if (process.env.DEEPBLINK_RUNTIME !== 'tfjs') {
+      try {
+        // loaded here, not at import: the runtime is Node-only and heavy (the model format is not)
+        const { createOnnxPredictor } = await import('../engine/onnxruntime.js');
+        return await createOnnxPredictor(model.bytes, { threads });
+      } catch (err) {
+        if (!missingPackage(err)) throw err;
+      }
+    }
+    const { createTfjsPredictor } = await import('../engine/tfjs.js');
+    return await createTfjsPredictor(model.spec, model.weights);
   } catch (err) {
     throw modelError(`cannot run the model: ${(err as Error).message}`, model.file);
   }
