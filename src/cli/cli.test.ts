@@ -449,3 +449,21 @@ test('offline for real: no telemetry database is written by a network prediction
   assert.equal(r.code, 0, r.err);
   assert.ok(!existsSync(path.join(home, '.cache', 'Microsoft')), 'onnxruntime telemetry is off');
 });
+
+test('a blank plane in a stack is skipped with a warning, the other planes are processed', () => {
+  const h = 64;
+  const planes = [0, 1, 2].map((k) => {
+    const d = new Uint16Array(h * h);
+    if (k !== 1) for (let i = 0; i < d.length; i++) d[i] = 100 + ((i * 7919 + k * 31) % 13) + (Math.hypot((i % h) - 32, Math.floor(i / h) - 32) < 3 ? 400 : 0);
+    return { data: d, height: h, width: h };
+  });
+  writeFileSync(path.join(work, 'stack3.tif'), encodeTiff(planes));
+  const r = run(['predict', 'stack3.tif', '-o', 'stack-out', '--method', 'log', '--axes', 'zyx']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /plane c=0 t=0 z=1 is constant.*skipped/);
+  const rows = readFileSync(path.join(work, 'stack-out', 'stack3.csv'), 'utf8')
+    .trim()
+    .split('\n');
+  const z = rows.slice(1).map((l) => l.split(',').at(-1));
+  assert.ok(z.includes('0') && z.includes('2') && !z.includes('1'), `spots in planes ${[...new Set(z)].join(',')}`);
+});

@@ -8,6 +8,7 @@ import type { PixelSize, Plane, Spot } from '../core/types.js';
 import { readImage, type RawImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
+import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';
 import { diskIntensity } from '../measure/intensity.js';
 import { fitSpots, type FitOptions } from '../measure/fit.js';
@@ -73,14 +74,29 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
   const pixelSize = opts.pixelSize ?? raw.pixelSize;
   const pixelSizeSource = opts.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none';
   const planes: PlaneResult[] = [];
+  const warnings = [...raw.warnings];
   const multi = shape.length > 2;
+  let skipped = 0;
+  let count = 0;
   for (const { c, t, z, plane } of iteratePlanes(raw, axes)) {
-    const stats = checkPlane(plane, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
+    count++;
+    let stats;
+    try {
+      stats = checkPlane(plane, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
+    } catch (err) {
+      // one bad plane (blank, NaN) does not cost the stack's other planes
+      if (!multi || !(err instanceof UserError)) throw err;
+      warnings.push(`${err.message}; skipped`);
+      skipped++;
+      continue;
+    }
     const { spots, threshold } = await detector.detect(plane, stats);
     measureSpots(plane, spots, opts);
     if (multi) for (const s of spots) Object.assign(s, { channel: c, frame: t, z });
     planes.push({ c, t, z, spots, threshold });
   }
+  if (multi && skipped === count)
+    throw new UserError(`every plane of the stack (${count}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
   return {
     file: raw.path,
     axes,
@@ -90,7 +106,7 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
     pixelSizeSource,
     planes,
     scoreColumn: detector.scoreColumn,
-    warnings: raw.warnings,
+    warnings,
   };
 }
 
