@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse } from 'yaml';
+import { parseDocument } from 'yaml';
 import { defaultConfig, unwrapConfig, CONFIG_SCHEMA } from './config-schema.js';
 import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import type { AugmentOptions } from './augment.js';
@@ -110,7 +110,11 @@ export function loadConfigFile(file: string): TrainConfig {
   }
   let doc: unknown;
   try {
-    doc = parse(text);
+    // warnings (unknown tags, …) become errors here instead of Node process warnings on stderr
+    const parsed = parseDocument(text, { logLevel: 'silent' });
+    const problem = parsed.errors[0] ?? parsed.warnings[0];
+    if (problem) throw problem;
+    doc = parsed.toJS();
   } catch (err) {
     throw configError(`not valid YAML: ${(err as Error).message.split('\n')[0]}`, file);
   }
