@@ -24,7 +24,11 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array): 
             ? 'no space left on device'
             : code === 'ENOTDIR'
               ? 'a parent of the output path is not a folder'
-              : `cannot write (${(err as Error).message})`;
-    throw new UserError(why, file);
+              : code === 'EISDIR'
+                ? 'a folder has this name'
+                : code === 'EDQUOT'
+                  ? 'disk quota exceeded'
+                  : `cannot write (${code ?? 'error'})`; // never the temporary name or the system's message text
+    throw new UserError(why, file, code === 'EISDIR' ? 'exists' : 'unreadable');
   }
 }

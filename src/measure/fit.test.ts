@@ -316,10 +316,12 @@ describe('fitSpot: camera units and options', () => {
 
   it('rejects invalid options', () => {
     const plane = render(10, 10, 1, []);
-    assert.throws(() => fitSpot(plane, 5, 5, { halfWidth: 0 }), RangeError);
-    assert.throws(() => fitSpot(plane, 5, 5, { halfWidth: 2.5 }), RangeError);
-    assert.throws(() => fitSpot(plane, 5, 5, { gain: 0 }), RangeError);
-    assert.throws(() => fitSpot(plane, 5, 5, { sigma: -1 }), RangeError);
+    // options are the user's: a DeepblinkError with code 'invalid-option' (one line at the CLI)
+    const bad = { name: 'DeepblinkError', code: 'invalid-option' };
+    assert.throws(() => fitSpot(plane, 5, 5, { halfWidth: 0 }), bad);
+    assert.throws(() => fitSpot(plane, 5, 5, { halfWidth: 2.5 }), bad);
+    assert.throws(() => fitSpot(plane, 5, 5, { gain: 0 }), bad);
+    assert.throws(() => fitSpot(plane, 5, 5, { sigma: -1 }), bad);
     assert.throws(() => fitSpot(plane, Number.NaN, 5), RangeError);
   });
 });

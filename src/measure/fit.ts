@@ -61,6 +61,7 @@ import { invertSpd } from '../math/linalg.js';
 import { erfc } from '../math/psf.js';
 import { peakSnr } from './snr.js';
 import type { FitStatus, Plane, SpotFit } from '../core/types.js';
+import { UserError } from '../core/errors.js';
 
 /** Options of {@link fitSpot} / {@link fitSpots}. */
 export interface FitOptions {
@@ -418,37 +419,37 @@ function solveStep(q: number, lambda: number, useFisher: boolean): boolean {
 function validateOptions(opts: FitOptions): void {
   const hw = opts.halfWidth ?? 3;
   if (!(Number.isInteger(hw) && hw >= 1 && hw <= MAX_HW)) {
-    throw new RangeError(`fitSpot: halfWidth must be an integer in [1, ${MAX_HW}], got ${hw}`);
+    throw new UserError(`fit option halfWidth must be an integer in [1, ${MAX_HW}], got ${hw}`, undefined, 'invalid-option');
   }
   if (opts.sigma !== undefined && !(opts.sigma > 0 && Number.isFinite(opts.sigma))) {
-    throw new RangeError(`fitSpot: sigma must be > 0, got ${opts.sigma}`);
+    throw new UserError(`fit option sigma must be > 0, got ${opts.sigma}`, undefined, 'invalid-option');
   }
   if (opts.gain !== undefined && !(opts.gain > 0 && Number.isFinite(opts.gain))) {
-    throw new RangeError(`fitSpot: gain must be > 0, got ${opts.gain}`);
+    throw new UserError(`fit option gain must be > 0, got ${opts.gain}`, undefined, 'invalid-option');
   }
   if (opts.offset !== undefined && !Number.isFinite(opts.offset)) {
-    throw new RangeError(`fitSpot: offset must be finite, got ${opts.offset}`);
+    throw new UserError(`fit option offset must be finite, got ${opts.offset}`, undefined, 'invalid-option');
   }
   if (opts.readNoise !== undefined && !(opts.readNoise >= 0 && Number.isFinite(opts.readNoise))) {
-    throw new RangeError(`fitSpot: readNoise must be >= 0, got ${opts.readNoise}`);
+    throw new UserError(`fit option readNoise must be >= 0, got ${opts.readNoise}`, undefined, 'invalid-option');
   }
   if (opts.sigmaStart !== undefined && !(opts.sigmaStart > 0 && Number.isFinite(opts.sigmaStart))) {
-    throw new RangeError(`fitSpot: sigmaStart must be > 0, got ${opts.sigmaStart}`);
+    throw new UserError(`fit option sigmaStart must be > 0, got ${opts.sigmaStart}`, undefined, 'invalid-option');
   }
   const it = opts.maxIterations;
   if (it !== undefined && !(Number.isInteger(it) && it >= 0)) {
-    throw new RangeError(`fitSpot: maxIterations must be an integer >= 0, got ${it}`);
+    throw new UserError(`fit option maxIterations must be an integer >= 0, got ${it}`, undefined, 'invalid-option');
   }
   if (opts.tolerance !== undefined && !(opts.tolerance > 0)) {
-    throw new RangeError(`fitSpot: tolerance must be > 0, got ${opts.tolerance}`);
+    throw new UserError(`fit option tolerance must be > 0, got ${opts.tolerance}`, undefined, 'invalid-option');
   }
   if (opts.maxShift !== undefined && !(opts.maxShift >= 0)) {
-    throw new RangeError(`fitSpots: maxShift must be >= 0, got ${opts.maxShift}`);
+    throw new UserError(`fit option maxShift must be >= 0, got ${opts.maxShift}`, undefined, 'invalid-option');
   }
   if (opts.sigmaRange !== undefined) {
     const [lo, hi] = opts.sigmaRange;
     if (!(lo > 0 && hi >= lo && Number.isFinite(hi))) {
-      throw new RangeError(`fitSpot: sigmaRange must be 0 < min <= max, got [${lo}, ${hi}]`);
+      throw new UserError(`fit option sigmaRange must be 0 < min <= max, got [${lo}, ${hi}]`, undefined, 'invalid-option');
     }
   }
 }
