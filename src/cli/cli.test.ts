@@ -467,3 +467,38 @@ test('a blank plane in a stack is skipped with a warning, the other planes are p
   const z = rows.slice(1).map((l) => l.split(',').at(-1));
   assert.ok(z.includes('0') && z.includes('2') && !z.includes('1'), `spots in planes ${[...new Set(z)].join(',')}`);
 });
+
+test('Ctrl-C during predict: the current image is finished, the run is recorded as interrupted, nothing partial', async () => {
+  assert.equal(run(['simulate', '-o', 'many', '-n', '30', '-s', '512', '--seed', '9']).code, 0);
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, [BIN, 'predict', 'many', '-o', 'many-out'], { cwd: work });
+  let out = '';
+  let err = '';
+  child.stderr.on('data', (d) => (err += d));
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout.on('data', (d) => {
+      const first = out === '';
+      out += d;
+      if (first) child.kill('SIGINT');
+    });
+    child.on('close', (c) => resolve(c));
+  });
+  assert.equal(code, 130, `exit code (stderr: ${err})`);
+  assert.match(out, /interrupted: \d+\/30 images done/);
+  const files = readdirSync(path.join(work, 'many-out'));
+  assert.ok(!files.some((f) => f.includes('.tmp-')), 'no temporary files');
+  const rec = JSON.parse(
+    readFileSync(
+      path.join(
+        work,
+        'many-out',
+        files.find((f) => RUN_RECORD.test(f))!,
+      ),
+      'utf8',
+    ),
+  );
+  assert.equal(rec.status, 'interrupted');
+  const csvs = files.filter((f) => f.endsWith('.csv'));
+  assert.ok(csvs.length >= 1 && csvs.length < 30, `${csvs.length} images done`);
+  assert.equal(rec.outputs.length, csvs.length, 'every output is in the record');
+});
