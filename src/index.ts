@@ -30,7 +30,8 @@ export { VERSION } from './core/version.js';
 
 // read: images, axes and planes, label tables
 export { readImage, decodeImageBytes } from './io/image/read.js';
-export type { RawImage, DecodedImage, PixelArray, ImageFormat } from './io/image/format.js';
+export type { RawImage, DecodedImage, PixelArray, ImageFormat, DecodeLimits, ReadImageOptions } from './io/image/format.js';
+export { DEFAULT_MAX_PIXELS, checkDecodedSize } from './io/image/format.js';
 export { imageExtensions, registerImageFormat } from './io/image/registry.js';
 export { resolveAxes, iteratePlanes, type ResolvedAxes, type PlaneEntry } from './io/image/axes.js';
 export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions } from './io/labels.js';

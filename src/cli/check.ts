@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { makeLog, parsePixelSize, withCommon } from './common.js';
+import { makeLog, maxPixelsOption, parsePixelSize, withCommon } from './common.js';
 import { readImage } from '../io/image/read.js';
 import { inspectImage, type ImageInfo } from '../preprocess/inspect.js';
 import type { PixelSize } from '../core/types.js';
@@ -20,9 +20,10 @@ export function checkCommand(): Command {
     .option('-a, --axes <letters>', 'axis order to check instead of the metadata/guess (e.g. zyx)')
     .option('--pixel-size <um>', 'µm per pixel to assume ("0.1" or "Y,X")', parsePixelSize)
     .option('--json', 'print JSON instead of text', false)
-    .action(async (file: string, o: { axes?: string; pixelSize?: PixelSize; json: boolean; verbose: boolean }) => {
+    .addOption(maxPixelsOption())
+    .action(async (file: string, o: { axes?: string; pixelSize?: PixelSize; json: boolean; maxPixels?: number; verbose: boolean }) => {
       const log = makeLog(o.verbose);
-      const info = inspectImage(await readImage(file), { axes: o.axes, pixelSize: o.pixelSize });
+      const info = inspectImage(await readImage(file, { maxPixels: o.maxPixels }), { axes: o.axes, pixelSize: o.pixelSize });
       const { axes, shape, axesSource: source, pixelSize: ps, problems } = info;
       const psSource = PIXEL_SIZE_SOURCES[info.pixelSizeSource];
       if (o.json) {

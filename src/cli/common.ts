@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import type { PixelSize } from '../core/types.js';
@@ -75,6 +75,26 @@ export function parseFraction(s: string): number {
   const v = Number(s);
   if (!Number.isFinite(v) || v < 0 || v >= 1) throw new InvalidArgumentError('expected a fraction in [0, 1)');
   return v;
+}
+
+/** A positive integer, also written as a power ("2^30") or in exponent form ("1e9"). */
+export function parseMaxPixels(s: string): number {
+  const pow = /^\s*(\d+)\s*\^\s*(\d+)\s*$/.exec(s);
+  const v = pow ? Number(pow[1]) ** Number(pow[2]) : Number(s);
+  if (!Number.isSafeInteger(v) || v <= 0) throw new InvalidArgumentError('expected a positive whole number of pixel values (e.g. 2e9 or 2^31)');
+  return v;
+}
+
+/**
+ * --max-pixels N: the size limit of the image readers (readImage's maxPixels), for the verbs
+ * that read images. Absent: DEEPBLINK_MAX_PIXELS, else 2^30.
+ */
+export function maxPixelsOption(): Option {
+  return new Option(
+    '--max-pixels <n>',
+    'largest image to read, in pixel values (width × height × planes × channels); bigger files are refused before decoding ' +
+      '(default: $DEEPBLINK_MAX_PIXELS, else 2^30 ≈ 1.07e9)',
+  ).argParser(parseMaxPixels);
 }
 
 /** Range "a,b" (or one number "a" = "a,a"). */

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { batchReporter, makeLog, parseFraction, parseInteger, parsePixelSize, parsePositiveInt, withCommon } from './common.js';
+import { batchReporter, makeLog, maxPixelsOption, parseFraction, parseInteger, parsePixelSize, parsePositiveInt, withCommon } from './common.js';
 import { createDataset } from '../dataset/create.js';
 import type { PixelSize } from '../core/types.js';
 
@@ -19,6 +19,7 @@ export function createCommand(): Command {
     .option('--seed <n>', 'random seed of the split', parseInteger, 0)
     .option('--pixel-size <um>', 'µm per pixel, for labels in µm (default: image metadata)', parsePixelSize)
     .option('-f, --force', 'replace an existing dataset folder', false)
+    .addOption(maxPixelsOption())
     .action(
       async (o: {
         input: string;
@@ -31,6 +32,7 @@ export function createCommand(): Command {
         seed: number;
         pixelSize?: PixelSize;
         force: boolean;
+        maxPixels?: number;
         verbose: boolean;
       }) => {
         const log = makeLog(o.verbose);
@@ -45,6 +47,7 @@ export function createCommand(): Command {
           seed: o.seed,
           pixelSize: o.pixelSize,
           force: o.force,
+          maxPixels: o.maxPixels,
           onEvent: batchReporter(log, 'images'),
         });
         const n = res.manifest.splits;

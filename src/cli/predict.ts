@@ -5,6 +5,7 @@ import {
   ensureOutputDir,
   listInputs,
   makeLog,
+  maxPixelsOption,
   parseNonNegative,
   parsePixelSize,
   parsePositive,
@@ -98,6 +99,7 @@ export function predictCommand(): Command {
     .option('--offset <counts>', 'camera offset in counts, subtracted before the fit', parseNonNegative)
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
+    .addOption(maxPixelsOption())
     .action(
       async (
         inputArg: string | undefined,
@@ -122,6 +124,7 @@ export function predictCommand(): Command {
           fitSigma?: number;
           gain?: number;
           offset?: number;
+          maxPixels?: number;
           verbose: boolean;
         },
       ) => {
@@ -146,6 +149,7 @@ export function predictCommand(): Command {
           axes: o.axes,
           pixelSize: o.pixelSize,
           fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
+          maxPixels: o.maxPixels,
         };
         // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
         let tileBar: cliProgress.SingleBar | undefined;

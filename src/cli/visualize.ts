@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
-import { makeLog, parseNonNegative, parsePositiveInt, withCommon } from './common.js';
+import { makeLog, maxPixelsOption, parseNonNegative, parsePositiveInt, withCommon } from './common.js';
 import { readImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { readLabels } from '../io/labels.js';
@@ -32,6 +32,7 @@ export function visualizeCommand(): Command {
     .option('--scale <k>', 'up-scaling factor (default: so the picture is about 1024 px)', parsePositiveInt)
     .requiredOption('-o, --output <png>', 'PNG file to write')
     .option('-f, --force', 'replace an existing output file (default: refuse)', false)
+    .addOption(maxPixelsOption())
     .action(
       async (o: {
         image?: string;
@@ -43,6 +44,7 @@ export function visualizeCommand(): Command {
         scale?: number;
         output: string;
         force: boolean;
+        maxPixels?: number;
         verbose: boolean;
       }) => {
         const log = makeLog(o.verbose);
@@ -58,7 +60,7 @@ export function visualizeCommand(): Command {
           layers.push({ points: entries[o.index].points, color: [40, 220, 40] });
         } else {
           if (!o.image) throw new UserError('give --image (with --spots/--truth) or --dataset');
-          const raw = await readImage(o.image);
+          const raw = await readImage(o.image, { maxPixels: o.maxPixels });
           const { axes, shape } = resolveAxes(raw);
           if (shape.length > 2) log.warn(`${o.image}: a stack (${axes}); showing its first plane with all spots`);
           plane = iteratePlanes(raw, axes).next().value!.plane;

@@ -39,6 +39,8 @@ export interface CreateDatasetOptions {
   pixelSize?: PixelSize;
   /** Replace an existing dataset folder. */
   force?: boolean;
+  /** Largest image to read, in pixel values (see readImage; default DEEPBLINK_MAX_PIXELS, else 2^30). */
+  maxPixels?: number;
   /** Progress (one item per image; a failing image is reported and skipped) and warnings. */
   onEvent?: (e: DatasetEvent) => void;
 }
@@ -58,7 +60,7 @@ export interface CreateDatasetResult {
  * fails is reported ('itemFailed') and skipped; fewer than 3 crops in all is an error.
  */
 export async function createDataset(opts: CreateDatasetOptions): Promise<CreateDatasetResult> {
-  const { input, output, size = 256, minSpots = 1, valid = 0.2, test = 0.2, seed = 0, pixelSize, force = false, onEvent } = opts;
+  const { input, output, size = 256, minSpots = 1, valid = 0.2, test = 0.2, seed = 0, pixelSize, force = false, onEvent, maxPixels } = opts;
   if (existsSync(output) && !force) throw new UserError('already exists; choose another name or use --force', output);
   const images = listInputs(input);
   const labelDir = opts.labels ?? (statSync(input).isDirectory() ? input : path.dirname(input));
@@ -68,7 +70,7 @@ export async function createDataset(opts: CreateDatasetOptions): Promise<CreateD
     images,
     (f) => f,
     async (f) => {
-      entries.push(...(await cropsOf(f, labelDir, size, minSpots, pixelSize, onEvent)));
+      entries.push(...(await cropsOf(f, labelDir, size, minSpots, pixelSize, onEvent, maxPixels)));
     },
     onEvent,
   );
@@ -95,10 +97,11 @@ async function cropsOf(
   minSpots: number,
   pixelSize: PixelSize | undefined,
   onEvent: ((e: DatasetEvent) => void) | undefined,
+  maxPixels: number | undefined,
 ): Promise<DatasetEntry[]> {
   const csv = path.join(labelDir, `${stem(f)}.csv`);
   if (!existsSync(csv)) throw new UserError(`no label file ${csv} (labels are paired by name)`);
-  const raw = await readImage(f);
+  const raw = await readImage(f, { maxPixels });
   const { axes, shape } = resolveAxes(raw);
   if (shape.length !== 2) throw new UserError(`create needs 2-D images; this one has axes '${axes}' (${shape.join('×')})`);
   const plane = [...iteratePlanes(raw, axes)][0].plane;

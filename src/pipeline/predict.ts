@@ -22,6 +22,11 @@ export interface PredictOptions extends DetectorOptions {
   pixelSize?: PixelSize;
   /** Refine each spot with a maximum-likelihood Gaussian fit (adds `fit` to every spot). */
   fit?: FitOptions;
+  /**
+   * Images with more pixel values than this are refused (a 'bad-image' error) before they are
+   * decoded; default: DEEPBLINK_MAX_PIXELS, else 2^30 (see readImage).
+   */
+  maxPixels?: number;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
 }
 
@@ -111,5 +116,5 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
 }
 
 export async function predictFile(file: string, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
-  return predictImage(await readImage(file), detector, opts);
+  return predictImage(await readImage(file, { maxPixels: opts.maxPixels }), detector, opts);
 }

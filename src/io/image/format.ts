@@ -15,6 +15,17 @@
  * 0.2125 R + 0.7154 G + 0.0721 B, in the original intensity scale (skimage would rescale to
  * [0, 1] first; we keep the raw scale so that intensities stay comparable), as float32, with a
  * warning. When R = G = B everywhere one channel is kept unchanged (original dtype).
+ *
+ * Size limits (DecodeLimits): every format checks the size its header claims against
+ * `maxPixels` (pixel values: width × height × planes × samples per pixel) and `maxBytes` (the
+ * decoded data) BEFORE allocating anything of that size, and bounds its decompressors by the
+ * size the header implies, so that no file, however crafted, can make the reader allocate more
+ * than the limits allow or run away. The default, DEFAULT_MAX_PIXELS = 2^30 (1.07 G values,
+ * e.g. 32768² 2-D or 20000² with 2 planes), lets a 20000×20000 uint16 image (0.4 G values,
+ * 800 MB) through; `maxBytes` is BYTES_PER_PIXEL_VALUE (4) bytes per allowed value (4 GiB by
+ * default), so only 64-bit images meet it first. Raise the limit with the readImage /
+ * decodeImageBytes option `maxPixels`, the environment variable DEEPBLINK_MAX_PIXELS or the
+ * CLI's --max-pixels; MAX_SAMPLES (2^31) stays the hard upper bound.
  */
 import type { PixelSize } from '../../core/types.js';
 import { UserError, type ErrorCode } from '../../core/errors.js';
@@ -54,8 +65,31 @@ export interface ImageFormat {
   readonly extensions: readonly string[];
   /** True when the bytes start with this format's signature (magic number). */
   sniff(bytes: Uint8Array): boolean;
-  /** Decodes a whole file; problems are UserErrors with one-line messages. */
-  decode(bytes: Uint8Array): Promise<DecodedImage> | DecodedImage;
+  /**
+   * Decodes a whole file; problems are UserErrors with one-line messages. A format should check
+   * the image size its header claims against `limits` (see checkDecodedSize) before allocating
+   * anything of that size; the reader always passes them.
+   */
+  decode(bytes: Uint8Array, limits?: DecodeLimits): Promise<DecodedImage> | DecodedImage;
+}
+
+/** How large a decoded image may be (see decodeLimits). */
+export interface DecodeLimits {
+  /** The most pixel values (width × height × planes × samples per pixel) one image may have. */
+  readonly maxPixels: number;
+  /** The most bytes its decoded data (and a decoder's working memory) may take. */
+  readonly maxBytes: number;
+}
+
+/** Options of readImage and decodeImageBytes. */
+export interface ReadImageOptions {
+  /**
+   * The most pixel values (width × height × planes × samples per pixel) an image may decode
+   * to; larger images are refused with a 'bad-image' error before anything of their size is
+   * allocated. Default: the environment variable DEEPBLINK_MAX_PIXELS, else
+   * DEFAULT_MAX_PIXELS (2^30). Decoded data may take at most 4 bytes per allowed value.
+   */
+  maxPixels?: number;
 }
 
 /** Largest pixel size (µm/px) taken from metadata; larger values are display/print DPI defaults. */
@@ -66,6 +100,79 @@ export const MIN_PLAUSIBLE_UM_PER_PX = 1e-3;
 
 /** Upper bound on the number of samples one image may hold (guards against corrupt headers). */
 export const MAX_SAMPLES = 2 ** 31;
+
+/**
+ * Default cap on the pixel values of one image: 2^30 (1 073 741 824), e.g. 32768×32768, or a
+ * 20000×20000 image with two planes; a 20000×20000 uint16 image (400 M values, 800 MB) is well
+ * inside it.
+ */
+export const DEFAULT_MAX_PIXELS = 2 ** 30;
+
+/** Decoded bytes allowed per allowed pixel value (float32's size): maxBytes = 4 × maxPixels. */
+export const BYTES_PER_PIXEL_VALUE = 4;
+
+/** The environment variable that sets the default cap (a positive number, e.g. 1e6). */
+export const MAX_PIXELS_ENV = 'DEEPBLINK_MAX_PIXELS';
+
+/**
+ * The limits for one image: `maxPixels` if given, else the environment variable
+ * DEEPBLINK_MAX_PIXELS, else DEFAULT_MAX_PIXELS. An invalid value is a UserError
+ * ('invalid-option').
+ */
+export function decodeLimits(maxPixels?: number): DecodeLimits {
+  let n = maxPixels;
+  let shown = `maxPixels ${String(n)}`;
+  if (n === undefined) {
+    const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[MAX_PIXELS_ENV];
+    if (env !== undefined && env.trim() !== '') {
+      n = Number(env.trim());
+      shown = `${MAX_PIXELS_ENV}='${env}'`;
+    }
+  }
+  if (n === undefined) n = DEFAULT_MAX_PIXELS;
+  if (!Number.isFinite(n) || n < 1) throw new UserError(`${shown}: expected a positive number of pixel values`, undefined, 'invalid-option');
+  n = Math.floor(n);
+  return { maxPixels: n, maxBytes: n * BYTES_PER_PIXEL_VALUE };
+}
+
+/** 1234567 → "1,234,567" (for messages). */
+function groupDigits(n: number): string {
+  return Math.round(n)
+    .toString()
+    .replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** 3.2e9 → "3.2 GB". */
+export function formatBytes(n: number): string {
+  if (n >= 1e9) return `${Number((n / 1e9).toPrecision(3))} GB`;
+  if (n >= 1e6) return `${Number((n / 1e6).toPrecision(3))} MB`;
+  if (n >= 1e3) return `${Number((n / 1e3).toPrecision(3))} kB`;
+  return `${n} bytes`;
+}
+
+/** How to raise the limit (the tail of the size-limit messages). */
+const RAISE_HINT = `raise the limit with --max-pixels N (library: the maxPixels option; or the environment variable ${MAX_PIXELS_ENV})`;
+
+/**
+ * Checks an image's size, as its header claims it, against the limits before anything of that
+ * size is allocated: `dims` as shown in the message (e.g. [width, height, planes]), `values`
+ * the pixel values (samples) it decodes to, `bytes` the bytes of its decoded data (or of the
+ * decoder's working memory, when larger).
+ */
+export function checkDecodedSize(dims: number[], values: number, bytes: number, limits: DecodeLimits): void {
+  if (values > limits.maxPixels) {
+    throw imageError(
+      `image is ${formatDims(dims)} (${groupDigits(values)} pixel values), more than the limit of ${groupDigits(limits.maxPixels)}; ` +
+        `if the file is genuine, ${RAISE_HINT}`,
+    );
+  }
+  if (bytes > limits.maxBytes) {
+    throw imageError(
+      `image is ${formatDims(dims)} and decodes to ${formatBytes(bytes)}, more than the limit of ${formatBytes(limits.maxBytes)} ` +
+        `(${BYTES_PER_PIXEL_VALUE} bytes per allowed pixel value); if the file is genuine, ${RAISE_HINT}`,
+    );
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // helpers shared by the decoders
@@ -161,8 +268,21 @@ export function rgbPagesToGrey(pages: Channels[], warnings: string[]): PixelArra
   return pages.map((p) => luminance(p.planes[0] as PixelArray, p.planes[1] as PixelArray, p.planes[2] as PixelArray));
 }
 
-/** A decoder library's error as one line of at most 120 characters. */
+/**
+ * A decoder library's error as one line of at most 120 characters. Errors that are the
+ * decoder's own bugs tripping over bad data (TypeError, RangeError, ...) have messages about
+ * the decoder's internals, not the file: those become a plain "corrupt or unsupported data".
+ */
 export function describeDecodeError(err: unknown): string {
+  if (err instanceof RangeError && /allocation failed|invalid (typed )?array length|array buffer allocation|out of memory/i.test(err.message)) {
+    return 'not enough memory to decode it';
+  }
+  if (err instanceof RangeError && /outside the bounds|out of bounds|offset is out/i.test(err.message)) {
+    return 'corrupt data: the decoded data is shorter than the image (corrupt or truncated file?)';
+  }
+  if (err instanceof TypeError || err instanceof RangeError || err instanceof ReferenceError || err instanceof SyntaxError) {
+    return `corrupt or unsupported data (the decoder failed with a ${err.name})`;
+  }
   const msg = err instanceof Error ? err.message : String(err);
   const one = msg.replace(/\s*\n\s*/g, ' ').trim();
   return one.length > 120 ? `${one.slice(0, 117)}...` : one || 'unknown error';

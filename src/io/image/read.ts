@@ -7,23 +7,32 @@
  * shared types and the conventions every format follows (pixel sizes, RGB to grey).
  *
  * Every problem with the file is reported as a UserError with a one-line message (the file
- * name travels in UserError.file, the message itself does not repeat it).
+ * name travels in UserError.file, the message itself does not repeat it); whatever else a
+ * decoder throws becomes a 'bad-image' UserError too ("corrupt or unsupported ..."), so no
+ * file can end a batch. Images larger than the size limit (option `maxPixels`, environment
+ * variable DEEPBLINK_MAX_PIXELS, default 2^30 pixel values; see format.ts) are refused before
+ * anything of their size is allocated, and the decompressors are bounded by the size the
+ * header implies.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UserError, fsCode, type ErrorCode } from '../../core/errors.js';
-import type { DecodedImage, ImageFormat, RawImage } from './format.js';
+import { decodeLimits, describeDecodeError, type DecodedImage, type ImageFormat, type RawImage, type ReadImageOptions } from './format.js';
 import { IMAGE_FORMATS, formatByName, formatForBytes, formatForPath, imageExtensions } from './registry.js';
 
 /** A user-facing error of this stage (code 'bad-image' unless given). */
 const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
-export type { PixelArray, RawImage, DecodedImage, ImageFormat } from './format.js';
-export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES } from './format.js';
+export type { PixelArray, RawImage, DecodedImage, ImageFormat, DecodeLimits, ReadImageOptions } from './format.js';
+export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES, DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV, decodeLimits } from './format.js';
 export { IMAGE_FORMATS, imageExtensions, formatForPath, formatForBytes, formatByName, isImagePath, registerImageFormat } from './registry.js';
 
-/** Reads an image file. All user-facing problems are UserErrors naming `filePath`. */
-export async function readImage(filePath: string): Promise<RawImage> {
+/**
+ * Reads an image file. All problems with it are UserErrors naming `filePath`; images over the
+ * size limit (`options.maxPixels`) are refused before they are decoded.
+ */
+export async function readImage(filePath: string, options: ReadImageOptions = {}): Promise<RawImage> {
+  const limits = decodeLimits(options.maxPixels);
   const ext = path.extname(filePath).toLowerCase();
   const format = formatForPath(filePath);
   if (!format) {
@@ -46,7 +55,7 @@ export async function readImage(filePath: string): Promise<RawImage> {
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
-    const img = await decodeImageBytes(bytes, format);
+    const img = await decodeImageBytes(bytes, format, { maxPixels: limits.maxPixels });
     return { path: filePath, ...img };
   } catch (err) {
     if (err instanceof UserError) throw imageError(err.message, filePath, err.code === 'invalid-input' ? 'bad-image' : err.code);
@@ -74,9 +83,12 @@ function fsErrorMessage(err: unknown): string {
 /**
  * Decodes image bytes. `expected` is the format (or format name, e.g. 'tiff') the file name
  * suggests; the content's signature wins when it is recognisable (with a warning when the two
- * disagree). Without `expected` the signature alone decides.
+ * disagree). Without `expected` the signature alone decides. Images over the size limit
+ * (`options.maxPixels`) are refused before they are decoded; anything a decoder throws becomes
+ * a 'bad-image' UserError.
  */
-export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat | string): Promise<DecodedImage> {
+export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat | string, options: ReadImageOptions = {}): Promise<DecodedImage> {
+  const limits = decodeLimits(options.maxPixels);
   const want = typeof expected === 'string' ? formatByName(expected) : expected;
   if (typeof expected === 'string' && !want) throw new Error(`unknown image format '${expected}'`);
   if (bytes.length === 0) throw imageError('empty file (0 bytes)');
@@ -91,7 +103,17 @@ export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat
   if (want && sig !== want) {
     warnings.push(`file content is ${sig.name} although the name suggests ${want.name}; read as ${sig.name}`);
   }
-  const out = await sig.decode(bytes);
+  let out: DecodedImage;
+  try {
+    out = await sig.decode(bytes, limits);
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    // A decoder's own failure on bad data (or a format added by a library user throwing a
+    // plain Error): one line, code 'bad-image'; the original stays as `cause`.
+    const e = imageError(`not a readable ${sig.name}: ${describeDecodeError(err)}`);
+    (e as Error & { cause?: unknown }).cause = err;
+    throw e;
+  }
   out.warnings.unshift(...warnings);
   return out;
 }

@@ -2,8 +2,10 @@
  * TIFF (plain, multi-page, ImageJ hyperstack, OME-TIFF), decoded via geotiff.
  *
  * TIFF structure is first checked by tiff-scan.ts (IFD loops, tags/strips past the end of the
- * file, header sizes the stored bytes cannot hold, > 2^31 samples) so that corrupt files fail
- * before anything large is allocated; geotiff then decodes the pixels of the pages in use.
+ * file, header sizes the stored bytes cannot hold, > 2^31 samples) and the size limits
+ * (checkPageData) so that corrupt files fail before anything large is allocated; geotiff then
+ * decodes the pixels of the pages in use, with the bounded strip/tile decoders of
+ * tiff-decoders.ts (LZW, Deflate, PackBits, a size check before JPEG).
  * Stack layout comes from the first page's ImageDescription: ImageJ hyperstacks (pages in
  * c, z, t order, channel fastest → axes t z c y x, singleton dims left out), OME-XML (pages in
  * DimensionOrder, TiffData IFD mapping of the first series), tifffile's JSON {"shape": [...]};
@@ -30,9 +32,12 @@ import {
   type OmeMeta,
 } from '../metadata.js';
 import { scanTiff, TiffStructureError, isTiffSignature, uncompressedPageBytes, expectedBlocks, type TiffPageInfo, type TiffScan } from './tiff-scan.js';
+import { blockBytes, registerBoundedDecoders } from './tiff-decoders.js';
 import {
   MAX_SAMPLES,
+  checkDecodedSize,
   claimError,
+  decodeLimits,
   copyInto,
   deinterleave,
   describeDecodeError,
@@ -40,10 +45,13 @@ import {
   plausiblePixelSize,
   rgbPagesToGrey,
   type Channels,
+  type DecodeLimits,
   type DecodedImage,
   type ImageFormat,
   type PixelArray,
 } from '../format.js';
+
+registerBoundedDecoders();
 
 /** A user-facing error of this stage (code 'bad-image' unless given). */
 const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
@@ -74,7 +82,7 @@ const TIFF_DTYPE_NAME = (p: TiffPageInfo): string => {
   return `${kind}${bps}${p.samplesPerPixel > 1 ? `×${p.samplesPerPixel}` : ''}`;
 };
 
-async function decodeTiff(bytes: Uint8Array): Promise<DecodedImage> {
+async function decodeTiff(bytes: Uint8Array, limits: DecodeLimits = decodeLimits()): Promise<DecodedImage> {
   const warnings: string[] = [];
   let scan: TiffScan;
   try {
@@ -100,7 +108,7 @@ async function decodeTiff(bytes: Uint8Array): Promise<DecodedImage> {
   const pages = layout.contiguous ? [first] : layout.pageIndices.map((i) => scan.pages[i] as TiffPageInfo);
   checkPagesConsistent(pages);
   const nPlanes = layout.contiguous ? layout.contiguous.count : pages.length;
-  checkPageData(pages, scan, nPlanes, !!layout.contiguous);
+  checkPageData(pages, scan, nPlanes, !!layout.contiguous, limits);
 
   // Pixel size.
   let pixelSize: PixelSize | undefined;
@@ -322,7 +330,19 @@ function checkPagesConsistent(pages: TiffPageInfo[]): void {
 /** Compression codes and the largest decompression ratio each can plausibly reach. */
 const MAX_RATIO: Record<number, number> = { 1: 1, 32773: 130, 5: 2000, 8: 1100, 32946: 1100, 7: 10000 };
 
-function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, contiguous: boolean): void {
+/** Bytes per value of the array geotiff decodes a sample type into (1-7 bits: Uint8; int8: widened to Int16). */
+function bytesPerValue(bps: number, sf: number): number {
+  if (bps <= 8) return sf === 2 ? 2 : 1;
+  return bps <= 16 ? 2 : bps <= 32 ? 4 : 8;
+}
+
+/**
+ * Everything that can be checked before decoding: sample type, header size against the hard
+ * limit (2^31 samples), the byte ranges of the strips/tiles, the size the stored data can
+ * plausibly expand to (each distinct block counted once: strips that share one block do not
+ * multiply it), and the size limits (pixel values and decoded bytes, strips/tiles padded).
+ */
+function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, contiguous: boolean, limits: DecodeLimits): void {
   const p0 = pages[0] as TiffPageInfo;
   if (p0.width <= 0 || p0.height <= 0) throw imageError(`not a readable TIFF: page ${p0.index + 1} has no width or height`);
   const bps = p0.bitsPerSample[0] ?? 0;
@@ -333,7 +353,9 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
     throw imageError(`not a readable TIFF: unsupported sample type (${TIFF_DTYPE_NAME(p0)})`);
   }
   const dims = [p0.width, p0.height, nPlanes];
-  if (p0.width * p0.height * nPlanes * p0.samplesPerPixel > MAX_SAMPLES) throw claimError(dims, '2^31 samples');
+  const values = p0.width * p0.height * nPlanes * p0.samplesPerPixel;
+  if (values > MAX_SAMPLES) throw claimError(dims, '2^31 samples');
+  const decodedBytes = values * bytesPerValue(bps, sf);
   const fileSize = scan.fileSize;
   if (contiguous) {
     if (p0.compression !== 1) {
@@ -345,9 +367,12 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
       if (need > fileSize) throw claimError(dims, `the ${fileSize}-byte file can hold`);
       throw imageError(`truncated TIFF: image data ends at byte ${start + need} but the file has only ${fileSize} bytes`);
     }
+    checkDecodedSize(dims, values, decodedBytes, limits);
     return;
   }
-  let totalCompressed = 0;
+  const seen = new Set<string>();
+  let distinctCompressed = 0;
+  let blockTotal = 0;
   for (const p of pages) {
     const nBlocks = expectedBlocks(p);
     if (!Number.isFinite(nBlocks) || p.offsets.length < nBlocks) {
@@ -366,18 +391,26 @@ function checkPageData(pages: TiffPageInfo[], scan: TiffScan, nPlanes: number, c
         throw imageError(`truncated TIFF: image data of page ${p.index + 1} ends at byte ${off + cnt} but the file has only ${fileSize} bytes`);
       }
       pageBytes += cnt;
+      const key = `${off}:${cnt}`;
+      if (!seen.has(key)) {
+        seen.add(key);
+        distinctCompressed += cnt;
+      }
     }
-    totalCompressed += pageBytes;
     const raw = uncompressedPageBytes(p);
     if (p.compression === 1 && !p.tiled && pageBytes < raw) {
       throw claimError(dims, `the ${pageBytes} bytes of image data stored for page ${p.index + 1}`);
     }
+    // what the strips/tiles decode to, with padding (tiles past the image's edge, whole last strip)
+    const rows = p.tiled ? p.tileHeight : Math.min(p.rowsPerStrip > 0 ? p.rowsPerStrip : p.height, p.height);
+    blockTotal += nBlocks * blockBytes(p.tiled ? p.tileWidth : p.width, rows, p.bitsPerSample, p.planarConfig);
   }
   const ratio = MAX_RATIO[p0.compression];
   if (ratio !== undefined && ratio > 1) {
     const raw = uncompressedPageBytes(p0) * pages.length;
-    if (raw > totalCompressed * ratio) throw claimError(dims, `the ${fileSize}-byte file can hold`);
+    if (raw > distinctCompressed * ratio) throw claimError(dims, `the ${fileSize}-byte file can hold`);
   }
+  checkDecodedSize(dims, values, Math.max(decodedBytes, blockTotal), limits);
 }
 
 function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
