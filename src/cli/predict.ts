@@ -153,6 +153,10 @@ export function predictCommand(): Command {
           };
         }
         const detector = await createDetector(opts);
+        for (const n of detector.notes ?? []) {
+          if (n.level === 'info') log.info(`${n.file}: ${n.message}`);
+          else log.warn(`${n.file}: ${n.message}${n.code === 'uncalibrated-threshold' ? '; pass -t or finish training' : ''}`);
+        }
         let total = 0;
         // with a progress bar on the terminal, per-file lines would break it: summary only
         const quietBar = files.length > 1 && process.stderr.isTTY;

@@ -8,7 +8,7 @@ import { UserError } from '../core/errors.js';
 import type { PlaneStats } from '../preprocess/check.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { tilingFor } from '../preprocess/tiles.js';
-import type { LoadedModel } from '../model/model.js';
+import type { LoadedModel, ModelNote } from '../model/model.js';
 import { resolveModel } from '../model/bundled.js';
 import { detectLoGWithThreshold } from './log.js';
 import { detectNeural } from './neural.js';
@@ -47,6 +47,11 @@ export interface PlaneDetector {
   detect(plane: Plane, stats?: PlaneStats): Promise<{ spots: Spot[]; threshold: number }>;
   /** Releases the inference session. */
   close(): Promise<void>;
+  /**
+   * What loading the model found that does not stop it from being used (network only): e.g.
+   * a 'warn' that its threshold was never calibrated (left out when a threshold is given).
+   */
+  notes?: readonly ModelNote[];
 }
 
 export function logDetector(opts: DetectorOptions): PlaneDetector {
@@ -75,10 +80,13 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
     progress: opts.progress,
     refine: opts.refine,
   };
+  // a threshold given by the caller makes the model's own (calibrated or not) irrelevant
+  const notes = model.notes.filter((n) => !(n.code === 'uncalibrated-threshold' && opts.threshold !== undefined));
   return {
     scoreColumn: 'p',
     detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
     close: () => predictor.dispose(),
+    notes,
   };
 }
 

@@ -238,6 +238,7 @@ export async function retuneThreshold(modelFile: string, dataset: string, maxFal
   const card: ModelCard = {
     ...model.card,
     threshold,
+    thresholdSource: threshold > pick.threshold ? 'noise-limit' : 'validation-f1',
     scores: {
       ...model.card.scores,
       valid: { images: va.samples.length, ...final, loss: model.card.scores?.valid?.loss },
@@ -245,8 +246,7 @@ export async function retuneThreshold(modelFile: string, dataset: string, maxFal
       ...(noiseOnly ? { noiseOnly, maxFalsePerMP } : {}),
     },
   };
-  await saveModel(modelFile, model.spec, model.weights, card);
-  return card;
+  return saveModel(modelFile, model.spec, model.weights, card);
 }
 
 /** Learning rate of an epoch (1-based): constant, or cosine from `lr` (epoch 1) to lr/100 (last epoch). */
@@ -471,7 +471,8 @@ async function recordEpoch(run: Run, row: LogRow, score: ReturnType<typeof score
       files.model,
       data.spec,
       engine.getWeights(),
-      cardOf(run, 0.5, { scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }),
+      // the threshold search comes at the end: until then the file says its 0.5 is uncalibrated
+      cardOf(run, 0.5, { thresholdSource: 'default', scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }),
     );
   }
   const cols = Object.keys(row) as (keyof LogRow)[];
@@ -522,11 +523,12 @@ async function finish(run: Run): Promise<ModelCard> {
   const outs = await outputs(engine, va.samples, size, batchSize);
   const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, refinesByDefault(data.normalization));
   const card = cardOf(run, pick.threshold, {
+    thresholdSource: 'validation-f1',
     scores: { valid: { images: va.samples.length, ...final, loss: run.state.best }, thresholdSearch: search },
   });
-  await saveModel(files.model, bestModel.spec, bestModel.weights, card);
+  const saved = await saveModel(files.model, bestModel.spec, bestModel.weights, card);
   run.emit({ type: 'threshold', threshold: pick.threshold, f1Integral: final.f1Integral, modelFile: files.model });
-  return card;
+  return saved;
 }
 
 /**
