@@ -42,7 +42,16 @@ export { inspectImage, type ImageInfo, type InspectOptions } from './preprocess/
 export { normalizePlane, type Normalization } from './preprocess/normalize.js';
 
 // models
-export { loadModel, decodeModel, type LoadedModel, type ModelCard, type ModelScores } from './model/model.js';
+export {
+  loadModel,
+  decodeModel,
+  thresholdCalibrated,
+  type LoadedModel,
+  type ModelCard,
+  type ModelScores,
+  type ModelNote,
+  type ThresholdSource,
+} from './model/model.js';
 export type { NetworkSpec, NetworkConfig, NetNode, Activation, Architecture, BlockType } from './network/spec.js';
 export type { WeightMap } from './network/weights.js';
 export { bundledNames as bundledModels, resolveModel, DEFAULT_MODEL } from './model/bundled.js';

@@ -138,13 +138,24 @@ test('config writes a described YAML, refuses to overwrite without --force', () 
   assert.equal(r.code, 0, r.err);
   const file = path.join(work, 'my_cfg_v1.yaml');
   const doc = parseYaml(readFileSync(file, 'utf8'));
-  assert.equal(doc.network.filters.value, 5);
+  // the defaults: the bundled models' network and recipe, 40 epochs
+  assert.deepEqual(Object.fromEntries(Object.entries(doc.network).map(([k, v]) => [k, (v as { value: unknown }).value])), {
+    architecture: 'lean',
+    filters: 4,
+    ndown: 1,
+    cell_size: 4,
+    dropout: 0,
+    block: 'residual',
+    l2: 1e-6,
+  });
+  assert.equal(doc.train.epochs.value, 40);
+  assert.equal(doc.normalization.value, 'noise');
   assert.match(doc.network.filters.description, /filters/);
   const again = run(['config', '-n', 'my cfg.v1']);
   assert.equal(again.code, 1);
   assert.match(again.err, /already exists/);
   assert.equal(run(['config', '-n', 'raw', '--raw']).code, 0);
-  assert.equal(parseYaml(readFileSync(path.join(work, 'raw.yaml'), 'utf8')).train.batch_size, 2);
+  assert.equal(parseYaml(readFileSync(path.join(work, 'raw.yaml'), 'utf8')).train.batch_size, 8);
 });
 
 test('create makes a dataset folder with seeded splits, pairing images and labels by name', () => {
@@ -168,7 +179,9 @@ test('create makes a dataset folder with seeded splits, pairing images and label
   }
   assert.equal(n, expected);
   assert.ok(n >= 12);
+  // fractions of all crops (60/20/20), rounded half to even
   assert.equal(m.splits.test.length, Math.round(n * 0.2));
+  assert.equal(m.splits.valid.length, Math.round(n * 0.2));
   const item = m.splits.train[0];
   assert.ok(existsSync(path.join(work, 'ds', item.image)) && existsSync(path.join(work, 'ds', item.labels)));
   // crop labels are the source spots shifted by the crop origin
@@ -181,6 +194,14 @@ test('create makes a dataset folder with seeded splits, pairing images and label
   const m2 = JSON.parse(readFileSync(path.join(work, 'ds2', 'dataset.json'), 'utf8'));
   assert.deepEqual(m2.splits, m.splits, 'same seed → same split');
   assert.equal(run(['create', '-i', 'sim', '-o', 'ds', '-s', '64']).code, 1, 'existing dataset is not overwritten');
+  // a crop size training cannot take is refused at once, saying which sizes work
+  const odd = run(['create', '-i', 'sim', '-o', 'ds100', '-s', '100']);
+  assert.equal(odd.code, 1);
+  assert.equal(
+    odd.err,
+    'deepblink: error: crop size 100 cannot be trained on: the networks need a multiple of 8 px (96 or 104 would do; 64, 128 and 256 are usual)\n',
+  );
+  assert.ok(!existsSync(path.join(work, 'ds100')));
 });
 
 test('bad input: one-line errors naming the file, the batch goes on, exit 1, no partial output', () => {

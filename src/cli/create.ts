@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { batchReporter, makeLog, maxPixelsOption, parseFraction, parseInteger, parsePixelSize, parsePositiveInt, withCommon } from './common.js';
-import { createDataset } from '../dataset/create.js';
+import { CROP_MULTIPLE, createDataset } from '../dataset/create.js';
 import type { PixelSize } from '../core/types.js';
 
 export function createCommand(): Command {
@@ -12,10 +12,10 @@ export function createCommand(): Command {
     .requiredOption('-i, --input <path>', 'image file or folder of images')
     .option('-l, --labels <dir>', "folder of label CSVs (default: the images' folder)")
     .requiredOption('-o, --output <dir>', 'dataset folder to create')
-    .option('-s, --size <px>', 'crop size (square; a power of two for training)', parsePositiveInt, 256)
+    .option('-s, --size <px>', `crop size (square; a multiple of ${CROP_MULTIPLE} to train on, e.g. 64, 128, 256)`, parsePositiveInt, 256)
     .option('-m, --min-spots <n>', 'drop crops with fewer spots', parsePositiveInt, 1)
-    .option('--valid <fraction>', 'fraction of crops for validation', parseFraction, 0.2)
-    .option('--test <fraction>', 'fraction of crops for testing', parseFraction, 0.2)
+    .option('--valid <fraction>', 'fraction of all crops for validation', parseFraction, 0.2)
+    .option('--test <fraction>', 'fraction of all crops for testing (the rest trains: 60/20/20 by default)', parseFraction, 0.2)
     .option('--seed <n>', 'random seed of the split', parseInteger, 0)
     .option('--pixel-size <um>', 'µm per pixel, for labels in µm (default: image metadata)', parsePixelSize)
     .option('-f, --force', 'replace an existing dataset folder', false)

@@ -25,17 +25,18 @@ export function downloadCommand(): Command {
           process.stdout.write(`no bundled models in ${bundledDir()}\n`);
           return;
         }
-        const { loadModel } = await import('../model/model.js'); // loads the ML runtime
-        const rows: string[][] = [['name', 'threshold', 'network', 'valid F1-integral', 'size', 'description']];
+        const { loadModel, thresholdCalibrated } = await import('../model/model.js'); // loads the ML runtime
+        const rows: string[][] = [['name', 'threshold', 'network', 'valid F1-integral', 'weights', 'size', 'description']];
         for (const n of all) {
           const file = bundledPath(n)!;
           const m = await loadModel(file);
           const c = m.card;
           rows.push([
             n + (n === DEFAULT_MODEL ? ' (default)' : ''),
-            String(c.threshold),
+            String(c.threshold) + (thresholdCalibrated(c) ? '' : ' (uncalibrated)'),
             `f${c.network.filters}/d${c.network.ndown}/cell ${c.network.cellSize}`,
             c.scores?.valid ? c.scores.valid.f1Integral.toFixed(3) : '—',
+            c.weightsSha256 ? 'checksum ok' : 'no checksum',
             `${(statSync(file).size / 2 ** 20).toFixed(1)} MB`,
             c.description,
           ]);

@@ -51,6 +51,9 @@ async function main(): Promise<void> {
     const verbose = process.argv.includes('-v') || process.argv.includes('--verbose');
     process.stderr.write(`deepblink: error: ${errorLine(err, undefined, verbose)}\n`);
     if (verbose && !(err instanceof UserError) && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
+    // a user-facing error may carry the technical detail behind it (e.g. a decoder's message)
+    const cause = err instanceof UserError ? (err as Error & { cause?: unknown }).cause : undefined;
+    if (verbose && cause !== undefined) process.stderr.write(`cause: ${cause instanceof Error ? (cause.stack ?? cause.message) : String(cause)}\n`);
     process.exitCode = 1;
   }
 }

@@ -171,6 +171,10 @@ export function predictCommand(): Command {
           };
         }
         const detector = await createDetector(opts);
+        for (const n of detector.notes ?? []) {
+          if (n.level === 'info') log.info(`${n.file}: ${n.message}`);
+          else log.warn(`${n.file}: ${n.message}${n.code === 'uncalibrated-threshold' ? '; pass -t or finish training' : ''}`);
+        }
         const desc = detector.describe();
         if (desc.runtime === 'tfjs-wasm') {
           log.warn(

@@ -115,8 +115,8 @@ export function simulateCommand(): Command {
       (v: string) => v.split(',').filter(Boolean),
     )
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
-    .option('--valid <fraction>', 'with --dataset: fraction of images for validation', parseFraction, 0.2)
-    .option('--test <fraction>', 'with --dataset: fraction of images for testing', parseFraction, 0.2)
+    .option('--valid <fraction>', 'with --dataset: fraction of all images for validation', parseFraction, 0.2)
+    .option('--test <fraction>', 'with --dataset: fraction of all images for testing', parseFraction, 0.2)
     .option('-f, --force', 'replace files (or a dataset folder) that deepblink did not write (default: refuse)', false)
     .action(async (o: SimOpts) => {
       const log = makeLog(o.verbose);

@@ -5,8 +5,8 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -44,10 +44,13 @@ before(() => {
   assert.equal(r.code, 0, r.err);
   r = run(['config', '-n', 'base', '--raw']);
   assert.equal(r.code, 0, r.err);
+  // the paper's network, small, with the original's recipe (the defaults are the bundled models')
   writeConfig('base.yaml', (c) => {
     c.dataset = 'ds';
-    c.network = { ...c.network, filters: 3, ndown: 1, cell_size: 2, dropout: 0 };
-    c.train = { ...c.train, epochs: 20, learning_rate: 0.003 };
+    c.network = { ...c.network, architecture: 'deepblink', filters: 3, ndown: 1, cell_size: 2, dropout: 0, block: 'convolutional' };
+    c.loss = 'combined_dice_rmse';
+    c.normalization = 'zscore';
+    c.train = { ...c.train, epochs: 20, learning_rate: 0.003, batch_size: 2, lr_schedule: 'constant' };
   });
 });
 
@@ -222,4 +225,97 @@ test('bundled models: download --list, copy, -m NAME, predict without -m uses ge
   const m = run(['predict', '-i', img, '-o', 'x', '-m', 'nomodel'], env);
   assert.equal(m.code, 1);
   assert.match(m.err, /nomodel: no such model file or bundled model \(bundled models: general, tiny\)/);
+});
+
+test('Ctrl-C during train: stops after the current step, keeps the last full epoch, says how to resume, exit 130', async () => {
+  const cfg = writeConfig('sig.yaml', (c) => {
+    c.run_name = 'sig';
+    c.train.epochs = 30;
+  });
+  const child = spawn(process.execPath, [BIN, 'train', '-c', cfg], { cwd: work });
+  let err = '';
+  let sent = false;
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d: string) => {
+    err += d;
+    // after the first epoch's line: Ctrl-C
+    if (!sent && /^deepblink: epoch 1\/30, ~\d+ (s|min) left: loss/m.test(err)) {
+      sent = true;
+      child.kill('SIGINT');
+    }
+  });
+  const code = await new Promise<number | null>((resolve) => child.on('close', (c) => resolve(c)));
+  assert.ok(sent, err);
+  assert.equal(code, 130, err);
+  const done = csvRows(path.join(work, 'models', 'sig.log.csv')).length;
+  assert.ok(done >= 1 && done < 30, `${done} epochs`);
+  const saved = done === 1 ? 'epoch 1 is' : `epochs 1–${done} are`;
+  assert.match(err, new RegExp(`interrupted \\(epoch ${done + 1}/30 not finished\\): ${saved} saved in .*sig\\.ckpt`));
+  assert.match(err, /^deepblink: resume with: deepblink train -c sig\.yaml --resume$/m);
+  assert.deepEqual(
+    readdirSync(path.join(work, 'models')).filter((f) => f.startsWith('.') || f.includes('.tmp')),
+    [],
+    'no partial file',
+  );
+  // the model saved so far has the uncalibrated threshold: predict says so (not with -t)
+  const img = path.join('big', 'sim_0000.tif');
+  const p = run(['predict', '-i', img, '-o', 'sig_pred', '-m', path.join('models', 'sig.onnx')]);
+  assert.equal(p.code, 0, p.err);
+  assert.equal(
+    p.err,
+    `deepblink: warning: ${path.join('models', 'sig.onnx')}: threshold 0.5 was never calibrated (training stopped before the threshold search); pass -t or finish training\n`,
+  );
+  const t = run(['predict', '-i', img, '-o', 'sig_pred', '-m', path.join('models', 'sig.onnx'), '-t', '0.5']);
+  assert.equal(t.err, '');
+  // resumed: the epochs logged are kept, the run finishes with a calibrated threshold
+  const r = run(['train', '-c', cfg, '--resume', '--epochs', String(done + 1)]);
+  assert.equal(r.code, 0, r.err);
+  assert.equal(csvRows(path.join(work, 'models', 'sig.log.csv')).length, done + 1);
+  assert.match(r.err, new RegExp(`epoch ${done + 1}/${done + 1}: loss`));
+  const again = run(['predict', '-i', img, '-o', 'sig_pred', '-m', path.join('models', 'sig.onnx')]);
+  assert.equal(again.err, '');
+});
+
+test('time left reads as a person would say it', async () => {
+  const { aboutTime } = await import('./train.js');
+  assert.deepEqual([0.2, 40, 59.4, 100, 250, 89 * 60, 3 * 3600 + 600].map(aboutTime), ['~1 s', '~40 s', '~59 s', '~2 min', '~4 min', '~89 min', '~3.2 h']);
+});
+
+test('the reporter: time left per epoch, a first estimate when the first epoch is slow, where the run stands', async () => {
+  const { trainReporter } = await import('./train.js');
+  const lines: string[] = [];
+  const log = {
+    verbose: false,
+    info: () => undefined,
+    progress: (m: string) => lines.push(m),
+    warn: (m: string) => lines.push(`warning: ${m}`),
+    error: () => undefined,
+  };
+  const progress = { lastEpoch: 0, epochs: 0 };
+  const report = trainReporter(log, false, progress);
+  report({
+    type: 'start',
+    firstEpoch: 3,
+    epochs: 200,
+    stepsPerEpoch: 100,
+    batchSize: 2,
+    trainCrops: 200,
+    validCrops: 50,
+    size: 64,
+    backend: 'wasm',
+    modelFile: 'm/run.onnx',
+    checkpointFile: 'm/run.ckpt',
+    logFile: 'm/run.log.csv',
+  });
+  assert.deepEqual(progress, { lastEpoch: 2, epochs: 200, checkpointFile: 'm/run.ckpt', modelFile: 'm/run.onnx' });
+  report({ type: 'epochStart', epoch: 3, epochs: 200, steps: 100 });
+  for (let step = 1; step <= 100; step++) report({ type: 'step', epoch: 3, epochs: 200, step, steps: 100, loss: 1, seconds: step * 0.6 });
+  const row = { epoch: 3, train_loss: 1, train_dice: 0.5, train_rmse: 0.2, val_loss: 0.9, val_f1_integral: 0.5, val_f1_at_3px: 0.6, seconds: 62 };
+  report({ type: 'epoch', epochs: 200, row, best: true, seconds: 65, secondsLeft: 197 * 65 });
+  assert.deepEqual(lines, [
+    // after 30 s of steps (step 50 of 100): 0.6 s per step, 60 s per epoch, 198 epochs to go
+    'first estimate: 0.60 s per step, ~1 min per epoch, ~3.3 h left for 198 epoch(s) (without validation)',
+    'epoch 3/200, ~3.6 h left: loss 1.0000, val loss 0.9000, val F1-integral 0.500, 65.0 s (best, saved)',
+  ]);
+  assert.equal(progress.lastEpoch, 3);
 });

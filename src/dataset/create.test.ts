@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createDataset } from './create.js';
+import { CROP_MULTIPLE, checkCropSize, createDataset } from './create.js';
+import type { DeepblinkError } from '../core/errors.js';
 import { simulateFiles, simulateScenesDataset } from './simulate.js';
 import { readManifest, type DatasetEvent } from './dataset.js';
 
@@ -35,6 +36,23 @@ test('simulateFiles + createDataset: library calls, progress as events, a failin
   const n = m.splits.train.length + m.splits.valid.length + m.splits.test.length;
   assert.ok(n >= 3 && n <= 8, `${n} crops`);
   await assert.rejects(createDataset({ input: sim, output: path.join(dir, 'ds'), size: 32 }), /already exists/);
+});
+
+test('createDataset refuses crop sizes the networks cannot take, before reading anything; and fractions leaving nothing to train', async () => {
+  assert.equal(CROP_MULTIPLE, 8);
+  for (const [size, near] of [
+    [100, '96 or 104'],
+    [4, '8'],
+    [60, '56 or 64'],
+  ] as const) {
+    await assert.rejects(createDataset({ input: 'no/such/folder', output: 'no/such/ds', size }), (e: DeepblinkError) => {
+      assert.equal(e.code, 'invalid-option');
+      assert.equal(e.message, `crop size ${size} cannot be trained on: the networks need a multiple of 8 px (${near} would do; 64, 128 and 256 are usual)`);
+      return true;
+    });
+  }
+  for (const size of [8, 64, 96, 256]) assert.doesNotThrow(() => checkCropSize(size));
+  await assert.rejects(createDataset({ input: 'x', output: 'y', size: 64, valid: 0.5, test: 0.5 }), /valid 0\.5 \+ test 0\.5 must be below 1/);
 });
 
 test('simulateScenesDataset is reproducible from its seed', async () => {

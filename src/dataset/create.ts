@@ -16,6 +16,7 @@ import { Rng } from '../math/rng.js';
 import { forEachItem, type ItemFailure } from '../core/progress.js';
 import type { PixelSize, Point } from '../core/types.js';
 import { UserError } from '../core/errors.js';
+import { BUNDLED_NETWORK, deepblinkSpec, inputMultiple, networkSpec } from '../network/spec.js';
 
 /** What `createDataset` makes, and from what. */
 export interface CreateDatasetOptions {
@@ -25,13 +26,13 @@ export interface CreateDatasetOptions {
   labels?: string;
   /** Dataset folder to create. */
   output: string;
-  /** Crop size in px (square; a power of two for training). Default 256. */
+  /** Crop size in px (square; a multiple of CROP_MULTIPLE, 8, for training). Default 256. */
   size?: number;
   /** Crops with fewer spots are dropped. Default 1. */
   minSpots?: number;
-  /** Fraction of the crops for validation. Default 0.2. */
+  /** Fraction of all crops for validation (splitSizes). Default 0.2. */
   valid?: number;
-  /** Fraction of the crops for testing. Default 0.2. */
+  /** Fraction of all crops for testing. Default 0.2. */
   test?: number;
   /** Seed of the split. Default 0. */
   seed?: number;
@@ -56,11 +57,37 @@ export interface CreateDatasetResult {
 
 /**
  * Cuts each image (2-D) and its labels into size×size crops with at least `minSpots` spots,
- * splits the crops (seeded) into train/valid/test and writes the dataset folder. An image that
- * fails is reported ('itemFailed') and skipped; fewer than 3 crops in all is an error.
+ * splits the crops (seeded; `valid` and `test` are fractions of all crops, see splitSizes) into
+ * train/valid/test and writes the dataset folder. A crop size the networks cannot take
+ * (checkCropSize) is refused before anything is read. An image that fails is reported
+ * ('itemFailed') and skipped; fewer than 3 crops in all is an error.
  */
+/**
+ * Crop sizes must be multiples of this to train: the input multiple (src/network/spec.ts
+ * inputMultiple) of the bundled models' network (the default of `deepblink config`: 8) and of
+ * the paper's network (4).
+ */
+export const CROP_MULTIPLE = Math.max(inputMultiple(networkSpec(BUNDLED_NETWORK)), inputMultiple(deepblinkSpec()));
+
+/** Refuses a crop size the networks cannot take, saying which sizes work. */
+export function checkCropSize(size: number): void {
+  const m = CROP_MULTIPLE;
+  if (Number.isInteger(size) && size >= m && size % m === 0) return;
+  const lo = Math.floor(size / m) * m;
+  const near = [lo, lo + m].filter((v) => v >= m);
+  throw new UserError(
+    `crop size ${size} cannot be trained on: the networks need a multiple of ${m} px (${near.join(' or ')} would do; 64, 128 and 256 are usual)`,
+    undefined,
+    'invalid-option',
+  );
+}
+
 export async function createDataset(opts: CreateDatasetOptions): Promise<CreateDatasetResult> {
   const { input, output, size = 256, minSpots = 1, valid = 0.2, test = 0.2, seed = 0, pixelSize, force = false, onEvent, maxPixels } = opts;
+  checkCropSize(size);
+  if (!(valid >= 0 && test >= 0 && valid + test < 1)) {
+    throw new UserError(`valid ${valid} + test ${test} must be below 1 (fractions of all crops; the rest trains)`, undefined, 'invalid-option');
+  }
   if (existsSync(output) && !force) throw new UserError('already exists; choose another name or use --force', output);
   const images = listInputs(input);
   const labelDir = opts.labels ?? (statSync(input).isDirectory() ? input : path.dirname(input));

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cropImage, roundHalfEven, splitItems } from './crops.js';
+import { cropImage, roundHalfEven, splitItems, splitSizes } from './crops.js';
 import type { Plane, Point } from '../core/types.js';
 
 function ramp(h: number, w: number): Plane {
@@ -58,14 +58,12 @@ test('round half to even as Python', () => {
   assert.deepEqual([0.5, 1.5, 2.5, 5.8, 4.6, 2.4].map(roundHalfEven), [0, 2, 2, 6, 5, 2]);
 });
 
-test('split sizes follow the original (29 tiles → 6 test, 5 valid, 18 train) and are seeded', () => {
+test('split fractions are of all items (60/20/20 means 24/8/8 of 40), seeded, rounded half to even', () => {
   let s = 1;
   const rnd = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const items = Array.from({ length: 29 }, (_, i) => i);
   const a = splitItems(items, 0.2, 0.2, rnd);
-  assert.equal(a.test.length, 6);
-  assert.equal(a.valid.length, 5);
-  assert.equal(a.train.length, 18);
+  assert.deepEqual([a.train.length, a.valid.length, a.test.length], [17, 6, 6]);
   assert.deepEqual(
     [...a.test, ...a.valid, ...a.train].sort((x, y) => x - y),
     items,
@@ -73,4 +71,18 @@ test('split sizes follow the original (29 tiles → 6 test, 5 valid, 18 train) a
   s = 1;
   const b = splitItems(items, 0.2, 0.2, rnd);
   assert.deepEqual(b, a);
+  const sizes = (n: number, v: number, t: number) => Object.values(splitSizes(n, v, t));
+  assert.deepEqual(sizes(40, 0.2, 0.2), [24, 8, 8]);
+  assert.deepEqual(sizes(100, 0.1, 0.3), [60, 10, 30]);
+  assert.deepEqual(sizes(5, 0.1, 0.1), [3, 1, 1], 'a non-zero fraction gets at least one item');
+  assert.deepEqual(sizes(3, 0.2, 0.2), [1, 1, 1]);
+  assert.deepEqual(sizes(3, 0.9, 0.9), [1, 1, 1], 'training keeps one item');
+  assert.deepEqual(sizes(10, 0, 0.25), [8, 0, 2], '2.5 rounds half to even');
+  assert.deepEqual(sizes(2, 0.2, 0.2), [2, 0, 0]);
+  assert.deepEqual(sizes(0, 0.2, 0.2), [0, 0, 0]);
+  // the splits of the bundled models' datasets (the original rule: valid of the rest) stay reproducible
+  // with the fraction of all items: 3000 images, valid 0.16 = the original 0.2 of the 2400 left; 5000 at 0.1/0.1 → 0.09
+  assert.deepEqual(sizes(3000, 0.16, 0.2), [1920, 480, 600]);
+  assert.deepEqual(sizes(2000, 0.16, 0.2), [1280, 320, 400]);
+  assert.deepEqual(sizes(5000, 0.09, 0.1), [4050, 450, 500]);
 });

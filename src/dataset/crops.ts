@@ -4,7 +4,9 @@
  *  - a spot belongs to exactly one crop: crop (i, j) of size S holds the spots with
  *    i·S − 0.5 ≤ r < (i+1)·S − 0.5 (the pixels it covers, in our pixel-centre convention);
  *    the original's inclusive test put a spot on a crop edge into two crops;
- *  - the split is seeded (reproducible); the original shuffled without a seed.
+ *  - the split is seeded (reproducible); the original shuffled without a seed;
+ *  - the validation fraction is of all crops, as documented (the original's was of the crops
+ *    left after the test split).
  */
 import type { Plane, Point } from '../core/types.js';
 import { roundHalfEven } from '../math/numpy.js';
@@ -53,8 +55,26 @@ export interface Splits<T> {
 }
 
 /**
- * Seeded split as the original: shuffle, k_test = round(n·test) go to test, then of the rest
- * k_valid = round(m·valid) go to valid, the remainder to train. `random` returns [0, 1).
+ * The split sizes of `n` items: `valid` and `test` are fractions of all n items (as the docs
+ * say: 0.2/0.2 = 60/20/20; the original took `valid` of what was left after the test split,
+ * 26/6/8 of 40). Each is n·fraction rounded half to even, at least 1 when its fraction is > 0
+ * and there are 3 items or more, and never leaving the training split empty (then the larger of
+ * the two gives way). 40 at 0.2/0.2 → 24/8/8; 29 → 17/6/6; 3 → 1/1/1.
+ */
+export function splitSizes(n: number, valid: number, test: number): { train: number; valid: number; test: number } {
+  const size = (f: number) => (f > 0 && n >= 3 ? Math.max(1, roundHalfEven(n * f)) : roundHalfEven(n * f));
+  let v = size(valid);
+  let t = size(test);
+  while (v + t > Math.max(0, n - 1) && v + t > 0) {
+    if (v >= t) v--;
+    else t--;
+  }
+  return { train: n - v - t, valid: v, test: t };
+}
+
+/**
+ * Seeded split: shuffle (Fisher–Yates with `random`, [0, 1)), then the first test-size items
+ * go to test, the next valid-size to valid, the rest to train (sizes: splitSizes).
  */
 export function splitItems<T>(items: T[], valid: number, test: number, random: () => number): Splits<T> {
   const order = items.slice();
@@ -62,9 +82,6 @@ export function splitItems<T>(items: T[], valid: number, test: number, random: (
     const j = Math.floor(random() * (i + 1));
     [order[i], order[j]] = [order[j], order[i]];
   }
-  const kTest = roundHalfEven(order.length * test);
-  const testItems = order.slice(0, kTest);
-  const rest = order.slice(kTest);
-  const kValid = roundHalfEven(rest.length * valid);
-  return { test: testItems, valid: rest.slice(0, kValid), train: rest.slice(kValid) };
+  const k = splitSizes(order.length, valid, test);
+  return { test: order.slice(0, k.test), valid: order.slice(k.test, k.test + k.valid), train: order.slice(k.test + k.valid) };
 }

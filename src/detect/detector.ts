@@ -8,7 +8,7 @@ import { UserError } from '../core/errors.js';
 import type { PlaneStats } from '../preprocess/check.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { tilingFor } from '../preprocess/tiles.js';
-import { modelName, type LoadedModel } from '../model/model.js';
+import { modelName, type LoadedModel, type ModelNote } from '../model/model.js';
 import { sha256 } from '../io/provenance.js';
 import { resolveModel } from '../model/bundled.js';
 import { detectLoGWithThreshold } from './log.js';
@@ -48,6 +48,11 @@ export interface PlaneDetector {
   detect(plane: Plane, stats?: PlaneStats): Promise<{ spots: Spot[]; threshold: number }>;
   /** Releases the inference session. */
   close(): Promise<void>;
+  /**
+   * What loading the model found that does not stop it from being used (network only): e.g.
+   * a 'warn' that its threshold was never calibrated (left out when a threshold is given).
+   */
+  notes?: readonly ModelNote[];
   /** What detects: method, settings and (network) the model file with its SHA-256, for provenance records. */
   describe(): DetectorDescription;
 }
@@ -58,7 +63,12 @@ export interface DetectorDescription {
   /** LoG: radius and threshold; network: threshold, normalisation, tiling. */
   settings: Record<string, unknown>;
   /** Network: the model file, name and SHA-256 of its bytes, and what its card says. */
-  model?: { file: string; name: string; sha256: string; card: { name: string; created: string; tool: string; threshold: number } };
+  model?: {
+    file: string;
+    name: string;
+    sha256: string;
+    card: { name: string; created: string; tool: string; threshold: number; thresholdSource?: string; weightsSha256?: string };
+  };
   /** Network: what runs it ('onnxruntime', or the 'tfjs-wasm' fallback when onnxruntime-node is not installed). */
   runtime?: string;
 }
@@ -90,10 +100,13 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
     progress: opts.progress,
     refine: opts.refine,
   };
+  // a threshold given by the caller makes the model's own (calibrated or not) irrelevant
+  const notes = model.notes.filter((n) => !(n.code === 'uncalibrated-threshold' && opts.threshold !== undefined));
   return {
     scoreColumn: 'p',
     detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
     close: () => predictor.dispose(),
+    notes,
     describe: () => ({
       method: 'deepblink',
       runtime: predictor.runtime ?? 'onnxruntime',
@@ -102,7 +115,14 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
         file: model.file,
         name: modelName(model.file),
         sha256: sha256(model.bytes),
-        card: { name: model.card.name, created: model.card.created, tool: model.card.tool, threshold: model.card.threshold },
+        card: {
+          name: model.card.name,
+          created: model.card.created,
+          tool: model.card.tool,
+          threshold: model.card.threshold,
+          thresholdSource: model.card.thresholdSource,
+          weightsSha256: model.card.weightsSha256,
+        },
       },
     }),
   };

@@ -256,10 +256,26 @@ export function exportOnnx(spec: NetworkSpec, weights: WeightMap, metadata: Reco
 const num = (v: number | Long | null | undefined): number => (v == null ? 0 : typeof v === 'number' ? v : v.toNumber());
 type Long = { toNumber(): number };
 
+/**
+ * A value read from a file, fit for a one-line message: as is (quoted when `quote`) when it is
+ * short printable text, else a placeholder (a corrupt file may hold any bytes there).
+ */
+export function quoted(v: unknown, quote = true): string {
+  const s = typeof v === 'string' ? v : typeof v === 'number' ? String(v) : (JSON.stringify(v) ?? String(v));
+  if (!/^[\x20-\x7e]{0,60}$/.test(s)) return 'an unreadable value';
+  return quote ? `'${s}'` : s;
+}
+
+/**
+ * A problem with model bytes, described in our words (never a decoder's internals); callers
+ * may show its message to the user. Anything else thrown while reading bytes is unexpected.
+ */
+export class OnnxFormatError extends Error {}
+
 /** Decodes and checks a model file written by exportOnnx; clear errors for anything else. */
 function decodeModel(bytes: Uint8Array): { model: OnnxTypes.ModelProto; info: OnnxInfo } {
   if (!(bytes instanceof Uint8Array)) throw new TypeError('ONNX model: expected the file contents as a Uint8Array');
-  if (bytes.length === 0) throw new Error('not an ONNX model file (empty input)');
+  if (bytes.length === 0) throw new OnnxFormatError('not an ONNX model file (empty input)');
   let model: OnnxTypes.ModelProto;
   try {
     model = onnx.ModelProto.decode(bytes);
@@ -267,50 +283,58 @@ function decodeModel(bytes: Uint8Array): { model: OnnxTypes.ModelProto; info: On
     const msg = e instanceof Error ? e.message : String(e);
     // An ONNX file starts with field 1 (ir_version, varint): byte 0x08 then a small version.
     const onnxStart = bytes.length >= 2 && bytes[0] === 0x08 && bytes[1] >= 3 && bytes[1] <= 15;
-    if (onnxStart && /index out of range/.test(msg)) throw new Error(`truncated ONNX model file (${bytes.length} bytes; ${msg})`);
-    if (onnxStart) throw new Error(`corrupt ONNX model file (${msg})`);
-    throw new Error(`not an ONNX model file (${msg})`);
+    // the decoder's own words stay in `cause` (a position in the file means nothing to a user)
+    if (onnxStart && /index out of range/.test(msg)) throw new OnnxFormatError(`truncated ONNX model file (${bytes.length} bytes)`, { cause: e });
+    if (onnxStart) throw new OnnxFormatError('corrupt ONNX model file (its structure cannot be decoded)', { cause: e });
+    throw new OnnxFormatError('not an ONNX model file', { cause: e });
   }
   const ir = num(model.irVersion);
   const g = model.graph;
   if (!g) {
-    if (ir > 0 || model.producerName) throw new Error(`truncated ONNX model file (${bytes.length} bytes, no graph)`);
-    throw new Error('not an ONNX model file (no graph)');
+    if (ir > 0 || model.producerName) throw new OnnxFormatError(`truncated ONNX model file (${bytes.length} bytes, no graph)`);
+    throw new OnnxFormatError('not an ONNX model file (no graph)');
   }
   if (model.producerName !== PRODUCER) {
-    throw new Error(`not a deepblink model file (ONNX written by '${model.producerName || 'unknown'}')`);
+    throw new OnnxFormatError(`not a deepblink model file (ONNX written by ${quoted(model.producerName || 'unknown')})`);
   }
   const last = model.metadataProps[model.metadataProps.length - 1];
   if (model.opsetImport.length === 0 || !last || last.key !== ONNX_INFO_KEY) {
-    throw new Error(`truncated deepblink model file (${bytes.length} bytes; ends before its '${ONNX_INFO_KEY}' entry)`);
+    throw new OnnxFormatError(`truncated deepblink model file (${bytes.length} bytes; ends before its '${ONNX_INFO_KEY}' entry)`);
   }
   let info: OnnxInfo;
   try {
     info = JSON.parse(last.value ?? '') as OnnxInfo;
   } catch {
-    throw new Error(`corrupt deepblink model file (unreadable '${ONNX_INFO_KEY}' entry)`);
+    throw new OnnxFormatError(`corrupt deepblink model file (unreadable '${ONNX_INFO_KEY}' entry)`);
   }
-  if (info.format !== FORMAT) throw new Error(`deepblink model file format ${info.format} is not supported (this version reads format ${FORMAT})`);
+  const counts = ['format', 'parameters', 'inputMultiple', 'outputScale', 'inputChannels', 'outputChannels'] as const;
+  if (!info || typeof info !== 'object' || counts.some((k) => !Number.isInteger(info[k])) || !info.network || typeof info.network !== 'object') {
+    throw new OnnxFormatError(`corrupt deepblink model file (unreadable '${ONNX_INFO_KEY}' entry)`);
+  }
+  if (info.format !== FORMAT) {
+    throw new OnnxFormatError(`deepblink model file format ${quoted(info.format, false)} is not supported (this version reads format ${FORMAT})`);
+  }
   const nInit = g.initializer?.length ?? 0;
   if (nInit !== info.parameters) {
-    throw new Error(`corrupt deepblink model file (${nInit} parameter tensors, expected ${info.parameters})`);
+    throw new OnnxFormatError(`corrupt deepblink model file (${nInit} parameter tensors, expected ${quoted(info.parameters, false)})`);
   }
   return { model, info };
 }
 
 function tensorData(t: OnnxTypes.ITensorProto): Float32Array {
-  if (t.dataType !== FLOAT) throw new Error(`deepblink model file: parameter '${t.name}' is not float32 (data type ${t.dataType})`);
+  if (t.dataType !== FLOAT)
+    throw new OnnxFormatError(`deepblink model file: parameter ${quoted(t.name)} is not float32 (data type ${quoted(t.dataType, false)})`);
   const size = (t.dims ?? []).reduce<number>((a, d) => a * num(d), 1);
   let data: Float32Array;
   if (t.rawData && t.rawData.length > 0) {
     const raw = t.rawData;
-    if (raw.length !== size * 4) throw new Error(`deepblink model file: parameter '${t.name}' has ${raw.length} bytes, expected ${size * 4}`);
+    if (raw.length !== size * 4) throw new OnnxFormatError(`deepblink model file: parameter ${quoted(t.name)} has ${raw.length} bytes, expected ${size * 4}`);
     const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     data = new Float32Array(size);
     for (let i = 0; i < size; i++) data[i] = dv.getFloat32(4 * i, true);
   } else {
     data = Float32Array.from(t.floatData ?? []);
-    if (data.length !== size) throw new Error(`deepblink model file: parameter '${t.name}' has ${data.length} values, expected ${size}`);
+    if (data.length !== size) throw new OnnxFormatError(`deepblink model file: parameter ${quoted(t.name)} has ${data.length} values, expected ${size}`);
   }
   return data;
 }
@@ -329,13 +353,14 @@ export function readOnnx(bytes: Uint8Array): { weights: WeightMap; metadata: Rec
     const data = tensorData(t);
     switch (t.docString) {
       case 'deepblink:conv': {
-        if (dims.length !== 4) throw new Error(`deepblink model file: conv kernel '${name}' has rank ${dims.length}`);
+        if (dims.length !== 4) throw new OnnxFormatError(`deepblink model file: conv kernel ${quoted(name)} has rank ${dims.length}`);
         const [co, ci, kh, kw] = dims;
         weights.set(name, { shape: [kh, kw, ci, co], data: convFromOnnx(data, co, ci, kh, kw) });
         break;
       }
       case 'deepblink:dense': {
-        if (dims.length !== 4 || dims[2] !== 1 || dims[3] !== 1) throw new Error(`deepblink model file: dense kernel '${name}' has shape [${dims.join(', ')}]`);
+        if (dims.length !== 4 || dims[2] !== 1 || dims[3] !== 1)
+          throw new OnnxFormatError(`deepblink model file: dense kernel ${quoted(name)} has shape [${dims.join(', ')}]`);
         const [out, inp] = dims;
         weights.set(name, { shape: [inp, out], data: transpose2(data, out, inp) });
         break;
@@ -344,7 +369,7 @@ export function readOnnx(bytes: Uint8Array): { weights: WeightMap; metadata: Rec
         weights.set(name, { shape: dims, data });
         break;
       default:
-        throw new Error(`deepblink model file: parameter '${name}' has an unknown layout '${t.docString ?? ''}'`);
+        throw new OnnxFormatError(`deepblink model file: parameter ${quoted(name)} has an unknown layout ${quoted(t.docString ?? '')}`);
     }
   }
   const metadata: Record<string, string> = {};
@@ -355,4 +380,65 @@ export function readOnnx(bytes: Uint8Array): { weights: WeightMap; metadata: Rec
 /** The "deepblink.onnx" description of a model file (throws like readOnnx on bad input). */
 export function onnxInfo(bytes: Uint8Array): OnnxInfo {
   return decodeModel(bytes).info;
+}
+
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
+const sameList = (a: readonly unknown[] | null | undefined, b: readonly unknown[] | null | undefined): boolean =>
+  (a ?? []).length === (b ?? []).length && (a ?? []).every((v, i) => v === (b ?? [])[i]);
+
+/** How node `x` of a file differs from node `y` of the graph it should be (a few words). */
+function nodeDifference(x: OnnxTypes.INodeProto, y: OnnxTypes.INodeProto): string {
+  if (x.opType !== y.opType) return `${quoted(x.opType || 'no operator', false)} instead of ${y.opType}`;
+  if (x.name !== y.name) return `named ${quoted(x.name ?? '')}`;
+  if (!sameList(x.input, y.input)) return 'other inputs';
+  if (!sameList(x.output, y.output)) return 'other outputs';
+  const ax = x.attribute ?? [];
+  const ay = y.attribute ?? [];
+  for (let i = 0; i < Math.max(ax.length, ay.length); i++) {
+    const a = ax[i];
+    const b = ay[i];
+    if (!a) return `attribute '${b.name}' missing`;
+    if (!b) return `extra attribute ${quoted(a.name)}`;
+    if (a.name !== b.name) return `attribute ${quoted(a.name)} instead of '${b.name}'`;
+    if (!sameBytes(onnx.AttributeProto.encode(a).finish(), onnx.AttributeProto.encode(b).finish())) return `attribute '${b.name}' changed`;
+  }
+  return 'other fields';
+}
+
+/**
+ * Compares the graph of a model file with `rebuilt`, the graph exportOnnx makes from the
+ * network and weights the file claims (same exporter format): undefined when they are the
+ * same, else where the file differs, in a few words ("node 12 'stem0/conv' (Conv): attribute
+ * 'pads' changed"). Both must have passed readOnnx.
+ */
+export function onnxGraphDifference(file: Uint8Array, rebuilt: Uint8Array): string | undefined {
+  const a = onnx.ModelProto.decode(file);
+  const b = onnx.ModelProto.decode(rebuilt);
+  if (num(a.irVersion) !== num(b.irVersion)) return `IR version ${num(a.irVersion)} instead of ${num(b.irVersion)}`;
+  const ops = (m: OnnxTypes.ModelProto) => m.opsetImport.map((o) => `${quoted(o.domain || 'ai.onnx', false)} ${num(o.version)}`).join(', ');
+  if (ops(a) !== ops(b)) return `operator sets ${ops(a)} instead of ${ops(b)}`;
+  const infoA = a.metadataProps[a.metadataProps.length - 1]?.value;
+  const infoB = b.metadataProps[b.metadataProps.length - 1]?.value;
+  if (infoA !== infoB) return `its '${ONNX_INFO_KEY}' entry differs`;
+  const ga = a.graph!;
+  const gb = b.graph!;
+  if (sameBytes(onnx.GraphProto.encode(ga).finish(), onnx.GraphProto.encode(gb).finish())) return undefined;
+  const na = ga.node ?? [];
+  const nb = gb.node ?? [];
+  for (let i = 0; i < Math.min(na.length, nb.length); i++) {
+    if (!sameBytes(onnx.NodeProto.encode(na[i]).finish(), onnx.NodeProto.encode(nb[i]).finish())) {
+      return `node ${i + 1} '${nb[i].name}' (${nb[i].opType}): ${nodeDifference(na[i], nb[i])}`;
+    }
+  }
+  if (na.length !== nb.length) return `${na.length} nodes instead of ${nb.length}`;
+  const ia = ga.initializer ?? [];
+  const ib = gb.initializer ?? [];
+  for (let i = 0; i < Math.min(ia.length, ib.length); i++) {
+    if (!sameBytes(onnx.TensorProto.encode(ia[i]).finish(), onnx.TensorProto.encode(ib[i]).finish())) {
+      return `parameter tensor ${i + 1} '${ib[i].name}' is stored differently`;
+    }
+  }
+  const io = (g: OnnxTypes.IGraphProto) => onnx.GraphProto.encode({ input: g.input, output: g.output }).finish().join(',');
+  if (io(ga) !== io(gb)) return 'other graph inputs or outputs';
+  return 'other graph fields';
 }

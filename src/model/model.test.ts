@@ -22,9 +22,13 @@ test('save/load round trip: same card, same weights, identical predictions', asy
     scores: { valid: { images: 3, f1Integral: 0.5, f1At3: 0.6, rmse: 0.3 } },
   });
   const file = path.join(dir, 'tiny.onnx');
-  await saveModel(file, spec, weights, card);
+  const written = await saveModel(file, spec, weights, card);
   const m = await loadModel(file);
-  assert.deepEqual(m.card, card);
+  // the card as written: the given one plus the weights' checksum
+  assert.match(written.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
+  assert.deepEqual(written, { ...card, weightsSha256: written.weightsSha256 });
+  assert.deepEqual(m.card, written);
+  assert.deepEqual(m.notes, [], 'a calibrated threshold and a checksum: nothing to note');
   assert.deepEqual([...m.weights.keys()], [...weights.keys()]);
   for (const [k, w] of weights) assert.deepEqual(m.weights.get(k)!.data, w.data);
   const rng = new Rng(4);

@@ -5,7 +5,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { NetworkSpec } from '../network/spec.js';
-import type { WeightMap } from '../network/weights.js';
+import { weightsSha256, type WeightMap } from '../network/weights.js';
 import type { Predictor } from '../engine/engine.js';
 import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
@@ -16,8 +16,10 @@ export * from './card.js';
 /** A user-facing error of this stage (code 'bad-model' unless given). */
 const modelError = (message: string, file?: string, code: ErrorCode = 'bad-model') => new UserError(message, file, code);
 
-export async function saveModel(file: string, spec: NetworkSpec, weights: WeightMap, card: ModelCard): Promise<void> {
+/** Writes a model file (atomically); returns the card as written (with the weights' checksum). */
+export async function saveModel(file: string, spec: NetworkSpec, weights: WeightMap, card: ModelCard): Promise<ModelCard> {
   await writeFileAtomic(file, encodeModel(spec, weights, card));
+  return { ...card, weightsSha256: weightsSha256(spec, weights) };
 }
 
 export async function loadModel(file: string): Promise<LoadedModel> {
@@ -38,7 +40,8 @@ function missingPackage(err: unknown): boolean {
 }
 
 /**
- * An inference session for a loaded model: onnxruntime-node (native). It is an optional
+ * An inference session for a loaded model: runs `model.onnx`, the graph rebuilt from its card
+ * and weights (never the file's own graph), on onnxruntime-node (native). It is an optional
  * dependency — an install without network drops it, because its install step tries to
  * download GPU libraries — so when it is not installed, or when DEEPBLINK_RUNTIME=tfjs, the
  * model runs on TensorFlow.js (wasm; the same network from the same weights, about 15× slower;
@@ -50,7 +53,7 @@ export async function modelPredictor(model: LoadedModel, threads = 1): Promise<P
       try {
         // loaded here, not at import: the runtime is Node-only and heavy (the model format is not)
         const { createOnnxPredictor } = await import('../engine/onnxruntime.js');
-        return await createOnnxPredictor(model.bytes, { threads });
+        return await createOnnxPredictor(model.onnx, { threads });
       } catch (err) {
         if (!missingPackage(err)) throw err;
       }

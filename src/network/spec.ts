@@ -57,6 +57,21 @@ export const DEFAULT_NETWORK: NetworkConfig = {
   l2: 1e-6,
 };
 
+/**
+ * The network of the bundled models (src/model/bundled.ts; training/README.md): lean, 16
+ * channels, one context level, 4 px cells, residual stages — 44,035 parameters. The default
+ * of `deepblink config`.
+ */
+export const BUNDLED_NETWORK: NetworkConfig = {
+  architecture: 'lean',
+  filters: 4,
+  ndown: 1,
+  cellSize: 4,
+  dropout: 0,
+  block: 'residual',
+  l2: 1e-6,
+};
+
 export interface NetworkSpec {
   config: NetworkConfig;
   nodes: NetNode[];

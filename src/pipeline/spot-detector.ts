@@ -14,6 +14,7 @@ import { UserError } from '../core/errors.js';
 import type { RawImage } from '../io/image/read.js';
 import { checkPlane } from '../preprocess/check.js';
 import { createDetector, type PlaneDetector } from '../detect/detector.js';
+import type { ModelNote } from '../model/card.js';
 import { measureSpots, predictFile, predictImage, type ImageResult, type PredictOptions } from './predict.js';
 
 /** Options of {@link SpotDetector.create} and {@link detect}: the detector, and what to measure. */
@@ -48,6 +49,16 @@ export class SpotDetector {
    */
   static async create(opts: DetectOptions = {}): Promise<SpotDetector> {
     return new SpotDetector(await createDetector(opts), opts);
+  }
+
+  /**
+   * What loading the model found that does not stop it from being used: 'warn' notes deserve
+   * the user's attention (code 'uncalibrated-threshold': the model's threshold was never chosen
+   * on data — pass `threshold`, or finish its training), 'info' notes are details (code
+   * 'no-checksum': an older model file whose weights could not be verified). Empty for LoG.
+   */
+  get notes(): readonly ModelNote[] {
+    return this.detector.notes ?? [];
   }
 
   /** 'p' when scores are network probabilities, 'quality' for LoG responses. */

@@ -11,16 +11,16 @@ test('raw and described YAML both load back to the defaults', () => {
   }
 });
 
-test('defaults match the original deepBlink training settings', () => {
+test("defaults are the bundled models' recipe (not the original's paper network, 200 epochs at 1e-4)", () => {
   const c = defaultConfig() as Record<string, Record<string, unknown>>;
-  assert.equal(c.network.filters, 5);
-  assert.equal(c.network.ndown, 2);
-  assert.equal(c.network.cell_size, 4);
-  assert.equal(c.network.dropout, 0.3);
-  assert.equal(c.network.l2, 1e-6);
-  assert.equal(c.train.batch_size, 2);
-  assert.equal(c.train.learning_rate, 1e-4);
+  assert.deepEqual(c.network, { architecture: 'lean', filters: 4, ndown: 1, cell_size: 4, dropout: 0, block: 'residual', l2: 1e-6 });
+  assert.equal(c.train.batch_size, 8);
+  assert.equal(c.train.epochs, 40);
+  assert.equal(c.train.learning_rate, 2e-3);
+  assert.equal(c.train.lr_schedule, 'cosine');
   assert.equal(c.optimizer, 'amsgrad');
+  assert.equal(c.loss, 'combined_bce_rmse');
+  assert.equal(c.normalization, 'noise');
 });
 
 test('every described leaf carries a non-empty description', () => {

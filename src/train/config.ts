@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { defaultConfig, unwrapConfig, CONFIG_SCHEMA } from './config-schema.js';
@@ -88,16 +88,27 @@ export function resolveConfig(user: unknown, file = 'config'): TrainConfig {
     block: n.block as NetworkConfig['block'],
     l2: n.l2 as number,
   };
-  // paths in the file are relative to the file's folder
+  // every path in the file is relative to the file's folder (the current folder for a config made in code)
   const base = file === 'config' ? process.cwd() : path.dirname(path.resolve(file));
   const abs = (p: string) => (path.isAbsolute(p) ? p : path.resolve(base, p));
   return {
     ...(c as unknown as TrainConfig),
     dataset: abs(c.dataset),
     savedir: abs(c.savedir),
-    train: { ...t, pre_train: t.pre_train === null ? null : t.pre_train },
+    train: { ...t, pre_train: t.pre_train === null ? null : preTrained(t.pre_train, abs) },
     network,
   };
+}
+
+/**
+ * `train.pre_train` → a model file (resolved by `abs`, against the config's folder) or a bundled
+ * model name: a file that exists wins; a bare name (no folder, no .onnx) stays a name, for
+ * resolveModel; anything else is a path (a missing file is reported when training starts).
+ */
+function preTrained(p: string, abs: (p: string) => string): string {
+  const file = abs(p);
+  if (existsSync(file)) return file;
+  return /[\\/]|\.onnx$/i.test(p) ? file : p;
 }
 
 export function loadConfigFile(file: string): TrainConfig {

@@ -61,8 +61,10 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   const cfg = resolveConfig({
     dataset: ds,
     savedir: path.join(dir, 'models'),
-    network: { filters: 3, ndown: 1, cell_size: 2, dropout: 0 },
-    train: { epochs: 2, learning_rate: 0.003 },
+    network: { architecture: 'deepblink', filters: 3, ndown: 1, cell_size: 2, dropout: 0, block: 'convolutional' },
+    loss: 'combined_dice_rmse',
+    normalization: 'zscore',
+    train: { epochs: 2, learning_rate: 0.003, batch_size: 2, lr_schedule: 'constant' },
   });
 
   // nothing may reach the terminal: stderr stays empty; stdout (which also carries the test
@@ -81,6 +83,8 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   const first: TrainEvent[] = [];
   const second: TrainEvent[] = [];
   let res: Awaited<ReturnType<typeof train>>;
+  const { loadModel } = await import('../model/model.js');
+  let mid: Awaited<ReturnType<typeof loadModel>> | undefined;
   try {
     // stopped at the first step of epoch 2: epoch 1 is checkpointed
     const stop = new AbortController();
@@ -94,6 +98,7 @@ test('train() reports through events only: start, then per epoch epochStart, ste
       }),
       { name: 'AbortError' },
     );
+    mid = await loadModel(path.join(dir, 'models', 'run.onnx'));
     res = await train(cfg, { resume: true, onEvent: (e) => second.push(e) });
   } finally {
     process.stderr.write = stderrWrite;
@@ -110,6 +115,12 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   assert.ok(start && start.type === 'start');
   assert.equal(start.firstEpoch, 1);
   assert.equal(start.epochs, 2);
+  assert.equal(start.checkpointFile, path.join(dir, 'models', 'run.ckpt'));
+  assert.equal(start.logFile, path.join(dir, 'models', 'run.log.csv'));
+  // the time left after epoch 1 of 2: one more epoch at this session's mean epoch time
+  const ep1 = first.find((e) => e.type === 'epoch');
+  assert.ok(ep1 && ep1.type === 'epoch' && ep1.seconds > 0 && ep1.secondsLeft === ep1.seconds);
+  assert.ok(first.every((e) => e.type !== 'step' || (e.seconds >= 0 && e.seconds <= ep1.seconds)));
   const steps = start.stepsPerEpoch;
   const epoch = ['epochStart', ...Array<string>(steps).fill('step'), 'epoch'];
   // setup messages, start, a full epoch 1, and epoch 2 up to its second step (the abort is seen before it)
@@ -127,6 +138,13 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   );
   for (const e of steps1) assert.ok(e.type === 'step' && Number.isFinite(e.loss) && e.steps === steps);
   assert.ok(existsSync(path.join(dir, 'models', 'run.ckpt')));
+  // the model saved after epoch 1 said that its threshold was never calibrated
+  assert.ok(mid);
+  assert.equal(mid.card.thresholdSource, 'default');
+  assert.deepEqual(
+    mid.notes.map((n) => n.code),
+    ['uncalibrated-threshold'],
+  );
 
   // resumed: epoch 2 only, then the threshold and the result
   const m = types(second).indexOf('start');
@@ -137,6 +155,9 @@ test('train() reports through events only: start, then per epoch epochStart, ste
   const ep = second.find((e) => e.type === 'epoch');
   assert.ok(ep && ep.type === 'epoch');
   assert.equal(ep.row.epoch, 2);
+  assert.equal(ep.secondsLeft, 0);
+  assert.equal(res.card.thresholdSource, 'validation-f1');
+  assert.match(res.card.weightsSha256 ?? '', /^[0-9a-f]{64}$/);
   assert.deepEqual(ep.row, res.log[1]);
   assert.equal(res.log.length, 2);
   const th = second.find((e) => e.type === 'threshold');

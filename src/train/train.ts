@@ -64,12 +64,19 @@ export type TrainEvent =
       /** The engine's backend (e.g. 'wasm'). */
       backend: string;
       modelFile: string;
+      /** The checkpoint (`resume` continues from it) and the CSV log. */
+      checkpointFile: string;
+      logFile: string;
     }
   | { type: 'epochStart'; epoch: number; epochs: number; steps: number }
-  /** `loss`: the mean training loss of the epoch's steps so far. */
-  | { type: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number }
-  /** `best`: lowest validation loss so far (the model file was saved). */
-  | { type: 'epoch'; epochs: number; row: LogRow; best: boolean }
+  /** `loss`: the mean training loss of the epoch's steps so far; `seconds`: since the epoch started. */
+  | { type: 'step'; epoch: number; epochs: number; step: number; steps: number; loss: number; seconds: number }
+  /**
+   * `best`: lowest validation loss so far (the model file was saved). `seconds`: the epoch's
+   * wall time (training, validation, saving); `secondsLeft`: the estimated time of the epochs
+   * still to run (their count × the mean epoch time of this session).
+   */
+  | { type: 'epoch'; epochs: number; row: LogRow; best: boolean; seconds: number; secondsLeft: number }
   /** The threshold chosen on the validation crops, stored in the model file. */
   | { type: 'threshold'; threshold: number; f1Integral: number; modelFile: string }
   | { type: 'done'; result: TrainResult };
@@ -238,6 +245,7 @@ export async function retuneThreshold(modelFile: string, dataset: string, maxFal
   const card: ModelCard = {
     ...model.card,
     threshold,
+    thresholdSource: threshold > pick.threshold ? 'noise-limit' : 'validation-f1',
     scores: {
       ...model.card.scores,
       valid: { images: va.samples.length, ...final, loss: model.card.scores?.valid?.loss },
@@ -245,8 +253,7 @@ export async function retuneThreshold(modelFile: string, dataset: string, maxFal
       ...(noiseOnly ? { noiseOnly, maxFalsePerMP } : {}),
     },
   };
-  await saveModel(modelFile, model.spec, model.weights, card);
-  return card;
+  return saveModel(modelFile, model.spec, model.weights, card);
 }
 
 /** Learning rate of an epoch (1-based): constant, or cosine from `lr` (epoch 1) to lr/100 (last epoch). */
@@ -303,6 +310,8 @@ interface Run {
   t0: number;
   emit: (e: TrainEvent) => void;
   signal?: AbortSignal;
+  /** Wall time of each epoch of this session (for the time left). */
+  epochSeconds: number[];
 }
 
 /** Reads the dataset and normalises both splits (all crops square, of one size fitting the network). */
@@ -402,7 +411,13 @@ function cardOf(run: Run, threshold: number, extra: Partial<ModelCard> = {}): Mo
       bestEpoch: state.bestEpoch,
       steps: state.steps,
       seconds: Math.round(state.secondsBefore + (Date.now() - run.t0) / 1000),
-      config: { ...cfg, dataset: path.basename(cfg.dataset), savedir: undefined },
+      // no local folders in the card: the dataset's and the pre-trained model's file names only
+      config: {
+        ...cfg,
+        dataset: path.basename(cfg.dataset),
+        savedir: undefined,
+        train: { ...cfg.train, pre_train: cfg.train.pre_train === null ? null : path.basename(cfg.train.pre_train) },
+      },
     },
     ...extra,
   });
@@ -424,7 +439,10 @@ async function trainEpoch(run: Run, epoch: number): Promise<{ loss: number; dice
   let sl = 0;
   let sd = 0;
   let sr = 0;
+  const t0 = Date.now();
   for (let b = 0; b < perEpoch; b++) {
+    // let signals (Ctrl-C → the caller's abort) and I/O in between steps
+    await new Promise((resolve) => setImmediate(resolve));
     run.signal?.throwIfAborted();
     const idx = cfg.train.overfit ? order.slice(0, batchSize).map((_, k) => k) : order.slice(b * batchSize, (b + 1) * batchSize);
     const samples = idx.map((i) => {
@@ -438,7 +456,7 @@ async function trainEpoch(run: Run, epoch: number): Promise<{ loss: number; dice
     sd += parts.dice;
     sr += parts.rmse;
     run.state.steps++;
-    emit({ type: 'step', epoch, epochs: cfg.train.epochs, step: b + 1, steps: perEpoch, loss: sl / (b + 1) });
+    emit({ type: 'step', epoch, epochs: cfg.train.epochs, step: b + 1, steps: perEpoch, loss: sl / (b + 1), seconds: (Date.now() - t0) / 1000 });
   }
   return { loss: sl / perEpoch, dice: sd / perEpoch, rmse: sr / perEpoch };
 }
@@ -471,7 +489,8 @@ async function recordEpoch(run: Run, row: LogRow, score: ReturnType<typeof score
       files.model,
       data.spec,
       engine.getWeights(),
-      cardOf(run, 0.5, { scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }),
+      // the threshold search comes at the end: until then the file says its 0.5 is uncalibrated
+      cardOf(run, 0.5, { thresholdSource: 'default', scores: { valid: { images: data.va.samples.length, ...score, loss: row.val_loss } } }),
     );
   }
   const cols = Object.keys(row) as (keyof LogRow)[];
@@ -509,7 +528,10 @@ async function runEpoch(run: Run, epoch: number): Promise<void> {
     seconds: (Date.now() - te) / 1000,
   };
   const best = await recordEpoch(run, row, v.score);
-  run.emit({ type: 'epoch', epochs: run.cfg.train.epochs, row, best });
+  const seconds = (Date.now() - te) / 1000;
+  run.epochSeconds.push(seconds);
+  const mean = run.epochSeconds.reduce((a, b) => a + b, 0) / run.epochSeconds.length;
+  run.emit({ type: 'epoch', epochs: run.cfg.train.epochs, row, best, seconds, secondsLeft: Math.max(0, run.cfg.train.epochs - epoch) * mean });
 }
 
 /** The best model's threshold search on the validation crops; rewrites the model file with it. */
@@ -522,11 +544,12 @@ async function finish(run: Run): Promise<ModelCard> {
   const outs = await outputs(engine, va.samples, size, batchSize);
   const { pick, search, final } = searchThreshold(outs, va.samples, size, cell, refinesByDefault(data.normalization));
   const card = cardOf(run, pick.threshold, {
+    thresholdSource: 'validation-f1',
     scores: { valid: { images: va.samples.length, ...final, loss: run.state.best }, thresholdSearch: search },
   });
-  await saveModel(files.model, bestModel.spec, bestModel.weights, card);
+  const saved = await saveModel(files.model, bestModel.spec, bestModel.weights, card);
   run.emit({ type: 'threshold', threshold: pick.threshold, f1Integral: final.f1Integral, modelFile: files.model });
-  return card;
+  return saved;
 }
 
 /**
@@ -553,7 +576,7 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
     const batchSize = Math.min(cfg.train.batch_size, data.tr.samples.length);
     if (batchSize < cfg.train.batch_size) emit({ type: 'warn', message: `only ${data.tr.samples.length} training crops: batch size ${batchSize}` });
     const perEpoch = cfg.train.overfit ? 1 : Math.floor(data.tr.samples.length / batchSize);
-    const run: Run = { cfg, data, files, fingerprint, engine, state, batchSize, perEpoch, t0, emit, signal: opts.signal };
+    const run: Run = { cfg, data, files, fingerprint, engine, state, batchSize, perEpoch, t0, emit, signal: opts.signal, epochSeconds: [] };
     emit({
       type: 'start',
       firstEpoch: state.start,
@@ -565,6 +588,8 @@ export async function train(cfg: TrainConfig, opts: TrainOptions = {}): Promise<
       size: data.size,
       backend: engine.backend,
       modelFile: files.model,
+      checkpointFile: files.checkpoint,
+      logFile: files.log,
     });
     for (let epoch = state.start; epoch <= cfg.train.epochs; epoch++) await runEpoch(run, epoch);
     opts.signal?.throwIfAborted();
