@@ -59,7 +59,7 @@ export { bundledNames as bundledModels, resolveModel, DEFAULT_MODEL } from './mo
 // detect (+ measure): the facade, and the detectors themselves
 export { SpotDetector, detect, type DetectOptions, type PlaneSpots, type ImageSpots } from './pipeline/spot-detector.js';
 export type { ImageResult, PlaneResult, PredictOptions } from './pipeline/predict.js';
-export { createDetector, type PlaneDetector, type DetectorOptions, type Method } from './detect/detector.js';
+export { createDetector, type PlaneDetector, type DetectorOptions, type DetectorDescription, type Method } from './detect/detector.js';
 export { detectLoG, type LogOptions } from './detect/log.js';
 
 // measure
@@ -70,6 +70,7 @@ export { crlbGaussian2D, fisherGaussian2D, type CrlbOptions, type CrlbResult } f
 // write
 export { resultTable as spotTable } from './pipeline/table.js';
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
+export { RunRecord, checkReplace, recordedOutputs, type Provenance, type ProvenanceOutput, type RunRecordInit } from './io/provenance.js';
 
 // simulate
 export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimResult, type SimSpot, type Placement } from './simulate/simulate.js';
