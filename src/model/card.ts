@@ -13,7 +13,7 @@ import { VERSION } from '../core/version.js';
 import type { Normalization } from '../preprocess/normalize.js';
 
 /** A user-facing error of this stage (code 'bad-model' unless given). */
-const modelError = (message: string, file?: string, code: ErrorCode = 'bad-model') => new UserError(message, file, code);
+export const modelError = (message: string, file?: string, code: ErrorCode = 'bad-model') => new UserError(message, file, code);
 
 export type { Normalization };
 

@@ -7,14 +7,11 @@ import path from 'node:path';
 import type { NetworkSpec } from '../network/spec.js';
 import { weightsSha256, type WeightMap } from '../network/weights.js';
 import type { Predictor } from '../engine/engine.js';
-import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
+import { fsCode } from '../core/errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
-import { decodeModel, encodeModel, type LoadedModel, type ModelCard } from './card.js';
+import { decodeModel, encodeModel, modelError, type LoadedModel, type ModelCard } from './card.js';
 
 export * from './card.js';
-
-/** A user-facing error of this stage (code 'bad-model' unless given). */
-const modelError = (message: string, file?: string, code: ErrorCode = 'bad-model') => new UserError(message, file, code);
 
 /** Writes a model file (atomically); returns the card as written (with the weights' checksum). */
 export async function saveModel(file: string, spec: NetworkSpec, weights: WeightMap, card: ModelCard): Promise<ModelCard> {

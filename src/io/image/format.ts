@@ -31,7 +31,7 @@ import type { PixelSize } from '../../core/types.js';
 import { UserError, type ErrorCode } from '../../core/errors.js';
 
 /** A user-facing error of this stage (code 'bad-image' unless given). */
-const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
+export const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** The typed arrays an image's pixels may come in. */
 export type PixelArray = Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;

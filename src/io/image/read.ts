@@ -16,12 +16,9 @@
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { UserError, fsCode, type ErrorCode } from '../../core/errors.js';
-import { decodeLimits, describeDecodeError, type DecodedImage, type ImageFormat, type RawImage, type ReadImageOptions } from './format.js';
+import { UserError, fsCode } from '../../core/errors.js';
+import { decodeLimits, describeDecodeError, type DecodedImage, type ImageFormat, type RawImage, type ReadImageOptions, imageError } from './format.js';
 import { IMAGE_FORMATS, formatByName, formatForBytes, formatForPath, imageExtensions } from './registry.js';
-
-/** A user-facing error of this stage (code 'bad-image' unless given). */
-const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 export type { PixelArray, RawImage, DecodedImage, ImageFormat, DecodeLimits, ReadImageOptions } from './format.js';
 export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES, DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV, decodeLimits } from './format.js';

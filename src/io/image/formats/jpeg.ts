@@ -9,7 +9,6 @@
  * maxResolutionInMP / maxMemoryUsageInMB are set from the limits too.
  */
 import jpeg from 'jpeg-js';
-import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   MAX_SAMPLES,
   checkDecodedSize,
@@ -24,10 +23,8 @@ import {
   type DecodedImage,
   type ImageFormat,
   type PixelArray,
+  imageError,
 } from '../format.js';
-
-/** A user-facing error of this stage (code 'bad-image' unless given). */
-const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** JPEG: '.jpg', '.jpeg'. */
 export const jpegFormat: ImageFormat = {

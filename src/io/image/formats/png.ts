@@ -11,7 +11,6 @@
  */
 import zlib from 'node:zlib';
 import { decode as decodePngLib, convertIndexedToRgb, type DecodedPng } from 'fast-png';
-import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   MAX_SAMPLES,
   checkDecodedSize,
@@ -27,10 +26,8 @@ import {
   type DecodedImage,
   type ImageFormat,
   type PixelArray,
+  imageError,
 } from '../format.js';
-
-/** A user-facing error of this stage (code 'bad-image' unless given). */
-const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** PNG: '.png'. */
 export const pngFormat: ImageFormat = {

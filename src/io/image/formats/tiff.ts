@@ -20,7 +20,6 @@
  */
 import { fromArrayBuffer } from 'geotiff';
 import type { PixelSize } from '../../../core/types.js';
-import { UserError, type ErrorCode } from '../../../core/errors.js';
 import {
   micronsPerUnit,
   isPixelUnit,
@@ -49,12 +48,10 @@ import {
   type DecodedImage,
   type ImageFormat,
   type PixelArray,
+  imageError,
 } from '../format.js';
 
 registerBoundedDecoders();
-
-/** A user-facing error of this stage (code 'bad-image' unless given). */
-const imageError = (message: string, file?: string, code: ErrorCode = 'bad-image') => new UserError(message, file, code);
 
 /** TIFF and BigTIFF: '.tif', '.tiff'. */
 export const tiffFormat: ImageFormat = {
