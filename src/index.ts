@@ -34,7 +34,7 @@ export type { RawImage, DecodedImage, PixelArray, ImageFormat, DecodeLimits, Rea
 export { DEFAULT_MAX_PIXELS, checkDecodedSize } from './io/image/format.js';
 export { imageExtensions, registerImageFormat } from './io/image/registry.js';
 export { resolveAxes, iteratePlanes, type ResolvedAxes, type PlaneEntry } from './io/image/axes.js';
-export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions } from './io/labels.js';
+export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions, type PlaneColumns } from './io/labels.js';
 
 // preprocess
 export { checkPlane, planeStats, type PlaneStats } from './preprocess/check.js';
@@ -77,7 +77,18 @@ export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimRe
 export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, type EmpiricalPsf } from './simulate/scenes.js';
 
 // evaluate
-export { computeMetrics, pointsMatching, type MetricsResult, type MetricsOptions, type ImageMatching, type MatchingOptions } from './evaluate/metrics.js';
+export {
+  computeMetrics,
+  pointsMatching,
+  type MetricsResult,
+  type MetricsOptions,
+  type ImageMatching,
+  type MatchingOptions,
+  type ScaleOptions,
+  type PlaneIds,
+  type MatchProgress,
+} from './evaluate/metrics.js';
+export { tablePlanes } from './evaluate/evaluate.js';
 export { evaluateFiles, pairFiles, scoreTable, type EvaluateFilesOptions, type EvaluateFilesResult, type EvaluateEvent } from './evaluate/files.js';
 export type { ImageScore, Summary } from './evaluate/evaluate.js';
 

@@ -157,6 +157,31 @@ export function errorLine(err: unknown, file: string | undefined, verbose: boole
   return describeError(new UserError(`internal error (${what}); rerun with --verbose for details, and please report it`), file);
 }
 
+/**
+ * A progress bar for one long piece of work reporting `(done, total)`, drawn on a terminal only
+ * and only when `total` reaches `minTotal` (small jobs finish before a bar would help). The bar
+ * closes when done = total.
+ */
+export function workBar(label: string, minTotal = 0): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  let bar: cliProgress.SingleBar | undefined;
+  return (done, total) => {
+    if (total < minTotal) return;
+    if (!bar) {
+      bar = new cliProgress.SingleBar(
+        { format: `{bar} {percentage}% ${label}`, stream: process.stderr, clearOnComplete: true, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      );
+      bar.start(total, 0);
+    }
+    bar.update(done);
+    if (done >= total) {
+      bar.stop();
+      bar = undefined;
+    }
+  };
+}
+
 /** Shows info and warning events through `log`. */
 export function logMessage(log: Log, e: MessageEvent): void {
   if (e.type === 'info') log.info(e.message);

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { batchReporter, makeLog, parsePixelSize, parsePositive, withCommon } from './common.js';
+import { statSync } from 'node:fs';
+import { batchReporter, makeLog, parsePixelSize, parsePositive, withCommon, workBar } from './common.js';
 import { formatScoreTable } from '../evaluate/evaluate.js';
 import { evaluateFiles, scoreTable } from '../evaluate/files.js';
 import type { PixelSize } from '../core/types.js';
@@ -20,10 +21,13 @@ export function evaluateCommand(): Command {
       async (o: { pred: string; true: string; mdist: number; pixelSize?: PixelSize; json: boolean; output?: string; force: boolean; verbose: boolean }) => {
         const log = makeLog(o.verbose);
         if (o.output) checkReplace(o.output, o.force); // before the work, not after it
+        // two files: a bar over the matching of large tables (folders get the per-pair bar instead)
+        const isFile = (f: string) => statSync(f, { throwIfNoEntry: false })?.isFile() === true;
         const { images, summary, failures } = await evaluateFiles(o.pred, o.true, {
           mdist: o.mdist,
           pixelSize: o.pixelSize,
           onEvent: batchReporter(log, 'pairs'),
+          onProgress: isFile(o.pred) && isFile(o.true) ? workBar('matching spots', 200_000) : undefined,
         });
         if (!summary) {
           process.exitCode = 1; // every pair failed and said why

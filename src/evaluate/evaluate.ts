@@ -4,9 +4,17 @@
  * F1 @3px, the original's "RMSE" (pooled mean Euclidean distance), a true RMSE of the pairs
  * matched at 3 px, precision and recall at 3 px; plus Spotiflow-style pooled F1 @3px and
  * panoptic quality over all images.
+ *
+ * Stacks: when the spot tables carry plane columns (`c`, `t`, `z`), spots are matched only
+ * within their plane, and an image's scores pool the planes: per cutoff, the pairs kept in
+ * every plane are counted together (TP, pred-side matches, distances) and F1, precision, recall,
+ * the F1-integral and the distances are computed once from the pooled counts — for one plane
+ * exactly the plain result (see {@link tablePlanes}).
  */
 import type { Point } from '../core/types.js';
-import { computeMetrics, pooledMatching } from './metrics.js';
+import { UserError } from '../core/errors.js';
+import type { PlaneColumns } from '../io/labels.js';
+import { computeMetrics, pointsMatching, poolMatchings, type ImageMatching, type MatchProgress, type PlaneIds } from './metrics.js';
 
 /** The scores of one image (distances in px; NaN where undefined, e.g. RMSE without matches). */
 export interface ImageScore {
@@ -28,6 +36,8 @@ export interface ImageScore {
   meanEuclidean: number;
   /** Root-mean-square distance of the pairs matched at mdist. */
   rmse: number;
+  /** Number of (c, t, z) planes holding spots, when the tables have plane columns. */
+  planes?: number;
 }
 
 /** The scores of a set of images: mean and std per score, and pooled counts (Spotiflow style). */
@@ -46,9 +56,16 @@ export interface Summary {
 
 export const SCORE_KEYS = ['nTrue', 'nPred', 'f1Integral', 'f1At3', 'precision', 'recall', 'meanEuclidean', 'rmse'] as const;
 
-export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3): ImageScore {
-  const m = computeMetrics(pred, truth, { mdist });
-  return {
+/** How {@link scoreImage} matches. */
+export interface ScoreOptions {
+  /** Plane of every spot (see {@link tablePlanes}): spots are matched within their plane. */
+  planes?: PlaneIds;
+  onProgress?: MatchProgress;
+}
+
+export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3, options: ScoreOptions = {}): ImageScore {
+  const m = computeMetrics(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress });
+  const score: ImageScore = {
     name,
     nTrue: truth.length,
     nPred: pred.length,
@@ -59,6 +76,54 @@ export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 
     meanEuclidean: m.meanEuclidean,
     rmse: m.rmseAtMdist,
   };
+  if (options.planes) score.planes = new Set([...Array.from(options.planes.pred), ...Array.from(options.planes.truth)]).size;
+  return score;
+}
+
+/**
+ * The plane of every spot of two tables, for matching plane by plane: spots pair only when they
+ * have the same value in every plane column (`c`, `t`, `z`) of the tables. A column that only
+ * one table has is ignored when it holds a single value (e.g. `z` = 0 everywhere: one plane),
+ * and is an error otherwise (the other table cannot tell which plane its spots belong to).
+ * Undefined when neither table has plane columns: plain 2-D matching.
+ */
+export function tablePlanes(
+  pred: PlaneColumns | undefined,
+  truth: PlaneColumns | undefined,
+  names: { pred?: string; truth?: string } = {},
+): PlaneIds | undefined {
+  const keys: ('c' | 't' | 'z')[] = [];
+  for (const key of ['c', 't', 'z'] as const) {
+    const p = pred?.[key];
+    const t = truth?.[key];
+    if (p && t) keys.push(key);
+    else if (p || t) {
+      const values = new Set(p ?? t);
+      if (values.size > 1) {
+        const name = p ? names.pred : names.truth;
+        const has = name ? `${name} has` : p ? 'the predicted spots have' : 'the true spots have';
+        throw new UserError(
+          `no ${key} column, but ${has} spots in ${values.size} ${key} planes: add the ${key} of every spot (its plane index) to match plane by plane`,
+          p ? names.truth : names.pred,
+          'bad-labels',
+        );
+      }
+    }
+  }
+  if (keys.length === 0) return undefined;
+  const ids = new Map<string, number>();
+  const idsOf = (cols: PlaneColumns, n: number): Int32Array => {
+    const out = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const key = keys.map((k) => (cols[k] as number[])[i]).join('|');
+      let id = ids.get(key);
+      if (id === undefined) ids.set(key, (id = ids.size));
+      out[i] = id;
+    }
+    return out;
+  };
+  const nOf = (cols: PlaneColumns) => (cols[keys[0]] as number[]).length;
+  return { pred: idsOf(pred as PlaneColumns, nOf(pred as PlaneColumns)), truth: idsOf(truth as PlaneColumns, nOf(truth as PlaneColumns)) };
 }
 
 /** Mean and population std of the finite values ([NaN, NaN] when none). */
@@ -71,11 +136,20 @@ export function meanStd(values: number[]): [number, number] {
 }
 
 /** Mean ± population std per score (NaN scores, e.g. RMSE without matches, are left out). */
-export function summarise(scores: ImageScore[], pairs: { pred: Point[]; truth: Point[] }[], mdist = 3): Summary {
+export function summarise(scores: ImageScore[], pairs: { pred: Point[]; truth: Point[]; planes?: PlaneIds }[], mdist = 3): Summary {
+  return summariseMatchings(
+    scores,
+    pairs.map((p) => pointsMatching(p.pred, p.truth, { cutoff: mdist, planes: p.planes })),
+    mdist,
+  );
+}
+
+/** {@link summarise} from the Spotiflow-style matching of every image (pointsMatching at mdist). */
+export function summariseMatchings(scores: ImageScore[], matchings: readonly ImageMatching[], mdist = 3): Summary {
   const mean = {} as Record<(typeof SCORE_KEYS)[number], number>;
   const std = {} as Record<(typeof SCORE_KEYS)[number], number>;
   for (const k of SCORE_KEYS) [mean[k], std[k]] = meanStd(scores.map((s) => s[k]));
-  const p = pooledMatching(pairs, mdist);
+  const p = poolMatchings(matchings, { cutoff: mdist });
   return {
     images: scores.length,
     mean,
@@ -124,5 +198,11 @@ export function formatScoreTable(scores: ImageScore[], s: Summary): string {
     `F1-integral: deepBlink definition (F1 over 50 cutoffs 0–${s.mdist} px, trapezoid ÷ ${s.mdist}); mean dist: the original's "RMSE" ` +
       `(mean Euclidean distance pooled over cutoffs); RMSE: root-mean-square distance of pairs matched at ${s.mdist} px; distances in px.`,
   );
+  const planes = scores.flatMap((x) => (x.planes === undefined ? [] : [x.planes]));
+  if (planes.length > 0) {
+    const lo = Math.min(...planes);
+    const hi = Math.max(...planes);
+    out.push(`Planes: spots matched within their (c, t, z) plane; an image's counts pooled over its planes (${lo === hi ? lo : `${lo}–${hi}`} per image).`);
+  }
   return out.join('\n') + '\n';
 }

@@ -104,3 +104,60 @@ test('evaluateFiles pairs two folders by name, scores each pair, reports the unp
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('tables with c, t, z columns are matched plane by plane (predict writes them for stacks)', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-evalplanes-'));
+  try {
+    const write = (name: string, text: string) => {
+      writeFileSync(path.join(dir, name), text);
+      return path.join(dir, name);
+    };
+    // predict's output for a stack: the same positions as the truth, but in other z planes
+    const pred = write('pred.csv', 'y [px],x [px],p,c,t,z\n10,10,0.9,0,0,1\n20,20,0.9,0,0,0\n30,30,0.9,0,0,1\n');
+    const truth = write('truth.csv', 'y,x,z\n10,10.5,0\n20,20.5,1\n30,30.5,1\n');
+    const res = await evaluateFiles(pred, truth);
+    const [s] = res.images;
+    // only (30, 30) shares its plane with its true spot: 1 of 3 (2-D matching would find all 3)
+    assert.equal(s.planes, 2);
+    assert.ok(Math.abs(s.precision - 1 / 3) < 1e-9 && Math.abs(s.recall - 1 / 3) < 1e-9);
+    assert.deepEqual([res.summary?.pooled.tp, res.summary?.pooled.fp, res.summary?.pooled.fn], [1, 2, 2]);
+
+    // nothing in a common plane: F1 0
+    const apart = write('apart.csv', 'y,x,z\n10,10,5\n20,20,5\n30,30,5\n');
+    const none = await evaluateFiles(apart, truth);
+    assert.equal(none.images[0].f1At3, 0);
+    assert.equal(none.images[0].f1Integral, 0);
+
+    // a plane column in one table only: fine when it holds one value, an error when it splits
+    const flat = write('flat.csv', 'y,x\n10,10.5\n20,20.5\n30,30.5\n');
+    const onePlane = write('oneplane.csv', 'y [px],x [px],p,c,t,z\n10,10,0.9,0,0,0\n20,20,0.9,0,0,0\n30,30,0.9,0,0,0\n');
+    const ok = await evaluateFiles(onePlane, flat);
+    assert.ok(ok.images[0].f1At3 > 0.999);
+    assert.equal(ok.images[0].planes, undefined);
+    const failed = await evaluateFiles(pred, flat);
+    assert.equal(failed.images.length, 0);
+    const err = failed.failures[0].error as DeepblinkError;
+    assert.ok(err instanceof DeepblinkError && err.code === 'bad-labels');
+    assert.equal(err.file, flat);
+    assert.match(err.message, /^no z column, but .*pred\.csv has spots in 2 z planes/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('evaluateFiles reports the progress of matching a pair', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-evalprogress-'));
+  try {
+    const pts = Array.from({ length: 3000 }, (_, i): [number, number] => [(i % 60) * 7, Math.floor(i / 60) * 7]);
+    writeFileSync(path.join(dir, 'p.csv'), csv(pts.map(([y, x]) => [y + 0.5, x])));
+    writeFileSync(path.join(dir, 't.csv'), csv(pts));
+    const seen: [number, number][] = [];
+    const res = await evaluateFiles(path.join(dir, 'p.csv'), path.join(dir, 't.csv'), { onProgress: (done, total) => seen.push([done, total]) });
+    assert.ok(res.images[0].f1At3 > 0.999);
+    assert.ok(seen.length > 10);
+    assert.ok(seen.every(([d, t], k) => t === seen[0][1] && d <= t && (k === 0 || d >= seen[k - 1][0])));
+    assert.deepEqual(seen[seen.length - 1], [seen[0][1], seen[0][1]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

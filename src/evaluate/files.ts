@@ -9,9 +9,10 @@ import { listInputs, stem } from '../io/files.js';
 import { readLabels } from '../io/labels.js';
 import type { Table } from '../io/csv.js';
 import { forEachItem, type ItemEvent, type ItemFailure, type MessageEvent } from '../core/progress.js';
-import type { PixelSize, Point } from '../core/types.js';
+import type { PixelSize } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-import { scoreImage, summarise, type ImageScore, type Summary } from './evaluate.js';
+import { scoreImage, summariseMatchings, tablePlanes, type ImageScore, type Summary } from './evaluate.js';
+import { pointsMatching, type ImageMatching } from './metrics.js';
 
 /** Progress of evaluateFiles: one item per pair (named by its prediction file), and warnings. */
 export type EvaluateEvent = ItemEvent | MessageEvent;
@@ -27,6 +28,11 @@ export interface EvaluateFilesOptions {
    * a warning per file without a partner.
    */
   onEvent?: (e: EvaluateEvent) => void;
+  /**
+   * Progress of matching the spots of one pair (`done` of `total` work units; both matchings,
+   * deepBlink's and the Spotiflow-style one), for tables of many spots.
+   */
+  onProgress?: (done: number, total: number, name: string) => void;
 }
 
 /** The scores of evaluateFiles. */
@@ -73,14 +79,16 @@ export function pairFiles(pred: string, truth: string): { pairs: [string, string
  * Scores predicted spots against ground truth, per pair of files (see pairFiles) and
  * summarised. Each CSV may be in any supported label format (see readLabels). An image is named
  * by its file's stem (by its file name when there is a single pair). A pair that cannot be read
- * is reported ('itemFailed') and skipped.
+ * is reported ('itemFailed') and skipped. Tables with `c`, `t`, `z` columns (e.g. predict's
+ * output for stacks) are matched plane by plane (see tablePlanes; a `z` column in one table
+ * only is an error unless it holds a single plane).
  */
 export async function evaluateFiles(pred: string, truth: string, opts: EvaluateFilesOptions = {}): Promise<EvaluateFilesResult> {
-  const { mdist = 3, pixelSize, onEvent } = opts;
+  const { mdist = 3, pixelSize, onEvent, onProgress } = opts;
   const { pairs, unpaired } = pairFiles(pred, truth);
   for (const u of unpaired) onEvent?.({ type: 'warn', message: `${u}: no partner with the same name; skipped` });
   const images: ImageScore[] = [];
-  const sets: { pred: Point[]; truth: Point[] }[] = [];
+  const matchings: ImageMatching[] = [];
   const failures = await forEachItem(
     pairs,
     ([p]) => p,
@@ -93,12 +101,18 @@ export async function evaluateFiles(pred: string, truth: string, opts: EvaluateF
         if (err instanceof UserError && !err.file) throw new UserError(err.message, t, err.code);
         throw err;
       }
-      images.push(scoreImage(pairs.length > 1 ? stem(p) : path.basename(p), predicted.points, truthLabels.points, mdist));
-      sets.push({ pred: predicted.points, truth: truthLabels.points });
+      const planes = tablePlanes(predicted.planes, truthLabels.planes, { pred: p, truth: t });
+      // progress over both matchings: the same amount of work each
+      const n = 2 * predicted.points.length + truthLabels.points.length;
+      const half = (offset: number) => (onProgress ? (done: number) => onProgress(offset + done, 2 * n, p) : undefined);
+      const score = scoreImage(pairs.length > 1 ? stem(p) : path.basename(p), predicted.points, truthLabels.points, mdist, { planes, onProgress: half(0) });
+      const matching = pointsMatching(predicted.points, truthLabels.points, { cutoff: mdist, planes, onProgress: half(n) });
+      images.push(score);
+      matchings.push({ ...matching, trueIdx: [], predIdx: [] });
     },
     onEvent,
   );
-  const summary = images.length > 0 ? summarise(images, sets, mdist) : undefined;
+  const summary = images.length > 0 ? summariseMatchings(images, matchings, mdist) : undefined;
   return { images, summary, failures, unpaired };
 }
 

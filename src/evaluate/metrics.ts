@@ -14,10 +14,20 @@
  *
  * Points are `[row, col]` in pixels. Distances are plain Euclidean distances between the given
  * coordinates, so the pixel-centre convention does not matter as long as both sets use the same.
+ *
+ * Both matchings run through sparse.ts: candidate pairs within the largest cutoff from a grid,
+ * the optimal assignment per connected component (an image of up to 2^20 pairs is solved whole,
+ * as the dense matrix of the definition), so that a million spots per image fit in memory.
+ * With `planes`, spots are matched only within their plane (e.g. the (c, t, z) plane of a stack);
+ * the counts and distances of all planes are pooled per cutoff, which for one plane is the plain
+ * result. The dense helpers below (distanceMatrix, thresholdedAssignment) state the definition.
  */
 import type { Point } from '../core/types.js';
 import { type Assignment, LinearSumAssignmentSolver } from './assignment.js';
 import { linspace, pairwiseSum, trapezoid } from '../math/numpy.js';
+import { blinkMatch, flowMatch, type MatchProgress, type PlaneIds, type SparseOptions } from './sparse.js';
+
+export type { MatchProgress, PlaneIds } from './sparse.js';
 
 /** The original's epsilon in precision / recall / F1 denominators. */
 export const EPS = 1e-12;
@@ -133,89 +143,6 @@ export interface CutoffScore {
   distances: number[];
 }
 
-/**
- * Evaluates many cutoffs on one pair of point sets, reusing the distance matrices and the
- * solver buffers. When nPred !== nTrue scipy transposes the tall orientation internally, so the
- * pred <- true and true <- pred solves run the identical computation and give the same pairs;
- * the evaluator then solves once. For square matrices both orientations are solved, as the
- * original does (they can differ on ties).
- */
-class CutoffEvaluator {
-  readonly nPred: number;
-  readonly nTrue: number;
-  private readonly d: DistanceMatrix;
-  private readonly dt: DistanceMatrix;
-  private readonly max: number;
-  private readonly solver = new LinearSumAssignmentSolver();
-
-  constructor(pred: readonly Point[], truth: readonly Point[]) {
-    checkPoints(pred, 'pred');
-    checkPoints(truth, 'truth');
-    this.nPred = pred.length;
-    this.nTrue = truth.length;
-    this.d = distanceMatrix(pred, truth);
-    this.dt = transposeMatrix(this.d);
-    this.max = this.d.data.length ? maxOf(this.d.data) : 0;
-  }
-
-  evaluate(cutoff: number): CutoffScore {
-    const { nPred, nTrue, max } = this;
-    const trueIdx: number[] = [];
-    const predIdx: number[] = [];
-    const distances: number[] = [];
-    let predSideMatches = 0;
-    // M' = where(M >= cutoff, max, M) for cutoff != 0, M for cutoff 0; the solver applies the
-    // replacement on the fly (`replaceAt`), and `kept` tests M'[r, c] <= cutoff.
-    const replaceAt = cutoff === 0 ? Infinity : cutoff;
-    const kept = (x: number): boolean => (x >= replaceAt ? max : x) <= cutoff;
-    if (nPred > 0 && nTrue > 0) {
-      if (nPred >= nTrue) {
-        // true <- pred: D'^T is nTrue x nPred (wide or square), scipy solves it as is.
-        const dt = this.dt.data;
-        const col4row = this.solver.solveCore(dt, nTrue, nPred, replaceAt, max);
-        for (let r = 0; r < nTrue; r++) {
-          const x = dt[r * nPred + col4row[r]];
-          if (kept(x)) {
-            trueIdx.push(r);
-            predIdx.push(col4row[r]);
-            distances.push(x);
-          }
-        }
-        if (nPred === nTrue) {
-          // pred <- true on the square D' is a different problem (ties may resolve differently)
-          const d = this.d.data;
-          const c4r = this.solver.solveCore(d, nPred, nTrue, replaceAt, max);
-          for (let r = 0; r < nPred; r++) if (kept(d[r * nTrue + c4r[r]])) predSideMatches++;
-        } else {
-          // scipy transposes the tall D' into exactly D'^T: same computation, same pairs
-          predSideMatches = trueIdx.length;
-        }
-      } else {
-        // nPred < nTrue: pred <- true solves the wide D' as is; true <- pred transposes the
-        // tall D'^T back into D' and sorts the pairs by true index.
-        const d = this.d.data;
-        const col4row = this.solver.solveCore(d, nPred, nTrue, replaceAt, max);
-        const keptPred: number[] = [];
-        for (let p = 0; p < nPred; p++) if (kept(d[p * nTrue + col4row[p]])) keptPred.push(p);
-        keptPred.sort((a, b) => col4row[a] - col4row[b]);
-        for (const p of keptPred) {
-          trueIdx.push(col4row[p]);
-          predIdx.push(p);
-          distances.push(d[p * nTrue + col4row[p]]);
-        }
-        predSideMatches = keptPred.length;
-      }
-    }
-    const tp = trueIdx.length;
-    const fn = nTrue - tp;
-    const fp = nPred - predSideMatches;
-    const recall = tp / (tp + fn + EPS);
-    const precision = tp / (tp + fp + EPS);
-    const f1 = (2 * precision * recall) / (precision + recall + EPS);
-    return { cutoff, f1, precision, recall, tp, predSideMatches, fp, fn, trueIdx, predIdx, distances };
-  }
-}
-
 function checkPoints(points: readonly Point[], name: string): void {
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
@@ -231,12 +158,59 @@ function checkPoints(points: readonly Point[], name: string): void {
  * `fn = nTrue - tp`, `fp = nPred - a`, `recall = tp/(tp+fn+EPS)`, `precision = tp/(tp+fp+EPS)`,
  * `f1 = 2PR/(P+R+EPS)`. An empty set gives f1 = 0.
  */
-export function f1AtCutoff(pred: readonly Point[], truth: readonly Point[], cutoff: number): CutoffScore {
-  return new CutoffEvaluator(pred, truth).evaluate(cutoff);
+export function f1AtCutoff(pred: readonly Point[], truth: readonly Point[], cutoff: number, options: ScaleOptions = {}): CutoffScore {
+  checkPoints(pred, 'pred');
+  checkPoints(truth, 'truth');
+  const m = blinkMatch(pred, truth, [cutoff], sparseOptions(options));
+  return score(cutoff, pred.length, truth.length, m.tp[0], m.predSideMatches[0], m.trueIdx, m.predIdx, m.distances);
+}
+
+function score(
+  cutoff: number,
+  nPred: number,
+  nTrue: number,
+  tp: number,
+  predSideMatches: number,
+  trueIdx: number[],
+  predIdx: number[],
+  distances: number[],
+): CutoffScore {
+  const fn = nTrue - tp;
+  const fp = nPred - predSideMatches;
+  const recall = tp / (tp + fn + EPS);
+  const precision = tp / (tp + fp + EPS);
+  const f1 = (2 * precision * recall) / (precision + recall + EPS);
+  return { cutoff, f1, precision, recall, tp, predSideMatches, fp, fn, trueIdx, predIdx, distances };
+}
+
+/** How the matchings handle many spots and stacks (both metrics). */
+export interface ScaleOptions {
+  /**
+   * The plane of every spot (one number per point, e.g. an index of its (c, t, z) plane): spots
+   * are matched only within their plane, and counts and distances are pooled over the planes.
+   */
+  planes?: PlaneIds;
+  /** Progress of a long matching (work units done of total). */
+  onProgress?: MatchProgress;
+  /**
+   * Largest cluster solved, in predicted × true spots chained within the cutoff (default 2^24);
+   * a larger one is a UserError.
+   */
+  maxComponentPairs?: number;
+  /**
+   * Up to this many predicted × true pairs (summed over the planes), every plane is solved whole,
+   * as the original does (default 2^20); above, component by component (the same result except
+   * on exact ties).
+   */
+  wholePlanePairs?: number;
+}
+
+function sparseOptions(o: ScaleOptions): SparseOptions {
+  return { planes: o.planes, onProgress: o.onProgress, maxComponentPairs: o.maxComponentPairs, wholePlanePairs: o.wholePlanePairs };
 }
 
 /** Options of the deepBlink metrics. */
-export interface MetricsOptions {
+export interface MetricsOptions extends ScaleOptions {
   /** Largest cutoff in px (default 3). */
   mdist?: number;
   /** Number of cutoffs in linspace(0, mdist, n) (default 50, the original's fixed value). */
@@ -301,18 +275,19 @@ export function computeMetrics(pred: readonly Point[], truth: readonly Point[], 
   let totalAssignments = 0;
   let last: CutoffScore | undefined;
   if (!empty) {
-    const ev = new CutoffEvaluator(pred, truth);
+    checkPoints(pred, 'pred');
+    checkPoints(truth, 'truth');
+    const m = blinkMatch(pred, truth, cutoffs, sparseOptions(options));
     for (let k = 0; k < nCutoffs; k++) {
-      const s = ev.evaluate(cutoffs[k]);
-      f1Scores[k] = s.f1;
-      tp[k] = s.tp;
-      predSideMatches[k] = s.predSideMatches;
-      const sum = pairwiseSum(s.distances);
-      absEuclidean[k] = s.distances.length ? sum / s.distances.length : 0;
-      totalEuclidean += sum;
-      totalAssignments += s.distances.length;
-      if (k === nCutoffs - 1) last = s;
+      const n = m.tp[k];
+      f1Scores[k] = score(cutoffs[k], pred.length, truth.length, n, m.predSideMatches[k], [], [], []).f1;
+      tp[k] = n;
+      predSideMatches[k] = m.predSideMatches[k];
+      absEuclidean[k] = n ? m.sums[k] / n : 0;
+      totalEuclidean += m.sums[k];
+      totalAssignments += n;
     }
+    last = score(cutoffs[nCutoffs - 1], pred.length, truth.length, m.tp[nCutoffs - 1], m.predSideMatches[nCutoffs - 1], m.trueIdx, m.predIdx, m.distances);
   }
   const f1Integral = trapezoid(f1Scores, cutoffs) / mdist;
   const meanEuclidean = totalEuclidean / (totalAssignments + 1e-10);
@@ -352,7 +327,7 @@ export function computeMetrics(pred: readonly Point[], truth: readonly Point[], 
 // ---------------------------------------------------------------------------------------------
 
 /** Options of the Spotiflow-style matching. */
-export interface MatchingOptions {
+export interface MatchingOptions extends ScaleOptions {
   /** Distance in px under which (<=) a pair is a true positive (default 3). */
   cutoff?: number;
   /**
@@ -410,7 +385,7 @@ function ratios(tp: number, fp: number, fn: number, dists: readonly number[], cu
  * Spotiflow's `points_matching(p1=truth, p2=pred, cutoff_distance)`: cost = squared distance
  * (rows = truth, cols = pred); entries with d^2 > cutoff^2 are replaced by
  * 1e10 * (1 + max d^2) so that the solver first maximises the number of valid pairs; a pair
- * is valid if d^2 <= cutoff^2.
+ * is valid if d^2 <= cutoff^2. With `planes`, per plane (max d^2 of the plane), pooled.
  */
 export function pointsMatching(pred: readonly Point[], truth: readonly Point[], options: MatchingOptions = {}): ImageMatching {
   const cutoff = options.cutoff ?? 3;
@@ -419,34 +394,7 @@ export function pointsMatching(pred: readonly Point[], truth: readonly Point[], 
   checkPoints(truth, 'truth');
   const nT = truth.length;
   const nP = pred.length;
-  const trueIdx: number[] = [];
-  const predIdx: number[] = [];
-  const distances: number[] = [];
-  if (nT > 0 && nP > 0) {
-    const d2 = new Float64Array(nT * nP);
-    let max = -Infinity;
-    for (let i = 0; i < nT; i++) {
-      for (let j = 0; j < nP; j++) {
-        const dr = truth[i][0] - pred[j][0];
-        const dc = truth[i][1] - pred[j][1];
-        const v = dr * dr + dc * dc;
-        d2[i * nP + j] = v;
-        if (v > max) max = v;
-      }
-    }
-    const c2 = cutoff ** 2;
-    const penalty = 1e10 * (1 + max);
-    for (let k = 0; k < d2.length; k++) if (d2[k] > c2) d2[k] = penalty;
-    const a = new LinearSumAssignmentSolver().solve(d2, nT, nP);
-    for (let k = 0; k < a.rows.length; k++) {
-      const v = d2[a.rows[k] * nP + a.cols[k]];
-      if (v <= c2) {
-        trueIdx.push(a.rows[k]);
-        predIdx.push(a.cols[k]);
-        distances.push(Math.sqrt(v));
-      }
-    }
-  }
+  const { trueIdx, predIdx, distances } = flowMatch(pred, truth, cutoff, sparseOptions(options));
   const tp = trueIdx.length;
   return { ...ratios(tp, nP - tp, nT - tp, distances, cutoff, eps), trueIdx, predIdx, distances };
 }
@@ -455,6 +403,8 @@ export function pointsMatching(pred: readonly Point[], truth: readonly Point[], 
 export interface ImagePoints {
   pred: readonly Point[];
   truth: readonly Point[];
+  /** Plane of every spot, to match within planes (see {@link ScaleOptions.planes}). */
+  planes?: PlaneIds;
 }
 
 /**
@@ -466,7 +416,14 @@ export function pooledMatching(images: readonly ImagePoints[], cutoffOrOptions: 
   const options = typeof cutoffOrOptions === 'number' ? { cutoff: cutoffOrOptions } : cutoffOrOptions;
   const cutoff = options.cutoff ?? 3;
   const eps = options.eps ?? 0;
-  const perImage = images.map((im) => pointsMatching(im.pred, im.truth, { cutoff, eps }));
+  const perImage = images.map((im) => pointsMatching(im.pred, im.truth, { ...options, cutoff, eps, planes: im.planes, onProgress: undefined }));
+  return { ...poolMatchings(perImage, { cutoff, eps }), perImage };
+}
+
+/** The pooled scores of per-image matchings made with the same cutoff and eps (see {@link pooledMatching}). */
+export function poolMatchings(perImage: readonly ImageMatching[], options: Pick<MatchingOptions, 'cutoff' | 'eps'> = {}): MatchingScores {
+  const cutoff = options.cutoff ?? 3;
+  const eps = options.eps ?? 0;
   let tp = 0;
   let fp = 0;
   let fn = 0;
@@ -477,5 +434,5 @@ export function pooledMatching(images: readonly ImagePoints[], cutoffOrOptions: 
     fn += s.fn;
     for (const d of s.distances) dists.push(d);
   }
-  return { ...ratios(tp, fp, fn, dists, cutoff, eps), perImage };
+  return ratios(tp, fp, fn, dists, cutoff, eps);
 }

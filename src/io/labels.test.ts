@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { readLabels, parseLabels } from './labels.js';
+import { readLabels, parseLabels, parseQuoted, splitLines, type Rows } from './labels.js';
 import { UserError } from '../core/errors.js';
 
 let dir = '';
@@ -251,4 +251,39 @@ describe('shared data (skipped when ../shared is absent)', () => {
       for (const [y, x] of r.points) assert.ok(y >= 0 && y < 300 && x >= 0 && x < 300, `${f}: ${y},${x}`);
     }
   });
+});
+
+test('files without quotes are split like csv-parse splits them (random lines, LF and CRLF)', () => {
+  let seed = 7;
+  const rand = (n: number) => {
+    seed = (seed * 16807) % 2147483647;
+    return seed % n;
+  };
+  const pieces = ['1', '2.5', '-3', ' ', '  ', '', 'a', 'µm', '\t', ',', ';', 'x y', '1e3'];
+  for (let trial = 0; trial < 400; trial++) {
+    const delimiter = [',', ';', '\t'][trial % 3];
+    const eol = trial % 2 ? '\r\n' : '\n';
+    const lines = Array.from({ length: 1 + rand(8) }, () => Array.from({ length: rand(5) }, () => pieces[rand(pieces.length)]).join(rand(3) ? delimiter : ''));
+    const text = lines.join(eol) + (rand(2) ? eol : '');
+    const fast = splitLines(text, delimiter);
+    const ref = parseQuoted(text, delimiter);
+    const all = (r: Rows | undefined) => (r ? [r.header, ...Array.from({ length: r.length }, (_, k) => r.get(k))] : undefined);
+    assert.deepEqual(fast?.header, ref?.header, JSON.stringify(text));
+    assert.deepEqual(all(fast)?.slice(1), all(ref)?.slice(1), JSON.stringify(text));
+  }
+  // mixed line ends and quotes are left to csv-parse
+  assert.equal(splitLines('y,x\r\n1,2\n3,4\n', ','), undefined);
+  assert.equal(splitLines('y,x\n"1",2\n', ','), undefined);
+});
+
+test('c, t, z columns are read as plane indices; r,c keeps c as the column', () => {
+  const r = parseLabels('y [px],x [px],p,c,t,z\n1,2,0.9,0,0,3\n4,5,0.8,1,2,0\n');
+  assert.deepEqual(r.planes, { c: [0, 1], t: [0, 2], z: [3, 0] });
+  assert.deepEqual(parseLabels('y,x,Z\n1,2,4\n').planes, { z: [4] });
+  const rc = parseLabels('r,c,z\n1,2,0\n');
+  assert.deepEqual(rc.points, [[1, 2]]);
+  assert.deepEqual(rc.planes, { z: [0] });
+  assert.equal(parseLabels('y,x\n1,2\n').planes, undefined);
+  throwsUser(() => parseLabels('y,x,z\n1,2,0.5\n'), /^row 2: z value '0.5' is not a whole number \(a plane index\)$/);
+  throwsUser(() => parseLabels('y,x,z\n1,2,\n'), /^row 2: empty z value$/);
 });

@@ -54,10 +54,17 @@
  *    §1.1, "axis-naming trap"); such files read here come out transposed.
  *  - plain y,x / row,col / r,c: already our convention (e.g. shared/data insta-semisynthetic).
  *
+ * Plane columns: `c`, `t` and `z` (as `deepblink predict` writes for stacks; any case) are read
+ * as whole numbers into `planes` when the table has them (besides its coordinate columns: in a
+ * plain `r,c` table `c` is the column coordinate), so that evaluation can match spots plane by
+ * plane.
+ *
  * Parsing: UTF-8 with or without BOM, CRLF or LF, quoted fields, comma / semicolon / tab
  * separators (with a semicolon separator a decimal comma is accepted, as European Excel
  * writes). Empty file → UserError; header only → zero points; a non-numeric, empty or NaN value
  * in a coordinate column → UserError naming the row (the file's line number, header = 1).
+ * Files without quotes are split into lines directly (a million rows in about a second, rows
+ * parsed only when read); files with quotes go through csv-parse.
  */
 import { promises as fsp } from 'node:fs';
 import { parse } from 'csv-parse/sync';
@@ -73,8 +80,17 @@ export interface ReadLabelsOptions {
   pixelSize?: PixelSize;
 }
 
+/** The plane of every point, from the `c`, `t`, `z` columns the table has (whole numbers). */
+export interface PlaneColumns {
+  c?: number[];
+  t?: number[];
+  z?: number[];
+}
+
 export interface LabelsResult {
   points: Point[];
+  /** The `c`, `t`, `z` columns, one value per point, when the table has any of them. */
+  planes?: PlaneColumns;
   /** 'deepblink' | 'trackmate' | 'napari' | 'fiji' | 'plain' */
   format: string;
   warnings: string[];
@@ -109,7 +125,15 @@ export async function readLabels(csvPath: string, opts: ReadLabelsOptions = {}):
   }
 }
 
-type Row = { cells: string[]; line: number };
+/** A record: its cells (trimmed) and the file's line number (header = 1). */
+export type Row = { cells: string[]; line: number };
+
+/** The records of a CSV file after the header, parsed when read. */
+export interface Rows {
+  header: string[];
+  length: number;
+  get(k: number): Row;
+}
 
 function detectDelimiter(text: string): string {
   const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
@@ -130,7 +154,12 @@ function detectDelimiter(text: string): string {
   return ',';
 }
 
-function parseRows(text: string, delimiter: string): Row[] {
+function parseRows(text: string, delimiter: string): Rows | undefined {
+  return splitLines(text, delimiter) ?? parseQuoted(text, delimiter);
+}
+
+/** csv-parse, for files with quotes (every record materialised). Exported for the tests. */
+export function parseQuoted(text: string, delimiter: string): Rows | undefined {
   let records: { record: string[]; info: { lines: number } }[];
   try {
     records = parse(text, {
@@ -146,7 +175,58 @@ function parseRows(text: string, delimiter: string): Row[] {
     const msg = (err as Error).message.replace(/\s*\n\s*/g, ' ');
     throw labelsError(`not a readable CSV file: ${msg.length > 120 ? `${msg.slice(0, 117)}...` : msg}`);
   }
-  return records.map((r) => ({ cells: r.record.map((c) => c.trim()), line: r.info.lines }));
+  if (records.length === 0) return undefined;
+  const rows = records.map((r) => ({ cells: r.record.map((c) => c.trim()), line: r.info.lines }));
+  return { header: rows[0].cells, length: rows.length - 1, get: (k) => rows[k + 1] };
+}
+
+/**
+ * The records of a file without quotes, split at line ends ('\n' throughout or '\r\n'
+ * throughout; undefined otherwise, for csv-parse to read): what csv-parse gives for such a
+ * file (empty lines and records of blank fields skipped, line numbers of the file), with only
+ * the line offsets kept. Exported for the tests.
+ */
+export function splitLines(text: string, delimiter: string): Rows | undefined {
+  if (text.includes('"')) return undefined;
+  const crlf = text.includes('\r');
+  if (crlf && (/\r(?!\n)/.test(text) || /(^|[^\r])\n/.test(text))) return undefined;
+  const blank = new RegExp(`^[\\s${delimiter === '\t' ? '\\t' : delimiter}]*$`);
+  let starts = new Int32Array(1024);
+  let ends = new Int32Array(1024);
+  let lines = new Int32Array(1024);
+  let n = 0;
+  let line = 0;
+  for (let pos = 0; pos < text.length;) {
+    let next = text.indexOf('\n', pos);
+    if (next < 0) next = text.length;
+    const end = crlf && next < text.length ? next - 1 : next;
+    line++;
+    if (end > pos && !blank.test(text.slice(pos, end))) {
+      if (n === starts.length) {
+        const grow = (a: Int32Array) => {
+          const b = new Int32Array(a.length * 2);
+          b.set(a);
+          return b;
+        };
+        starts = grow(starts);
+        ends = grow(ends);
+        lines = grow(lines);
+      }
+      starts[n] = pos;
+      ends[n] = end;
+      lines[n++] = line;
+    }
+    pos = next + 1;
+  }
+  if (n === 0) return undefined;
+  const row = (k: number): Row => ({
+    cells: text
+      .slice(starts[k], ends[k])
+      .split(delimiter)
+      .map((c) => c.trim()),
+    line: lines[k],
+  });
+  return { header: row(0).cells, length: n - 1, get: (k) => row(k + 1) };
 }
 
 const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -156,10 +236,9 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   const text = textIn.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw labelsError('empty file (no header row)');
   const delimiter = detectDelimiter(text);
-  const rows = parseRows(text, delimiter);
-  if (rows.length === 0) throw labelsError('empty file (no header row)');
-  const header = (rows[0] as Row).cells.map((h) => h.replace(/^\uFEFF/, ''));
-  const data = rows.slice(1);
+  const data = parseRows(text, delimiter);
+  if (!data) throw labelsError('empty file (no header row)');
+  const header = data.header.map((h) => h.replace(/^\uFEFF/, ''));
   const warnings: string[] = [];
   const decimalComma = delimiter === ';';
 
@@ -178,6 +257,27 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   const ps = opts.pixelSize;
   const psIsOne = !ps || (ps.x === 1 && ps.y === 1);
 
+  /** The points of the data rows from `from` on (those `keep` accepts), with the plane columns. */
+  const finish = (format: string, point: (row: Row) => Point, coordCols: number[], from = 0, keep?: (row: Row) => boolean): LabelsResult => {
+    const planeCols = (['c', 't', 'z'] as const).map((key) => ({ key, col: lower.indexOf(key) })).filter((e) => e.col >= 0 && !coordCols.includes(e.col));
+    const values = planeCols.map(() => [] as number[]);
+    const points: Point[] = [];
+    for (let k = from; k < data.length; k++) {
+      const row = data.get(k);
+      if (keep && !keep(row)) continue;
+      points.push(point(row));
+      for (let q = 0; q < planeCols.length; q++) {
+        const v = num(row, planeCols[q].col, header[planeCols[q].col]);
+        if (!Number.isInteger(v))
+          throw labelsError(`row ${row.line}: ${header[planeCols[q].col]} value '${row.cells[planeCols[q].col]}' is not a whole number (a plane index)`);
+        values[q].push(v);
+      }
+    }
+    const res: LabelsResult = { points, format, warnings };
+    if (planeCols.length > 0) res.planes = Object.fromEntries(planeCols.map((e, q) => [e.key, values[q]])) as PlaneColumns;
+    return res;
+  };
+
   // deepblink output: "y [px]" / "x [µm]" (per axis).
   const dbY = lower.findIndex((h) => /^y\s*\[(px|µm|μm|um)\]$/.test(h));
   const dbX = lower.findIndex((h) => /^x\s*\[(px|µm|μm|um)\]$/.test(h));
@@ -187,18 +287,21 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     if ((yUm || xUm) && !ps) {
       throw labelsError('coordinates are in µm; pass --pixel-size (µm per pixel) to convert them to pixels');
     }
-    const points = data.map((row): Point => {
-      const y = num(row, dbY, header[dbY] as string);
-      const x = num(row, dbX, header[dbX] as string);
-      return [yUm ? y / (ps as PixelSize).y : y, xUm ? x / (ps as PixelSize).x : x];
-    });
-    return { points, format: 'deepblink', warnings };
+    return finish(
+      'deepblink',
+      (row): Point => {
+        const y = num(row, dbY, header[dbY] as string);
+        const x = num(row, dbX, header[dbX] as string);
+        return [yUm ? y / (ps as PixelSize).y : y, xUm ? x / (ps as PixelSize).x : x];
+      },
+      [dbY, dbX],
+    );
   }
 
   // TrackMate spot table.
   const tmX = lower.indexOf('position_x');
   const tmY = lower.indexOf('position_y');
-  if (tmX >= 0 && tmY >= 0) return readTrackMate(header, data, tmX, tmY, ps, num, isNum, warnings);
+  if (tmX >= 0 && tmY >= 0) return readTrackMate(header, data, tmX, tmY, ps, num, isNum, warnings, finish);
 
   // napari points layer.
   const axisCols = header
@@ -215,8 +318,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     if (!psIsOne) {
       warnings.push('napari axis-N values taken as pixel (data) coordinates; if the points layer had a scale they are in its units');
     }
-    const points = data.map((row): Point => [num(row, rCol.i, `axis-${rCol.n}`), num(row, cCol.i, `axis-${cCol.n}`)]);
-    return { points, format: 'napari', warnings };
+    return finish('napari', (row): Point => [num(row, rCol.i, `axis-${rCol.n}`), num(row, cCol.i, `axis-${cCol.n}`)], [rCol.i, cCol.i]);
   }
 
   // Fiji Measure export: exact "X" and "Y".
@@ -225,16 +327,22 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   if (fX >= 0 && fY >= 0) {
     // Skip the rows "Analyze > Summarize" appends (labelled Mean, SD, Min, Max in the first column).
     const summary = new Set(['mean', 'sd', 'min', 'max']);
-    const kept = data.filter((row) => !(fX !== 0 && summary.has((row.cells[0] ?? '').toLowerCase())));
-    if (kept.length < data.length) warnings.push('skipped the Fiji summary rows (Mean, SD, Min, Max)');
+    let skipped = 0;
+    const keep = (row: Row) => {
+      const ok = !(fX !== 0 && summary.has((row.cells[0] ?? '').toLowerCase()));
+      if (!ok) skipped++;
+      return ok;
+    };
+    const at = warnings.length;
     if (!psIsOne) {
       warnings.push(
         'Fiji X/Y taken as pixel coordinates (Measure on an image without spatial scale, as the deepBlink Fiji macro exports); ' +
           'if the scale was set in Fiji they are in its units: remove the scale and export again',
       );
     }
-    const points = kept.map((row): Point => [num(row, fY, 'Y'), num(row, fX, 'X')]);
-    return { points, format: 'fiji', warnings };
+    const res = finish('fiji', (row): Point => [num(row, fY, 'Y'), num(row, fX, 'X')], [fX, fY], 0, keep);
+    if (skipped > 0) warnings.splice(at, 0, 'skipped the Fiji summary rows (Mean, SD, Min, Max)');
+    return res;
   }
 
   // Plain pairs.
@@ -247,8 +355,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     const ri = lower.indexOf(rn);
     const ci = lower.indexOf(cn);
     if (ri >= 0 && ci >= 0) {
-      const points = data.map((row): Point => [num(row, ri, header[ri] as string), num(row, ci, header[ci] as string)]);
-      return { points, format: 'plain', warnings };
+      return finish('plain', (row): Point => [num(row, ri, header[ri] as string), num(row, ci, header[ci] as string)], [ri, ci]);
     }
   }
 
@@ -256,29 +363,33 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   throw labelsError(`unrecognised label columns ${found}; expected ${ACCEPTED}`);
 }
 
+type Finish = (format: string, point: (row: Row) => Point, coordCols: number[], from?: number) => LabelsResult;
+
 function readTrackMate(
   header: string[],
-  data: Row[],
+  data: Rows,
   xi: number,
   yi: number,
   ps: PixelSize | undefined,
   num: (row: Row, col: number, name: string) => number,
   isNum: (row: Row, col: number) => boolean,
   warnings: string[],
+  finish: Finish,
 ): LabelsResult {
   // Extra header rows below the first (TrackMate >= 7 writes up to three: names, short names,
   // units): text cells in both position columns, before the first numeric row.
   const headerLike = (s: string) => s !== '' && !NUMBER_RE.test(s) && !/^[+-]?(nan|inf|infinity)$/i.test(s) && /[A-Za-zµμ()]/.test(s);
   let k = 0;
   while (k < data.length && k < 3) {
-    const row = data[k] as Row;
+    const row = data.get(k);
     if (isNum(row, xi) && isNum(row, yi)) break;
     if (!headerLike(row.cells[xi] ?? '') || !headerLike(row.cells[yi] ?? '')) break;
     k++;
   }
   // The units row: a position cell that names a unit, usually in parentheses, e.g. "(micron)".
   let unit: string | undefined;
-  for (const row of data.slice(0, k)) {
+  for (let q = 0; q < k; q++) {
+    const row = data.get(q);
     const cell = (row.cells[xi] ?? '').trim();
     const m = /^\((.*)\)$/.exec(cell);
     const u = (m ? (m[1] as string) : cell).trim();
@@ -286,7 +397,7 @@ function readTrackMate(
     else if (micronsPerUnit(u) !== undefined) unit = u;
     else if (m) throw labelsError(`row ${row.line}: unknown unit '${u}' in the TrackMate units row`);
   }
-  const body = data.slice(k);
+  const bodyLength = data.length - k;
   let fx = 1;
   let fy = 1;
   if (unit === 'pixel') {
@@ -301,14 +412,13 @@ function readTrackMate(
   } else if (ps) {
     fx = 1 / ps.x;
     fy = 1 / ps.y;
-    if (body.length > 0) {
+    if (bodyLength > 0) {
       warnings.push(
         `TrackMate CSV without a units row: POSITION_X/Y assumed in µm (the image calibration) and divided by the pixel size (y ${ps.y}, x ${ps.x} µm)`,
       );
     }
-  } else if (body.length > 0) {
+  } else if (bodyLength > 0) {
     warnings.push('TrackMate CSV without a units row and no pixel size: POSITION_X/Y taken as pixels (correct only for an uncalibrated image)');
   }
-  const points = body.map((row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx]);
-  return { points, format: 'trackmate', warnings };
+  return finish('trackmate', (row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx], [xi, yi], k);
 }
