@@ -360,8 +360,6 @@ function findComponents(
   tick: (units: number) => void,
 ): Components {
   const { nP, nT, pr, pc, tr, tc, pPlane, tPlane } = L;
-  // slightly larger cells than the radius: |dr| <= radius puts two spots in the same or
-  // adjacent cells despite the rounding of the division
   // Cells slightly larger than the radius: |dr| <= radius puts two spots in the same or
   // adjacent cells despite the rounding of the division. Each true spot gets the number of its
   // cell, plane-major then row-major; the cells are made coarser when the coordinates span so
@@ -395,14 +393,16 @@ function findComponents(
     c0 = Math.floor(cMin / cell);
     nR = Math.floor(rMax / cell) - r0 + 1;
     nC = Math.floor(cMax / cell) - c0 + 1;
-    if (L.nPlanes * nR * nC * (nT + 1) < 2 ** 52) break;
+    if ((L.nPlanes * nR * nC + 1) * (Math.max(nP, nT) + 1) < 2 ** 52) break;
     cell *= 2;
   }
   const cellOf = (plane: number, row: number, col: number) => (plane * nR + row - r0) * nC + col - c0;
+  // spots of planes solved whole are not looked up: a number past every cell
+  const keyOf = (plane: number, r: number, c: number) => (whole[plane] ? L.nPlanes * nR * nC : cellOf(plane, Math.floor(r / cell), Math.floor(c / cell)));
   const tKey = new Float64Array(nT);
   const packed = new Float64Array(nT);
   for (let i = 0; i < nT; i++) {
-    tKey[i] = cellOf(tPlane[i], Math.floor(tr[i] / cell), Math.floor(tc[i] / cell));
+    tKey[i] = keyOf(tPlane[i], tr[i], tc[i]);
     packed[i] = tKey[i] * nT + i;
   }
   packed.sort();
@@ -418,7 +418,7 @@ function findComponents(
   const pOrder = new Int32Array(nP);
   {
     const pPacked = new Float64Array(nP);
-    for (let i = 0; i < nP; i++) pPacked[i] = cellOf(pPlane[i], Math.floor(pr[i] / cell), Math.floor(pc[i] / cell)) * nP + i;
+    for (let i = 0; i < nP; i++) pPacked[i] = keyOf(pPlane[i], pr[i], pc[i]) * nP + i;
     pPacked.sort();
     for (let k = 0; k < nP; k++) pOrder[k] = pPacked[k] % nP;
   }
