@@ -60,7 +60,7 @@ function peakMemory(): { rssMb: number; wallS: number; spots: number } | string 
   try {
     const file = path.join(dir, `big${BIG}.tif`);
     writeFileSync(file, encodeTiff([{ data: tiledImage(BIG), height: BIG, width: BIG }]));
-    const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'cli', 'main.js');
+    const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js'); // npm run bench:big builds it first
     const out = path.join(dir, 'out');
     const t0 = Date.now();
     const r = spawnSync('/usr/bin/time', ['-v', process.execPath, cli, 'predict', '-i', file, '-o', out], { encoding: 'utf8' });
