@@ -1,6 +1,19 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, rmSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
+
+/** Temporary files being written now: removed if the process exits in the middle (e.g. a second Ctrl-C). */
+const pending = new Set<string>();
+let exitHook = false;
+function track(tmp: string): void {
+  if (!exitHook) {
+    exitHook = true;
+    process.on('exit', () => {
+      for (const t of pending) rmSync(t, { force: true });
+    });
+  }
+  pending.add(tmp);
+}
 
 /**
  * Writes `data` to `file` atomically: first to a temporary name in the same folder, then
@@ -9,11 +22,14 @@ import { UserError } from '../core/errors.js';
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${process.pid}-${Date.now().toString(36)}`);
+  track(tmp);
   try {
     await fs.writeFile(tmp, data);
     await fs.rename(tmp, file);
+    pending.delete(tmp);
   } catch (err) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
+    pending.delete(tmp);
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
