@@ -72,7 +72,8 @@ export function transposeMatrix(m: DistanceMatrix): DistanceMatrix {
   return { data: out, nRows: nCols, nCols: nRows };
 }
 
-function maxOf(a: Float64Array): number {
+/** The largest value (NaN wins, as numpy's max). */
+export function maxOf(a: Float64Array): number {
   let m = -Infinity;
   for (let k = 0; k < a.length; k++) if (a[k] > m || a[k] !== a[k]) m = a[k];
   return m;

@@ -4,100 +4,10 @@
  * the test oracle of the sparse path; not part of the package.
  */
 import type { Point } from '../core/types.js';
-import { type Assignment, LinearSumAssignmentSolver } from '../evaluate/assignment.js';
+import { LinearSumAssignmentSolver } from '../evaluate/assignment.js';
+// the distance matrix and the thresholded assignment are the ones the whole-plane path still uses
+import { EPS, distanceMatrix, maxOf, transposeMatrix, type DistanceMatrix } from '../evaluate/metrics.js';
 import { linspace, pairwiseSum, trapezoid } from '../math/numpy.js';
-
-/** The original's epsilon in precision / recall / F1 denominators. */
-export const EPS = 1e-12;
-
-/** A dense row-major matrix of float64 values. */
-export interface DistanceMatrix {
-  data: Float64Array;
-  nRows: number;
-  nCols: number;
-}
-
-/**
- * `scipy.spatial.distance.cdist(pred, true, "euclidean")`: rows = pred, cols = true,
- * entry = sqrt((dr)^2 + (dc)^2) evaluated in that order (not `Math.hypot`, which rounds
- * differently).
- */
-export function distanceMatrix(pred: readonly Point[], truth: readonly Point[]): DistanceMatrix {
-  const nRows = pred.length;
-  const nCols = truth.length;
-  const data = new Float64Array(nRows * nCols);
-  for (let i = 0; i < nRows; i++) {
-    const pr = pred[i][0];
-    const pc = pred[i][1];
-    const base = i * nCols;
-    for (let j = 0; j < nCols; j++) {
-      const dr = pr - truth[j][0];
-      const dc = pc - truth[j][1];
-      data[base + j] = Math.sqrt(dr * dr + dc * dc);
-    }
-  }
-  return { data, nRows, nCols };
-}
-
-/** Transpose of a matrix (new buffer). */
-export function transposeMatrix(m: DistanceMatrix): DistanceMatrix {
-  const { nRows, nCols, data } = m;
-  const out = new Float64Array(nRows * nCols);
-  for (let i = 0; i < nRows; i++) {
-    const base = i * nCols;
-    for (let j = 0; j < nCols; j++) out[j * nRows + i] = data[base + j];
-  }
-  return { data: out, nRows: nCols, nCols: nRows };
-}
-
-function maxOf(a: Float64Array): number {
-  let m = -Infinity;
-  for (let k = 0; k < a.length; k++) if (a[k] > m || a[k] !== a[k]) m = a[k];
-  return m;
-}
-
-/**
- * Write `where(M >= cutoff, max(M), M)` into `out` (deepBlink's replacement of entries at or
- * beyond the cutoff by the matrix maximum; with cutoff 0 the matrix is copied unchanged).
- */
-function replaceBeyondCutoff(src: Float64Array, cutoff: number, max: number, out: Float64Array): void {
-  const n = src.length;
-  if (cutoff === 0) {
-    out.set(src.subarray(0, n));
-    return;
-  }
-  for (let k = 0; k < n; k++) {
-    const x = src[k];
-    out[k] = x >= cutoff ? max : x;
-  }
-}
-
-/**
- * deepBlink's `linear_sum_assignment(matrix, cutoff)` (section 6 step 3):
- * if the matrix is empty there are no pairs; with `cutoff === null` it is plain scipy
- * assignment; otherwise entries `>= cutoff` are replaced by `max(M)` (unless cutoff is 0), the
- * replaced matrix M' is solved with scipy's algorithm, and only pairs with `M'[r, c] <= cutoff`
- * are kept. Note this minimises cost with the max-penalty and may keep fewer pairs than a
- * maximum-cardinality matching under the cutoff (a documented quirk of the original).
- */
-export function thresholdedAssignment(m: DistanceMatrix, cutoff: number | null): Assignment {
-  const { data, nRows, nCols } = m;
-  if (nRows * nCols === 0) return { rows: [], cols: [] };
-  const solver = new LinearSumAssignmentSolver();
-  if (cutoff === null) return solver.solve(data, nRows, nCols);
-  const replaced = new Float64Array(data.length);
-  replaceBeyondCutoff(data, cutoff, maxOf(data), replaced);
-  const a = solver.solve(replaced, nRows, nCols);
-  const rows: number[] = [];
-  const cols: number[] = [];
-  for (let k = 0; k < a.rows.length; k++) {
-    if (replaced[a.rows[k] * nCols + a.cols[k]] <= cutoff) {
-      rows.push(a.rows[k]);
-      cols.push(a.cols[k]);
-    }
-  }
-  return { rows, cols };
-}
 
 /** Scores at one cutoff (deepBlink's `_f1_at_cutoff`). */
 export interface CutoffScore {
