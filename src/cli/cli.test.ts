@@ -40,7 +40,7 @@ before(() => {
 });
 
 /** Provenance files written by each run (src/io/provenance.ts). */
-const RUN_RECORD = /^deepblink-run-\d{8}T\d{6}Z-\d+\.json$/;
+const RUN_RECORD = /^deepblink-run-\d{8}T\d{6}Z-\d+(-\d+)?\.json$/;
 
 test('--version and --help on the program and on every verb', () => {
   assert.match(run(['--version']).out, new RegExp(VERSION.replace(/\./g, '\\.')));

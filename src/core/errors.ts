@@ -55,18 +55,6 @@ export class DeepblinkError extends Error {
 /** The name used inside the package: a user-facing error (printed as one line). */
 export { DeepblinkError as UserError };
 
-/**
- * The same error with a more specific code (and `file` when it had none), for the entry point
- * of a stage: e.g. every plain 'invalid-input' thrown while decoding an image becomes
- * 'bad-image'. Other values are returned unchanged.
- */
-export function recode(err: unknown, code: ErrorCode, file?: string): unknown {
-  if (!(err instanceof DeepblinkError)) return err;
-  if (err.code !== 'invalid-input' && (err.file || !file)) return err;
-  const e = new DeepblinkError(err.message, err.file ?? file, err.code === 'invalid-input' ? code : err.code);
-  e.stack = err.stack;
-  return e;
-}
 
 /** The code for a Node file-system error: 'not-found' for ENOENT, else 'unreadable'. */
 export function fsCode(err: unknown): ErrorCode {

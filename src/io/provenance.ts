@@ -2,8 +2,10 @@
  * Never lose a user's file: the one overwrite policy of every command that writes into a folder,
  * and the provenance file each run leaves beside its results.
  *
- * A run writes `deepblink-run-<UTC time>-<pid>.json` into its output folder when it starts, and
- * rewrites it (atomically) after every output: tool version, command, options, inputs, model
+ * A run writes `deepblink-run-<UTC time>-<pid>[-n].json` into its output folder when it starts, keeps
+ * it up to date as outputs are written (atomically, at most once per second, so a batch of
+ * thousands of images does not rewrite a growing file thousands of times; at the end, and at
+ * process exit, whatever is pending is written): tool version, command, options, inputs, model
  * (file, SHA-256, threshold, normalisation), start/end time, status, and each output with its
  * SHA-256. Two runs into one folder therefore leave two records that say which run made which
  * file.
@@ -14,7 +16,7 @@
  * names are checked to stay inside the output folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -98,7 +100,7 @@ export function recordedOutputs(dir: string): Map<string, Set<string>> {
 export function insideFolder(dir: string, name: string): string {
   const target = path.resolve(dir, name);
   const root = path.resolve(dir);
-  if (path.isAbsolute(name) || !(target === root || target.startsWith(root + path.sep)) || target === root) {
+  if (path.isAbsolute(name) || !target.startsWith(root + path.sep)) {
     throw new UserError(`output name '${name}' would be written outside the output folder`, dir, 'invalid-input');
   }
   return target;
@@ -128,8 +130,16 @@ export interface RunRecordInit {
 }
 
 /** The provenance of one run into one output folder, kept up to date as outputs are written. */
+/** Records with changes not yet on disk: written synchronously if the process exits first. */
+const unsaved = new Set<RunRecord>();
+let exitHook = false;
+
+/** Least time between two writes of one record while a run goes on. */
+const SAVE_INTERVAL_MS = 1000;
+
 export class RunRecord {
   private recorded: Map<string, Set<string>>;
+  private lastSave = 0;
   private constructor(
     readonly dir: string,
     readonly file: string,
@@ -146,7 +156,9 @@ export class RunRecord {
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z');
-    const file = path.join(dir, `${PREFIX}${stamp}-${process.pid}.json`);
+    // one file per run, also for several runs of one process within a second (library use)
+    let file = path.join(dir, `${PREFIX}${stamp}-${process.pid}.json`);
+    for (let n = 2; existsSync(file); n++) file = path.join(dir, `${PREFIX}${stamp}-${process.pid}-${n}.json`);
     const data: Provenance = {
       format: PROVENANCE_FORMAT,
       version: 1,
@@ -178,9 +190,14 @@ export class RunRecord {
     const file = insideFolder(this.dir, name);
     try {
       checkReplace(file, this.force, this.recorded);
-    } catch (err) {
-      // another run may have written it since this one started: look again before refusing
+    } catch {
+      // written by this run (its record may not be on disk yet), or by another run since this
+      // one started: look again before refusing
       this.recorded = recordedOutputs(this.dir);
+      for (const o of this.data.outputs) {
+        if (!this.recorded.has(o.file)) this.recorded.set(o.file, new Set());
+        this.recorded.get(o.file)!.add(o.sha256);
+      }
       checkReplace(file, this.force, this.recorded);
     }
     return file;
@@ -194,14 +211,14 @@ export class RunRecord {
     const rel = path.relative(this.dir, file);
     this.data.outputs = this.data.outputs.filter((o) => o.file !== rel);
     this.data.outputs.push({ file: rel, sha256: sha256(data), bytes, ...facts });
-    await this.save();
+    await this.changed();
     return file;
   }
 
   /** Records an input that failed. */
   async failed(input: string, error: string): Promise<void> {
     (this.data.failures ??= []).push({ input, error });
-    await this.save();
+    await this.changed();
   }
 
   /** Ends the run with its status. */
@@ -211,7 +228,33 @@ export class RunRecord {
     await this.save();
   }
 
+  /** Saves now when the last save is old enough, else leaves it for later (or for exit). */
+  private async changed(): Promise<void> {
+    if (Date.now() - this.lastSave >= SAVE_INTERVAL_MS) await this.save();
+    else {
+      unsaved.add(this);
+      if (!exitHook) {
+        exitHook = true;
+        process.on('exit', () => {
+          for (const r of unsaved) r.saveSync();
+        });
+      }
+    }
+  }
+
   private async save(): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(this.data, null, 1) + '\n');
+    this.lastSave = Date.now();
+    unsaved.delete(this);
+    await writeFileAtomic(this.file, this.text());
+  }
+
+  private saveSync(): void {
+    const tmp = `${this.file}.tmp-${process.pid}`;
+    writeFileSync(tmp, this.text());
+    renameSync(tmp, this.file);
+  }
+
+  private text(): string {
+    return JSON.stringify(this.data, null, 1) + '\n';
   }
 }

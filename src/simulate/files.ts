@@ -1,13 +1,11 @@
 /**
- * Writing simulated images to disk: `<name>.tif` (uint16 camera counts) and `<name>.csv`
- * (ground truth: y, x, photons, sigma, crlb_y, crlb_x, peak_snr, background), either as a
- * flat folder (with simulation.json) or as a dataset (train/valid/test, see dataset/).
+ * Simulated images as files: `<name>.tif` (uint16 camera counts) and `<name>.csv` (ground truth:
+ * y, x, photons, sigma, crlb_y, crlb_x, peak_snr, background). dataset/simulate.ts writes them,
+ * as a flat folder (with simulation.json) or as a dataset (train/valid/test).
  */
-import path from 'node:path';
-import { simulateImage, simToPlane, type SimParams, type SimResult } from './simulate.js';
+import { simToPlane, type SimResult } from './simulate.js';
 import { encodeTiff } from '../io/image/write.js';
-import { formatCsv, type Table } from '../io/csv.js';
-import { writeFileAtomic } from '../io/atomic.js';
+import type { Table } from '../io/csv.js';
 
 export const TRUTH_COLUMNS = ['y', 'x', 'photons', 'sigma', 'crlb_y', 'crlb_x', 'peak_snr', 'background'];
 
@@ -30,12 +28,5 @@ export function imageSeed(seed: number, k: number): number {
   return (Math.imul(seed, 1000003) + k) >>> 0;
 }
 
-/** Simulates image k and writes <dir>/<prefix>_<k>.tif and .csv (atomically). */
-export async function writeSimulated(dir: string, name: string, params: Partial<SimParams>, seed: number): Promise<SimResult> {
-  const sim = simulateImage(params, seed);
-  await writeFileAtomic(path.join(dir, `${name}.tif`), tiffOf(sim));
-  await writeFileAtomic(path.join(dir, `${name}.csv`), formatCsv(truthTable(sim)));
-  return sim;
-}
 
 export { simToPlane };
