@@ -55,7 +55,6 @@ export class DeepblinkError extends Error {
 /** The name used inside the package: a user-facing error (printed as one line). */
 export { DeepblinkError as UserError };
 
-
 /** The code for a Node file-system error: 'not-found' for ENOENT, else 'unreadable'. */
 export function fsCode(err: unknown): ErrorCode {
   return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'not-found' : 'unreadable';

@@ -28,5 +28,4 @@ export function imageSeed(seed: number, k: number): number {
   return (Math.imul(seed, 1000003) + k) >>> 0;
 }
 
-
 export { simToPlane };
