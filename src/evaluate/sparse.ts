@@ -573,25 +573,13 @@ function progressTicker(total: number, onProgress: MatchProgress | undefined): {
   };
 }
 
-class GrowInt32 {
-  data = new Int32Array(1024);
+/** An append-only typed array that doubles when full. */
+class Grow<T extends Int32Array | Float64Array> {
   length = 0;
+  constructor(public data: T) {}
   push(v: number): void {
     if (this.length === this.data.length) {
-      const d = new Int32Array(this.data.length * 2);
-      d.set(this.data);
-      this.data = d;
-    }
-    this.data[this.length++] = v;
-  }
-}
-
-class GrowFloat64 {
-  data = new Float64Array(1024);
-  length = 0;
-  push(v: number): void {
-    if (this.length === this.data.length) {
-      const d = new Float64Array(this.data.length * 2);
+      const d = new (this.data.constructor as new (n: number) => T)(this.data.length * 2);
       d.set(this.data);
       this.data = d;
     }
@@ -642,11 +630,11 @@ export function blinkMatch(pred: readonly Point[], truth: readonly Point[], cuto
   const comps = findComponents(L, radius, (d2) => Math.sqrt(d2) <= radius, opts.maxComponentPairs ?? DEFAULT_MAX_COMPONENT_PAIRS, whole, ticker.tick);
 
   // kept pairs of the true <- pred solves: (t, p, d) for the cutoffs [k0, k1)
-  const recT = new GrowInt32();
-  const recP = new GrowInt32();
-  const recK0 = new GrowInt32();
-  const recK1 = new GrowInt32();
-  const recD = new GrowFloat64();
+  const recT = new Grow(new Int32Array(1024));
+  const recP = new Grow(new Int32Array(1024));
+  const recK0 = new Grow(new Int32Array(1024));
+  const recK1 = new Grow(new Int32Array(1024));
+  const recD = new Grow(new Float64Array(1024));
   const predSide = new Float64Array(nK);
   const solver = new LinearSumAssignmentSolver();
   let D = new Float64Array(0);
