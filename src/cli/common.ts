@@ -205,14 +205,14 @@ export async function runBatch<T>(
 }
 
 /**
- * An AbortSignal raised by the first Ctrl-C (SIGINT) while `fn` runs; a second Ctrl-C ends the
- * process at once. The handler is removed afterwards.
+ * An AbortSignal raised by the first Ctrl-C (SIGINT) while `fn` runs (saying `what` happens
+ * next); a second Ctrl-C ends the process at once. The handler is removed afterwards.
  */
-export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, what = 'finishing the current item'): Promise<T> {
   const ctl = new AbortController();
   const onSigint = () => {
     if (ctl.signal.aborted) process.exit(130);
-    process.stderr.write('\ndeepblink: interrupted: finishing the current item (Ctrl-C again to quit at once)\n');
+    process.stderr.write(`\ndeepblink: interrupted: ${what} (Ctrl-C again to quit at once)\n`);
     ctl.abort();
   };
   process.on('SIGINT', onSigint);

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import cliProgress from 'cli-progress';
-import { logMessage, makeLog, parsePositiveInt, withCommon, type Log } from './common.js';
+import { logMessage, makeLog, parsePositiveInt, withCommon, withInterrupt, type Log } from './common.js';
 import { loadConfigFile } from '../train/config.js';
 import type { TrainEvent } from '../train/train.js';
 
@@ -114,20 +114,16 @@ export function trainCommand(): Command {
       if (o.dataset) cfg.dataset = o.dataset;
       const { train } = await import('../train/train.js'); // loads the ML framework
       // Ctrl-C: stop after the current step (the last full epoch is checkpointed); twice: at once
-      const stop = new AbortController();
-      const onSigint = () => {
-        if (stop.signal.aborted) process.exit(130);
-        process.stderr.write('\n');
-        log.progress('stopping after the current step (Ctrl-C again to quit at once)');
-        stop.abort();
-      };
-      process.on('SIGINT', onSigint);
       const progress: TrainProgress = { lastEpoch: 0, epochs: cfg.train.epochs };
       let res;
+      let stopped = false;
       try {
-        res = await train(cfg, { resume: o.resume, force: o.force, signal: stop.signal, onEvent: trainReporter(log, process.stderr.isTTY, progress) });
+        res = await withInterrupt(async (signal) => {
+          signal.addEventListener('abort', () => (stopped = true));
+          return train(cfg, { resume: o.resume, force: o.force, signal, onEvent: trainReporter(log, process.stderr.isTTY, progress) });
+        }, 'stopping after the current step');
       } catch (err) {
-        if (!stop.signal.aborted) throw err;
+        if (!stopped) throw err;
         const resume = [
           'deepblink',
           'train',
@@ -152,8 +148,6 @@ export function trainCommand(): Command {
         }
         process.exitCode = 130;
         return;
-      } finally {
-        process.off('SIGINT', onSigint);
       }
       const v = res.card.scores?.valid;
       process.stdout.write(
