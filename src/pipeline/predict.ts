@@ -73,6 +73,22 @@ export function measureSpots(plane: Plane, spots: Spot[], opts: Pick<PredictOpti
   }
 }
 
+/**
+ * One plane through the pipeline: check (a 'bad-plane' error names it as `where`) → detect →
+ * measure.
+ */
+export async function predictPlane(
+  plane: Plane,
+  detector: PlaneDetector,
+  opts: Pick<PredictOptions, 'fit' | 'radius'>,
+  where = 'image',
+): Promise<{ spots: Spot[]; threshold: number }> {
+  const stats = checkPlane(plane, where);
+  const res = await detector.detect(plane, stats);
+  measureSpots(plane, res.spots, opts);
+  return res;
+}
+
 /** Runs detection and measurement on every plane of an already-read image. */
 export async function predictImage(raw: RawImage, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
   const { axes, shape, source } = resolveAxes(raw, opts.axes);
@@ -85,18 +101,17 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
   let count = 0;
   for (const { c, t, z, plane } of iteratePlanes(raw, axes)) {
     count++;
-    let stats;
+    let res;
     try {
-      stats = checkPlane(plane, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
+      res = await predictPlane(plane, detector, opts, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
     } catch (err) {
       // one bad plane (blank, NaN) does not cost the stack's other planes
-      if (!multi || !(err instanceof UserError)) throw err;
+      if (!multi || !(err instanceof UserError && err.code === 'bad-plane')) throw err;
       warnings.push(`${err.message}; skipped`);
       skipped++;
       continue;
     }
-    const { spots, threshold } = await detector.detect(plane, stats);
-    measureSpots(plane, spots, opts);
+    const { spots, threshold } = res;
     if (multi) for (const s of spots) Object.assign(s, { channel: c, frame: t, z });
     planes.push({ c, t, z, spots, threshold });
   }

@@ -12,10 +12,9 @@
 import type { Plane, Spot } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import type { RawImage } from '../io/image/read.js';
-import { checkPlane } from '../preprocess/check.js';
 import { createDetector, type PlaneDetector } from '../detect/detector.js';
 import type { ModelNote } from '../model/card.js';
-import { measureSpots, predictFile, predictImage, type ImageResult, type PredictOptions } from './predict.js';
+import { predictFile, predictImage, predictPlane, type ImageResult, type PredictOptions } from './predict.js';
 
 /** Options of {@link SpotDetector.create} and {@link detect}: the detector, and what to measure. */
 export type DetectOptions = PredictOptions;
@@ -72,10 +71,7 @@ export class SpotDetector {
     if (!(plane && Number.isInteger(plane.height) && Number.isInteger(plane.width) && plane.data?.length === plane.height * plane.width)) {
       throw new UserError('a plane needs integer height and width and height·width pixel values', undefined, 'invalid-input');
     }
-    const stats = checkPlane(plane);
-    const res = await this.detector.detect(plane, stats);
-    measureSpots(plane, res.spots, this.opts);
-    return res;
+    return predictPlane(plane, this.detector, this.opts);
   }
 
   /** Spots of every plane of an image already read (readImage / decodeImageBytes). */
