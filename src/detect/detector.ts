@@ -8,9 +8,9 @@ import { UserError } from '../core/errors.js';
 import type { PlaneStats } from '../preprocess/check.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { tilingFor } from '../preprocess/tiles.js';
-import { modelName, type LoadedModel, type ModelNote } from '../model/model.js';
+import type { LoadedModel, ModelNote } from '../model/model.js';
 import { sha256 } from '../io/provenance.js';
-import { resolveModel } from '../model/bundled.js';
+import { modelName, resolveModel } from '../model/bundled.js';
 import { detectLoGWithThreshold } from './log.js';
 import { detectNeural } from './neural.js';
 

@@ -54,3 +54,7 @@ export function resolveModel(arg: string | undefined): string {
     );
   throw new UserError(`no such model file or bundled model (${list})`, arg, 'not-found');
 }
+
+export function modelName(file: string): string {
+  return path.basename(file).replace(/\.onnx$/i, '');
+}

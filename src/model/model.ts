@@ -3,7 +3,6 @@
  * session for a loaded model. The file's content (card, encoding, checks) is model/card.ts.
  */
 import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { NetworkSpec } from '../network/spec.js';
 import { weightsSha256, type WeightMap } from '../network/weights.js';
 import type { Predictor } from '../engine/engine.js';
@@ -60,8 +59,4 @@ export async function modelPredictor(model: LoadedModel, threads = 1): Promise<P
   } catch (err) {
     throw modelError(`cannot run the model: ${(err as Error).message}`, model.file);
   }
-}
-
-export function modelName(file: string): string {
-  return path.basename(file).replace(/\.onnx$/i, '');
 }

@@ -23,6 +23,7 @@
 import zlib from 'node:zlib';
 import { BaseDecoder, addDecoder, getDecoder } from 'geotiff';
 import { frameValues, jpegFrames } from './jpeg.js';
+import { blockBytes } from './tiff-scan.js';
 
 type DecoderParameters = ConstructorParameters<typeof BaseDecoder>[0];
 type ParameterFn = NonNullable<Parameters<typeof addDecoder>[2]>;
@@ -34,12 +35,6 @@ export interface BlockParameters extends DecoderParameters {
   /** Bytes one strip or tile decodes to at most (full rows; the last strip may be shorter). */
   maxBlockBytes: number;
   JPEGTables?: Uint8Array;
-}
-
-/** Decoded size of one block: tileWidth × rows × bits per pixel (per sample when planar). */
-export function blockBytes(tileWidth: number, rows: number, bitsPerSample: number[], planar: number): number {
-  const bits = planar === 2 ? Math.max(...bitsPerSample) : bitsPerSample.reduce((a, b) => a + b, 0);
-  return Math.ceil((tileWidth * bits) / 8) * rows;
 }
 
 /** geotiff's default decoder parameters (same values), plus maxBlockBytes. */

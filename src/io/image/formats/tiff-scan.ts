@@ -297,3 +297,9 @@ export function expectedBlocks(p: TiffPageInfo): number {
   const rps = p.rowsPerStrip > 0 ? p.rowsPerStrip : p.height;
   return Math.ceil(p.height / rps) * per;
 }
+
+/** Decoded size of one block: tileWidth × rows × bits per pixel (per sample when planar). */
+export function blockBytes(tileWidth: number, rows: number, bitsPerSample: number[], planar: number): number {
+  const bits = planar === 2 ? Math.max(...bitsPerSample) : bitsPerSample.reduce((a, b) => a + b, 0);
+  return Math.ceil((tileWidth * bits) / 8) * rows;
+}

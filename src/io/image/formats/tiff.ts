@@ -18,7 +18,7 @@
  * the unit enum instead, which we do not copy. ResolutionUnit 1 ("none") or absent, or an
  * ImageJ unit of "pixel", gives no pixel size.
  */
-import { fromArrayBuffer } from 'geotiff';
+import type { fromArrayBuffer as FromArrayBuffer } from 'geotiff';
 import type { PixelSize } from '../../../core/types.js';
 import {
   micronsPerUnit,
@@ -30,8 +30,16 @@ import {
   type ImageJMeta,
   type OmeMeta,
 } from '../metadata.js';
-import { scanTiff, TiffStructureError, isTiffSignature, uncompressedPageBytes, expectedBlocks, type TiffPageInfo, type TiffScan } from './tiff-scan.js';
-import { blockBytes, registerBoundedDecoders } from './tiff-decoders.js';
+import {
+  scanTiff,
+  TiffStructureError,
+  isTiffSignature,
+  uncompressedPageBytes,
+  expectedBlocks,
+  blockBytes,
+  type TiffPageInfo,
+  type TiffScan,
+} from './tiff-scan.js';
 import {
   MAX_SAMPLES,
   checkDecodedSize,
@@ -51,7 +59,19 @@ import {
   imageError,
 } from '../format.js';
 
-registerBoundedDecoders();
+/**
+ * geotiff with our bounded decoders registered, loaded on the first TIFF that needs it: it is
+ * the slowest module to load (~0.1 s), and contiguous uncompressed stacks, PNG/JPEG inputs and
+ * commands that read no image never do.
+ */
+let geotiff: Promise<typeof FromArrayBuffer> | undefined;
+function loadGeotiff(): Promise<typeof FromArrayBuffer> {
+  geotiff ??= Promise.all([import('geotiff'), import('./tiff-decoders.js')]).then(([g, d]) => {
+    d.registerBoundedDecoders();
+    return g.fromArrayBuffer;
+  });
+  return geotiff;
+}
 
 /** TIFF and BigTIFF: '.tif', '.tiff'. */
 export const tiffFormat: ImageFormat = {
@@ -430,7 +450,8 @@ async function readTiffPlanes(
   const n = w * h;
   const spp = p0.samplesPerPixel;
   const photometric = p0.photometric ?? (spp >= 3 ? 2 : 1);
-  let tiff: Awaited<ReturnType<typeof fromArrayBuffer>>;
+  const fromArrayBuffer = await loadGeotiff();
+  let tiff: Awaited<ReturnType<typeof FromArrayBuffer>>;
   try {
     tiff = await fromArrayBuffer(toArrayBuffer(bytes));
     await tiff.getImageCount(); // parse the IFD chain in order (geotiff recurses otherwise)
