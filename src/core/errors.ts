@@ -57,7 +57,7 @@ export { DeepblinkError as UserError };
 
 /** The code for a Node file-system error: 'not-found' for ENOENT, else 'unreadable'. */
 export function fsCode(err: unknown): ErrorCode {
-  return (err as NodeJS.ErrnoException | undefined)?.code === 'ENOENT' ? 'not-found' : 'unreadable';
+  return (err as { code?: unknown } | undefined)?.code === 'ENOENT' ? 'not-found' : 'unreadable';
 }
 
 /** Formats any thrown value as one line naming `file`. */

@@ -82,7 +82,7 @@ export interface Predictor {
   run(x: Float32Array, height: number, width: number): Promise<Float32Array>;
   dispose(): Promise<void>;
   /** What runs it: 'onnxruntime' (native, the default) or 'tfjs-wasm' (the fallback). */
-  readonly runtime?: 'onnxruntime' | 'tfjs-wasm';
+  readonly runtime?: 'onnxruntime' | 'tfjs-wasm' | 'onnxruntime-web';
 }
 
 export type { NetworkSpec };

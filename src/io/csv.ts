@@ -1,37 +1,8 @@
+/** CSV files: the table format (io/table.ts) written atomically. */
 import { writeFileAtomic } from './atomic.js';
+import { formatCsv, type Table } from './table.js';
 
-export type Cell = number | string;
-
-/** A table: column names and rows of cells (numbers or strings). */
-export interface Table {
-  columns: string[];
-  rows: Cell[][];
-  /** Decimals per column name (default 4); integers are always written without decimals. */
-  decimals?: Record<string, number>;
-}
-
-function formatNumber(v: number, decimals: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
-  if (Number.isInteger(v)) return String(v);
-  const s = v.toFixed(decimals);
-  // trim trailing zeros but keep at least one digit after the point
-  return s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '.0') : s;
-}
-
-function quote(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-/** Formats a table as CSV text: comma separated, header line, '\n' line ends, UTF-8. */
-export function formatCsv(t: Table): string {
-  const dec = t.columns.map((c) => t.decimals?.[c] ?? 4);
-  const lines = [t.columns.map(quote).join(',')];
-  for (const row of t.rows) {
-    lines.push(row.map((v, j) => (typeof v === 'number' ? formatNumber(v, dec[j]) : quote(v))).join(','));
-  }
-  return lines.join('\n') + '\n';
-}
+export { formatCsv, type Cell, type Table } from './table.js';
 
 /** Writes a table atomically (temp name, then rename). */
 export async function writeCsv(file: string, t: Table): Promise<void> {

@@ -10,9 +10,12 @@ import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
 import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';
-import { diskIntensity } from '../measure/intensity.js';
-import { fitSpots, type FitOptions } from '../measure/fit.js';
+import type { FitOptions } from '../measure/fit.js';
+import { measureSpots } from '../measure/spots.js';
 
+export { measureSpots } from '../measure/spots.js';
+export type { ImageResult, PlaneResult } from './result.js';
+import type { ImageResult, PlaneResult } from './result.js';
 export { createDetector, DEFAULT_LOG_RADIUS, type Method, type PlaneDetector } from '../detect/detector.js';
 
 export interface PredictOptions extends DetectorOptions {
@@ -28,49 +31,6 @@ export interface PredictOptions extends DetectorOptions {
    */
   maxPixels?: number;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
-}
-
-export interface PlaneResult {
-  c: number;
-  t: number;
-  z: number;
-  /** The spots of this plane (each also carries channel, frame and z for stacks). */
-  spots: Spot[];
-  /** The threshold the detector used on this plane. */
-  threshold: number;
-}
-
-export interface ImageResult {
-  file: string;
-  axes: string;
-  axesSource: 'option' | 'metadata' | 'guessed';
-  shape: number[];
-  pixelSize?: PixelSize;
-  pixelSizeSource: 'option' | 'metadata' | 'none';
-  planes: PlaneResult[];
-  scoreColumn: 'p' | 'quality';
-  warnings: string[];
-}
-
-/**
- * The measure step: adds `fit` (and moves the spot to the fitted position, keeping the
- * detector's in `detected`) and `intensity` to each spot, as asked.
- */
-export function measureSpots(plane: Plane, spots: Spot[], opts: Pick<PredictOptions, 'fit' | 'radius'>): void {
-  if (opts.fit) {
-    const fits = fitSpots(plane, spots, opts.fit);
-    spots.forEach((s, k) => {
-      s.detected = { y: s.y, x: s.x };
-      s.fit = fits[k];
-      s.y = fits[k].y;
-      s.x = fits[k].x;
-    });
-  }
-  if (opts.radius !== undefined) {
-    const pts = spots.map((s) => [s.detected?.y ?? s.y, s.detected?.x ?? s.x] as [number, number]);
-    const sums = diskIntensity(plane, pts, Math.round(opts.radius));
-    spots.forEach((s, k) => (s.intensity = sums[k]));
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 /** The write step's table: one row per Spot record, the columns the README documents. */
-import type { Table } from '../io/csv.js';
-import type { ImageResult, PredictOptions } from './predict.js';
+import type { Table } from '../io/table.js';
+import type { MeasureOptions } from '../measure/spots.js';
+import type { ImageResult } from './result.js';
 
 /** Columns added by --fit (see README "Per-spot measurements"). */
 export const FIT_COLUMNS = [
@@ -25,7 +26,7 @@ export const FIT_COLUMNS = [
  * never dropped, whatever their values (the original drops constant columns, so a one-spot
  * image lost every column).
  */
-export function resultTable(res: ImageResult, opts: Pick<PredictOptions, 'radius' | 'fit'>): Table {
+export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
   const withI = opts.radius !== undefined;
   const withFit = opts.fit !== undefined;
