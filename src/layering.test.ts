@@ -76,10 +76,24 @@ function closure(entry: string): { files: Set<string>; packages: Set<string> } {
   return { files, packages };
 }
 
-test('the in-page path (model bytes → card → normalise → tiles → decode → spots) needs no Node built-in', () => {
+test('the viewer page and the in-page path (model bytes → card → normalise → tiles → decode → spots → table) need no Node built-in', () => {
   const src = path.join(repoRoot, 'src');
-  for (const entry of ['detect/neural.ts', 'model/card.ts', 'engine/onnx-format.ts', 'measure/fit.ts', 'pipeline/table.ts']) {
-    const { files, packages } = closure(path.join(src, entry));
+  const page = readdirSync(path.join(repoRoot, 'viewer', 'src'))
+    .filter((f) => f.endsWith('.ts'))
+    .map((f) => path.join(repoRoot, 'viewer', 'src', f));
+  assert.ok(page.length >= 4, `viewer/src has ${page.length} modules`);
+  const entries = [
+    'detect/neural.ts',
+    'model/card.ts',
+    'engine/onnx-format.ts',
+    'engine/onnxruntime-web.ts',
+    'measure/spots.ts',
+    'pipeline/table.ts',
+    'io/table.ts',
+    'evaluate/metrics.ts',
+  ];
+  for (const entry of [...entries.map((e) => path.join(src, e)), ...page]) {
+    const { files, packages } = closure(entry);
     const node = [...packages].filter((p) => p.startsWith('node:') || p === 'onnxruntime-node' || p === 'cli-progress');
     assert.deepEqual(node, [], `${entry} (${files.size} modules) imports ${node.join(', ')}`);
   }

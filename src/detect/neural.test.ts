@@ -142,3 +142,26 @@ test('window applies the affine normalisation to raw integer samples, inside and
   assert.deepEqual(Array.from(z), Array.from(zf));
   assert.ok(Math.abs(z[0] + 1.4638501) < 1e-6, `z[0] = ${z[0]}`);
 });
+
+test('the viewer path (network once, then decode per threshold) gives the spots of a full run at every threshold', async () => {
+  const { loadModel, modelPredictor } = await import('../model/model.js');
+  const { bundledPath, DEFAULT_MODEL } = await import('../model/bundled.js');
+  const { simulateImage, simToPlane } = await import('../simulate/simulate.js');
+  const { tilingFor } = await import('../preprocess/tiles.js');
+  const { runNetworkTiles, spotsAtThreshold } = await import('./neural.js');
+  const model = await loadModel(bundledPath(DEFAULT_MODEL)!);
+  const predictor = await modelPredictor(model, 1);
+  // wider than one lean tile (1024 px), so tiles and their cores are exercised
+  const sim = simulateImage({ height: 200, width: 1300, snr: [2, 10], density: 12, structures: 3, readNoise: 1, gain: 1, offset: 100 }, 4242);
+  const plane = simToPlane(sim);
+  const opts = { normalization: model.card.normalization, ...tilingFor(model.spec) };
+  const output = await runNetworkTiles(plane, model.spec, predictor, opts);
+  assert.equal(output.tiles.length, 2);
+  for (const threshold of [0.02, 0.1, 0.3, 0.5, model.card.threshold, 0.95]) {
+    const full = (await detectNeural(plane, model.spec, predictor, { ...opts, threshold })).sort(byPos);
+    const viewer = spotsAtThreshold(output, threshold).sort(byPos);
+    assert.deepEqual(viewer, full, `threshold ${threshold}`);
+    assert.ok(full.length > 0, `threshold ${threshold}: no spots`);
+  }
+  await predictor.dispose();
+});

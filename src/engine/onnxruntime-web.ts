@@ -28,7 +28,8 @@ export async function createWebPredictor(bytes: Uint8Array, opts: WebPredictorOp
     const out = await session.run({ [ONNX_INPUT]: new ort.Tensor('float32', x, dims) });
     const grid = out[ONNX_OUTPUT];
     const expected = (height / info.outputScale) * (width / info.outputScale) * info.outputChannels;
-    if (!grid || grid.type !== 'float32' || grid.data.length !== expected) throw new Error(`onnxruntime-web returned an unexpected output (expected ${expected} float32 values)`);
+    if (!grid || grid.type !== 'float32' || grid.data.length !== expected)
+      throw new Error(`onnxruntime-web returned an unexpected output (expected ${expected} float32 values)`);
     return grid.data as Float32Array;
   };
   return {

@@ -23,7 +23,9 @@ export interface PageModel {
 export async function loadPageModel(id: string, bytes: Uint8Array, name: string): Promise<PageModel> {
   const model = decodeModel(bytes, name);
   // threads need SharedArrayBuffer, i.e. a cross-origin-isolated page (the server sends COOP/COEP)
-  const threads = globalThis.crossOriginIsolated ? Math.max(1, Math.min(4, navigator.hardwareConcurrency || 1)) : 1;
+  // ?threads=N in the page's address overrides the default (min(4, cores − 1): one core stays free for the page; on 2 cores, 2 threads were slower than 1)
+  const asked = Number(new URLSearchParams(location.search).get('threads'));
+  const threads = globalThis.crossOriginIsolated ? (asked > 0 ? asked : Math.max(1, Math.min(4, (navigator.hardwareConcurrency || 1) - 1))) : 1;
   // a chunk of its own: onnxruntime-web starts its WebAssembly threads' workers from its own
   // script, which must not be the page's (a worker has no document)
   const { createWebPredictor } = await import('../../src/engine/onnxruntime-web.js');

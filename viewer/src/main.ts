@@ -69,6 +69,38 @@ const S: State = {
 const timings: Record<string, number> = {};
 const debug = {
   timings,
+  /**
+   * Smoothness: `frames` animation frames of continuous zoom in and out about the centre with a
+   * pan, drawn as the page draws them; returns frames per second and the slowest frame times.
+   */
+  zoomFrames: (frames = 120): Promise<{ fps: number; p50: number; p95: number }> =>
+    new Promise((resolve) => {
+      const times: number[] = [];
+      let last = performance.now();
+      let k = 0;
+      const step = () => {
+        const now = performance.now();
+        if (k > 0) times.push(now - last);
+        last = now;
+        if (k++ >= frames) {
+          view.fit();
+          const sorted = [...times].sort((a, b) => a - b);
+          const total = times.reduce((a, b) => a + b, 0);
+          resolve({ fps: (1000 * times.length) / total, p50: sorted[Math.floor(sorted.length / 2)], p95: sorted[Math.floor(sorted.length * 0.95)] });
+          return;
+        }
+        view.tx += k % 2 ? 3 : -2;
+        view.zoom(k % 60 < 30 ? 1.08 : 1 / 1.08); // draws in the next frame, as a wheel event does
+        requestAnimationFrame(step);
+      };
+      requestAnimationFrame(step);
+    }),
+  /** CSS px within the canvas of an image position (row, column). */
+  canvasPoint: (y: number, x: number): [number, number] => {
+    const [px, py] = view.toCanvas(y, x);
+    const k = view.canvas.clientWidth / view.canvas.width;
+    return [px * k, py * k];
+  },
   state: () => ({
     image: S.meta?.name,
     plane: { c: S.c, t: S.t, z: S.z },
@@ -120,7 +152,9 @@ async function loadImage(id: number): Promise<void> {
   S.imageId = id;
   setState('loading');
   status('reading the image…');
-  const meta = await api.imageMeta(id);
+  // the first plane is asked for with the metadata (the server reads the file once)
+  const [meta, plane0] = await Promise.all([api.imageMeta(id), api.getPlane(id, 0, 0, 0)]);
+  timings.meta ??= performance.now();
   if (gen !== generation) return;
   S.meta = meta;
   S.c = S.t = S.z = 0;
@@ -137,7 +171,7 @@ async function loadImage(id: number): Promise<void> {
   buildSources();
   $('truth-section').hidden = !truth;
   $('truth-file').textContent = truth ? truth.file : '';
-  await loadPlane(true);
+  await loadPlane(true, plane0);
 }
 
 function buildPlaneSliders(meta: api.ImageMeta): void {
@@ -161,13 +195,15 @@ function buildPlaneSliders(meta: api.ImageMeta): void {
   }
 }
 
-async function loadPlane(first: boolean): Promise<void> {
+async function loadPlane(first: boolean, given?: Plane): Promise<void> {
   const gen = ++generation;
   setState('loading');
-  const plane = await api.getPlane(S.imageId, S.c, S.t, S.z);
+  const plane = given ?? (await api.getPlane(S.imageId, S.c, S.t, S.z));
+  timings.plane ??= performance.now();
   if (gen !== generation) return;
   S.plane = plane;
   S.range = planeRange(plane);
+  timings.range ??= performance.now();
   fits = new Map();
   setupContrast(first);
   await render();
@@ -242,7 +278,12 @@ function getModel(id: string): Promise<PageModel> {
   let p = models.get(id);
   if (!p) {
     const label = S.session.models.find((m) => m.id === id)?.label ?? id;
-    p = api.modelBytes(id).then((bytes) => loadPageModel(id, bytes, label));
+    const t0 = performance.now();
+    p = api.modelBytes(id).then(async (bytes) => {
+      const m = await loadPageModel(id, bytes, label);
+      timings.modelLoad ??= performance.now() - t0;
+      return m;
+    });
     p.catch(() => models.delete(id));
     models.set(id, p);
   }
@@ -272,7 +313,8 @@ async function detect(gen = generation): Promise<void> {
       const ms = performance.now() - t0;
       timings.network = ms;
       timings.detected ??= performance.now();
-      $('timing').textContent = `network ${Math.round(ms)} ms (onnxruntime-web, ${m.threads} thread${m.threads > 1 ? 's' : ''}; ${output.tiles.length} tile${output.tiles.length > 1 ? 's' : ''})`;
+      $('timing').textContent =
+        `network ${Math.round(ms)} ms (onnxruntime-web, ${m.threads} thread${m.threads > 1 ? 's' : ''}; ${output.tiles.length} tile${output.tiles.length > 1 ? 's' : ''})`;
       outputs.set(key, output);
       if (outputs.size > MAX_OUTPUTS) outputs.delete(outputs.keys().next().value!);
     }
@@ -333,7 +375,13 @@ function updateSpots(): void {
   if (S.fit && S.plane && S.output) fitSpots(spots);
   S.spots = spots;
   $('count').textContent = String(spots.length);
-  S.metrics = S.truth ? computeMetrics(spots.map((s) => [s.y, s.x]), S.truthPoints, { mdist: S.cutoff }) : undefined;
+  S.metrics = S.truth
+    ? computeMetrics(
+        spots.map((s) => [s.y, s.x]),
+        S.truthPoints,
+        { mdist: S.cutoff },
+      )
+    : undefined;
   showScores();
   setMarks();
   showInfo(view.selected);
@@ -555,33 +603,49 @@ function bind(): void {
   });
   $('fit-view').addEventListener('click', () => view.fit());
   onInput('image', (el) => void guard(loadImage(Number(el.value))), 'change');
-  onInput('source', (el) => {
-    S.source = el.value;
-    void guard(detect());
-  }, 'change');
+  onInput(
+    'source',
+    (el) => {
+      S.source = el.value;
+      void guard(detect());
+    },
+    'change',
+  );
   onInput('threshold', (el) => {
     setThreshold(Number(el.value));
     updateSpots();
   });
-  onInput('threshold-num', (el) => {
-    const v = Number(el.value);
-    if (!(v >= 0 && v < 1) && S.output) return;
-    setThreshold(v);
-    updateSpots();
-  }, 'change');
-  onInput('fit', (el) => {
-    S.fit = el.checked;
-    status(S.fit ? 'fitting…' : '');
-    updateSpots();
-    status('');
-  }, 'change');
-  onInput('cutoff', (el) => {
-    const v = Number(el.value);
-    if (v > 0) {
-      S.cutoff = v;
+  onInput(
+    'threshold-num',
+    (el) => {
+      const v = Number(el.value);
+      if (!(v >= 0 && v < 1) && S.output) return;
+      setThreshold(v);
       updateSpots();
-    }
-  }, 'change');
+    },
+    'change',
+  );
+  onInput(
+    'fit',
+    (el) => {
+      S.fit = el.checked;
+      status(S.fit ? 'fitting…' : '');
+      updateSpots();
+      status('');
+    },
+    'change',
+  );
+  onInput(
+    'cutoff',
+    (el) => {
+      const v = Number(el.value);
+      if (v > 0) {
+        S.cutoff = v;
+        updateSpots();
+      }
+    },
+    'change',
+  );
   $('export-csv').addEventListener('click', () => void guard(exportCsv()));
   $('export-png').addEventListener('click', exportPng);
   view.onPointer = (pos, mark) => {
@@ -592,7 +656,9 @@ function bind(): void {
     const r = Math.round(pos.y);
     const c = Math.round(pos.x);
     const inside = r >= 0 && c >= 0 && r < S.plane.height && c < S.plane.width;
-    $('cursor').textContent = inside ? `y ${pos.y.toFixed(1)}  x ${pos.x.toFixed(1)}  value ${fmt(S.plane.data[r * S.plane.width + c], 2)}  zoom ${fmt(view.scale, 2)}×` : '';
+    $('cursor').textContent = inside
+      ? `y ${pos.y.toFixed(1)}  x ${pos.x.toFixed(1)}  value ${fmt(S.plane.data[r * S.plane.width + c], 2)}  zoom ${fmt(view.scale, 2)}×`
+      : '';
     if (!view.selected) showInfo(mark);
   };
   view.onSelect = (mark) => showInfo(mark);
@@ -607,6 +673,7 @@ function bind(): void {
 async function start(): Promise<void> {
   bind();
   S.session = await api.session();
+  timings.session = performance.now();
   $('version').textContent = S.session.version;
   const sel = $<HTMLSelectElement>('image');
   S.session.images.forEach((im) => sel.append(new Option(im.name, String(im.id))));
