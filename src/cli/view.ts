@@ -46,14 +46,15 @@ export function viewCommand(): Command {
     .option('-s, --spots <csv...>', 'spots to show (CSV files or folders; paired with the images by name, e.g. cells.tif ↔ cells.csv)')
     .option('-t, --truth <csv...>', 'ground truth to show (CSV files or folders, paired by name)')
     .option('-m, --model <file|name>', `model file or bundled model name the page runs (default: ${DEFAULT_MODEL})`)
-    .option('--port <n>', 'port on 127.0.0.1 (default 0: any free port)', parsePort, 0)
+    .option('--port <n>', 'port on 127.0.0.1 (default 0: any free port)', parsePort)
     .option('-a, --axes <letters>', 'axis order of the images, from c t z y x (e.g. zyx); default: from metadata, else guessed')
     .addOption(maxPixelsOption())
+    .showHelpAfterError('(add --help for usage)')
     .option('--open', 'open the page in the default browser', false)
     .action(
       async (
         images: string[],
-        o: { spots?: string[]; truth?: string[]; model?: string; port: number; axes?: string; maxPixels?: number; open: boolean; verbose: boolean },
+        o: { spots?: string[]; truth?: string[]; model?: string; port?: number; axes?: string; maxPixels?: number; open: boolean; verbose: boolean },
       ) => {
         const log = makeLog(o.verbose);
         const viewer = await startViewer({
