@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { spawn } from 'node:child_process';
 import { makeLog, maxPixelsOption, withCommon, type Log } from './common.js';
-import { startViewer } from '../view/server.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 
 function parsePort(s: string): number {
@@ -57,6 +56,8 @@ export function viewCommand(): Command {
         o: { spots?: string[]; truth?: string[]; model?: string; port?: number; axes?: string; maxPixels?: number; open: boolean; verbose: boolean },
       ) => {
         const log = makeLog(o.verbose);
+        // loaded on use: the server's modules stay out of every other command's start-up
+        const { startViewer } = await import('../view/server.js');
         const viewer = await startViewer({
           images,
           spots: o.spots,
