@@ -106,6 +106,9 @@ export {
 export type { DatasetManifest, DatasetEvent, DatasetItem, SplitName } from './dataset/dataset.js';
 export type { ItemEvent, ItemFailure, MessageEvent } from './core/progress.js';
 
+// view: the local server behind `deepblink view` (the page itself is built into dist/viewer/)
+export { startViewer, type ViewerOptions, type RunningViewer } from './view/server.js';
+
 // train (the ML framework loads on the first call, not at import)
 export { loadConfigFile, resolveConfig, type TrainConfig } from './train/config.js';
 export type { TrainOptions, TrainEvent, TrainResult } from './train/train.js';

@@ -12,6 +12,7 @@ import { createCommand } from './create.js';
 import { trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
 import { downloadCommand } from './download.js';
+import { viewCommand } from './view.js';
 
 export function buildProgram(): Command {
   const program = new Command('deepblink')
@@ -29,6 +30,7 @@ export function buildProgram(): Command {
     evaluateCommand(),
     trainCommand(),
     visualizeCommand(),
+    viewCommand(),
     downloadCommand(),
   ]) {
     program.addCommand(cmd);

@@ -135,7 +135,8 @@ export interface Rows {
   get(k: number): Row;
 }
 
-function detectDelimiter(text: string): string {
+/** The separator of a CSV file from its first non-empty line: tab, semicolon or comma (the most frequent outside quotes). */
+export function detectDelimiter(text: string): string {
   const firstLine = text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
   const count = (ch: string) => {
     let n = 0;
