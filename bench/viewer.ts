@@ -14,7 +14,7 @@ import { simulateImage, simToPlane } from '../src/simulate/simulate.js';
 import { tiffOf } from '../src/simulate/files.js';
 import { createDetector, predictPlane } from '../src/pipeline/predict.js';
 import { startViewer } from '../src/view/server.js';
-import { launchChromium, CHROMIUM } from '../src/testutil/browser.js';
+import { launchChromium, CHROMIUM, type PageGlobals } from '../src/testutil/browser.js';
 import { writeBenchmarkBlock } from './doc.js';
 
 const SIZES = (process.env.BENCH_VIEWER_SIZES ?? '2048,4096').split(',').map(Number);
@@ -58,19 +58,14 @@ async function main(): Promise<void> {
       const v = await startViewer({ images: [file], port: 0 });
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(v.url);
-      await page.waitForFunction(() => document.body.dataset.state === 'ready' || document.body.dataset.state === 'error', null, { timeout: 180_000 });
+      await page.waitForFunction(
+        () => ['ready', 'error'].includes((globalThis as unknown as PageGlobals).document.body.dataset.state ?? ''),
+        null,
+        { timeout: 180_000 },
+      );
       const got = await page.evaluate(async () => {
-        const d = (
-          window as unknown as {
-            deepblink: {
-              timings: Record<string, number>;
-              state(): { count: number; runtime?: string };
-              zoomFrames(n: number): Promise<{ fps: number; p50: number; p95: number }>;
-            };
-          }
-        ).deepblink;
-        const shown = performance.now();
-        return { timings: { ...d.timings, shown }, state: d.state(), frames: await d.zoomFrames(120) };
+        const d = (globalThis as unknown as PageGlobals).deepblink;
+        return { timings: { ...d.timings }, state: d.state() as { count: number; runtime?: string }, frames: await d.zoomFrames(120) };
       });
       await page.close();
       await v.close();

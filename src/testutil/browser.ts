@@ -30,3 +30,17 @@ export async function launchChromium(): Promise<Browser> {
     ],
   });
 }
+
+/**
+ * The page's globals, as functions run in the page (page.evaluate, waitForFunction) see them;
+ * Node's types have no DOM: `(globalThis as unknown as PageGlobals).document…` inside such a function.
+ */
+export interface PageGlobals {
+  document: { body: { dataset: Record<string, string | undefined> }; getElementById(id: string): { textContent: string | null } | null };
+  deepblink: {
+    timings: Record<string, number>;
+    state(): unknown;
+    canvasPoint(y: number, x: number): [number, number];
+    zoomFrames(n: number): Promise<{ fps: number; p50: number; p95: number }>;
+  };
+}

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { repoRoot } from '../testutil/shared.js';
-import { browserSkip, launchChromium } from '../testutil/browser.js';
+import { browserSkip, launchChromium, type PageGlobals } from '../testutil/browser.js';
 import { bundledNames } from '../model/bundled.js';
 import { simulateImage } from '../simulate/simulate.js';
 import { tiffOf } from '../simulate/files.js';
@@ -60,15 +60,16 @@ interface PageState {
   metrics?: { f1: number; f1Integral: number; precision: number; recall: number };
 }
 
-const state = (page: Page): Promise<PageState> => page.evaluate(() => (window as unknown as { deepblink: { state(): PageState } }).deepblink.state());
+const state = (page: Page): Promise<PageState> => page.evaluate(() => (globalThis as unknown as PageGlobals).deepblink.state() as PageState);
 
 /** Waits until the page is idle and shows what `want` says (source, plane z). */
 async function ready(page: Page, want: { source?: string; z?: number } = {}): Promise<PageState> {
   await page.waitForFunction(
     (w) => {
-      const s = document.body.dataset.state;
-      if (s === 'error') throw new Error(document.getElementById('error')?.textContent ?? 'error');
-      const st = (window as unknown as { deepblink: { state(): PageState } }).deepblink.state();
+      const g = globalThis as unknown as PageGlobals;
+      const s = g.document.body.dataset.state;
+      if (s === 'error') throw new Error(g.document.getElementById('error')?.textContent ?? 'error');
+      const st = g.deepblink.state() as PageState;
       return s === 'ready' && (w.source === undefined || st.source === w.source) && (w.z === undefined || st.plane.z === w.z);
     },
     want,
@@ -170,7 +171,7 @@ test('demo.tif: every bundled model run in the page finds the CLI’s spots; the
   const spot = (await state(page)).spots[0];
   const box = (await page.locator('#canvas').boundingBox())!;
   const at = await page.evaluate(
-    ([y, x]) => (window as unknown as { deepblink: { canvasPoint(y: number, x: number): [number, number] } }).deepblink.canvasPoint(y, x),
+    ([y, x]) => (globalThis as unknown as PageGlobals).deepblink.canvasPoint(y, x),
     spot,
   );
   await page.mouse.click(box.x + at[0], box.y + at[1]);
@@ -191,7 +192,7 @@ test('a 2048² 16-bit TIFF: the first picture in under 2 s; in-page detection vs
   const v = await viewer({ images: [file], port: 0 });
   const page = await open(v);
   const s = await ready(page);
-  const timings = await page.evaluate(() => (window as unknown as { deepblink: { timings: Record<string, number> } }).deepblink.timings);
+  const timings = await page.evaluate(() => (globalThis as unknown as PageGlobals).deepblink.timings);
   t.diagnostic(`first picture ${Math.round(timings.firstPicture)} ms after navigation; network in the page ${Math.round(timings.network)} ms; ${s.count} spots`);
   assert.ok(timings.firstPicture < 2000, `first picture after ${timings.firstPicture} ms`);
   const ref = await cliRows(file, []);

@@ -95,7 +95,8 @@ export class Viewport {
   fit(): void {
     if (!this.width) return;
     const s = Math.min(this.canvas.width / this.width, this.canvas.height / this.height);
-    this.scale = s > 1 ? Math.floor(s) || s : s;
+    // whole screen pixels per image pixel from 2× up (crisp, even pixels); below, the exact fit
+    this.scale = s >= 2 ? Math.floor(s) : s;
     this.tx = (this.canvas.width - this.width * this.scale) / 2;
     this.ty = (this.canvas.height - this.height * this.scale) / 2;
     this.draw();
@@ -150,8 +151,10 @@ export class Viewport {
 
   private drawMarks(): void {
     const { ctx, canvas } = this;
-    const r = Math.max(4, this.markRadius * this.scale);
-    const lw = Math.max(1, Math.min(2.5, this.scale / 2)) * (window.devicePixelRatio || 1);
+    const dpr = window.devicePixelRatio || 1;
+    // marks shrink with the image when zoomed out (a crowded field stays readable), never below 2.5 px
+    const r = Math.max(2.5 * dpr, this.markRadius * this.scale);
+    const lw = Math.max(1, Math.min(2.5, this.scale / 2)) * dpr;
     ctx.lineWidth = lw;
     const byKind = new Map<MarkKind, Mark[]>();
     for (const m of this.marks) {
