@@ -39,7 +39,10 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   try {
     for (const size of SIZES) {
-      const sim = simulateImage({ height: size, width: size, snr: [3, 10], density: 10, structures: 8, gradient: 0.3, readNoise: 2, gain: 2, offset: 100 }, size);
+      const sim = simulateImage(
+        { height: size, width: size, snr: [3, 10], density: 10, structures: 8, gradient: 0.3, readNoise: 2, gain: 2, offset: 100 },
+        size,
+      );
       const file = path.join(tmp, `sim${size}.tif`);
       writeFileSync(file, tiffOf(sim));
 
@@ -58,11 +61,9 @@ async function main(): Promise<void> {
       const v = await startViewer({ images: [file], port: 0 });
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
       await page.goto(v.url);
-      await page.waitForFunction(
-        () => ['ready', 'error'].includes((globalThis as unknown as PageGlobals).document.body.dataset.state ?? ''),
-        null,
-        { timeout: 180_000 },
-      );
+      await page.waitForFunction(() => ['ready', 'error'].includes((globalThis as unknown as PageGlobals).document.body.dataset.state ?? ''), null, {
+        timeout: 180_000,
+      });
       const got = await page.evaluate(async () => {
         const d = (globalThis as unknown as PageGlobals).deepblink;
         return { timings: { ...d.timings }, state: d.state() as { count: number; runtime?: string }, frames: await d.zoomFrames(120) };

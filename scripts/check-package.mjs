@@ -3,14 +3,15 @@
  * `npm run test:package` — uses the package as a user would: `npm pack`, checks what the tarball
  * holds (the library, the CLI, the models; no benchmarks, tests, test helpers or training
  * checkpoints), installs it into a fresh temporary project, imports the API from ESM, runs a
- * detection, type-checks a TypeScript consumer against the shipped .d.ts, and runs the bin.
+ * detection, type-checks a TypeScript consumer against the shipped .d.ts, runs the bin, and
+ * starts the viewer (its page, WebAssembly runtime and an image are served).
  * Needs a built dist/ (npm test builds it). The install runs with the network unusable: npm
  * --offline (dependencies from the npm cache that `npm ci` filled) and every proxy variable
  * pointing at a closed port, so an install step that tries to download (onnxruntime-node's GPU
  * libraries) fails — and must not fail the install. The run checks that nothing is written
  * under the home folder's cache (onnxruntime's telemetry database).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -36,9 +37,20 @@ try {
   const files = info.files.map((f) => f.path);
   const tarball = path.join(tmp, info.filename);
   console.log(`${info.filename}: ${files.length} files, ${(info.size / 1024).toFixed(0)} kB packed`);
-  for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli/main.js', 'models/general.onnx', 'examples/demo.tif', 'README.md', 'package.json']) {
+  for (const f of [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/cli/main.js',
+    'dist/viewer/index.html',
+    'models/general.onnx',
+    'examples/demo.tif',
+    'README.md',
+    'package.json',
+  ]) {
     check(files.includes(f), `tarball holds ${f}`);
   }
+  const wasm = files.filter((f) => f.startsWith('dist/viewer/') && f.endsWith('.wasm'));
+  check(wasm.length === 1, `the viewer's page ships one WebAssembly runtime (${wasm.join(', ') || 'none'})`);
   const banned = [/^bench\//, /^src\//, /^training\//, /^scripts\//, /\.test\./, /testutil/, /\.ckpt$/, /\.map$/, /\.tsbuildinfo$/, /^\.ci\//];
   const bad = files.filter((f) => banned.some((b) => b.test(f)));
   check(
@@ -132,6 +144,42 @@ export { y, c };
   );
   const csv = readFileSync(path.join(csvDir, 'demo.csv'), 'utf8').trim().split('\n');
   check(csv[0].startsWith('y [px],x [px]') && csv.length > 10, `the installed bin predicts on the demo image offline (${csv.length - 1} spots)`);
+
+  // 6. the installed viewer: its server starts, serves the page, its runtime and the demo image
+  const view = spawn(path.join(proj, 'node_modules', '.bin', 'deepblink'), ['view', path.join(proj, 'node_modules', 'deepblink', 'examples', 'demo.tif')], {
+    cwd: proj,
+    env: userEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`view printed no address: ${out}`)), 20_000);
+    view.stdout.on('data', (d) => {
+      out += d;
+      const m = out.match(/http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]+\//);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[0]);
+      }
+    });
+    view.on('exit', (code) => reject(new Error(`view exited (${code}): ${out}`)));
+  });
+  const page = await fetch(url);
+  const html = await page.text();
+  const session = await (await fetch(url + 'api/session')).json();
+  const plane = await fetch(url + 'api/image/0/plane');
+  const wasmRes = await fetch(url + wasm[0].slice('dist/viewer/'.length), { method: 'HEAD' });
+  view.kill('SIGINT');
+  const code = await new Promise((resolve) => view.on('exit', resolve));
+  check(
+    page.ok &&
+      html.includes('deepblink') &&
+      session.images[0]?.name === 'demo.tif' &&
+      plane.headers.get('x-dtype') === 'uint16' &&
+      wasmRes.headers.get('content-type') === 'application/wasm',
+    'the installed `deepblink view` serves its page, the demo image and the WebAssembly runtime',
+  );
+  check(code === 0, `view stops on Ctrl-C with exit 0 (got ${code})`);
   const written = existsSync(home) ? execFileSync('find', [home, '-type', 'f'], { encoding: 'utf8' }).trim() : '';
   check(
     !/Microsoft|onnxruntime/.test(written),

@@ -79,7 +79,7 @@ async function ready(page: Page, want: { source?: string; z?: number } = {}): Pr
 }
 
 async function open(v: RunningViewer): Promise<Page> {
-  const page = await browser!.newPage({ viewport: { width: 1280, height: 800 }, acceptDownloads: true });
+  const page = await browser!.newPage({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   const problems: string[] = [];
   page.on('pageerror', (e) => problems.push(e.message));
   page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
@@ -98,7 +98,9 @@ async function cliRows(image: string, args: string[]): Promise<{ columns: string
   const out = mkdtempSync(path.join(tmp, 'cli-'));
   await run(process.execPath, [cli, 'predict', image, '-o', out, ...args]);
   const name = path.basename(image).replace(/\.[^.]+$/, '');
-  const [head, ...lines] = readFileSync(path.join(out, `${name}.csv`), 'utf8').trim().split('\n');
+  const [head, ...lines] = readFileSync(path.join(out, `${name}.csv`), 'utf8')
+    .trim()
+    .split('\n');
   return { columns: head.split(','), rows: lines.map((l) => l.split(',').map(Number)) };
 }
 
@@ -114,76 +116,77 @@ function assertSameSpots(page: number[][], cliSpots: number[][], what: string, t
   assert.ok(worst < tol, `${what}: positions differ by up to ${worst} px`);
 }
 
-test('demo.tif: every bundled model run in the page finds the CLI’s spots; the threshold slider, counts, CSV export and truth scores follow', { skip, timeout: 180_000 }, async (t) => {
-  const v = await viewer({ images: [demo], truth: [demoTruth], port: 0 });
-  assert.match(v.url, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
-  const page = await open(v);
-  let s = await ready(page);
-  const models = bundledNames();
-  assert.ok(models.length >= 4, models.join(','));
-  for (const model of models) {
-    await page.selectOption('#source', `model:${model}`);
-    s = await ready(page, { source: `model:${model}` });
-    const ref = await cliRows(demo, ['-m', model]);
-    assertSameSpots(s.spots, ref.rows, model);
-    assert.equal(await page.textContent('#count'), String(ref.rows.length));
-    t.diagnostic(`${model}: ${s.count} spots in the page and from the CLI (threshold ${s.threshold})`);
-  }
+test(
+  'demo.tif: every bundled model run in the page finds the CLI’s spots; the threshold slider, counts, CSV export and truth scores follow',
+  { skip, timeout: 180_000 },
+  async (t) => {
+    const v = await viewer({ images: [demo], truth: [demoTruth], port: 0 });
+    assert.match(v.url, /^http:\/\/127\.0\.0\.1:\d+\/[0-9a-f]{32}\/$/);
+    const page = await open(v);
+    let s = await ready(page);
+    const models = bundledNames();
+    assert.ok(models.length >= 4, models.join(','));
+    for (const model of models) {
+      await page.selectOption('#source', `model:${model}`);
+      s = await ready(page, { source: `model:${model}` });
+      const ref = await cliRows(demo, ['-m', model]);
+      assertSameSpots(s.spots, ref.rows, model);
+      assert.equal(await page.textContent('#count'), String(ref.rows.length));
+      t.diagnostic(`${model}: ${s.count} spots in the page and from the CLI (threshold ${s.threshold})`);
+    }
 
-  // the default model again, threshold moved with the slider: the page re-decodes, the CLI runs with --threshold
-  await page.selectOption('#source', 'model:general');
-  s = await ready(page, { source: 'model:general' });
-  const atModel = s.count;
-  await page.locator('#threshold').fill('0.2');
-  s = await state(page);
-  assert.equal(s.threshold, 0.2);
-  const low = await cliRows(demo, ['-m', 'general', '--threshold', '0.2']);
-  assertSameSpots(s.spots, low.rows, 'general at 0.2');
-  assert.ok(s.count >= atModel, `lower threshold: ${s.count} < ${atModel} spots`);
-  assert.equal(await page.textContent('#count'), String(low.rows.length));
+    // the default model again, threshold moved with the slider: the page re-decodes, the CLI runs with --threshold
+    await page.selectOption('#source', 'model:general');
+    s = await ready(page, { source: 'model:general' });
+    const atModel = s.count;
+    await page.locator('#threshold').fill('0.2');
+    s = await state(page);
+    assert.equal(s.threshold, 0.2);
+    const low = await cliRows(demo, ['-m', 'general', '--threshold', '0.2']);
+    assertSameSpots(s.spots, low.rows, 'general at 0.2');
+    assert.ok(s.count >= atModel, `lower threshold: ${s.count} < ${atModel} spots`);
+    assert.equal(await page.textContent('#count'), String(low.rows.length));
 
-  // the truth scores are those of the metrics on the CLI's spots
-  const truth = (await readLabels(demoTruth)).points;
-  const m = computeMetrics(
-    low.rows.map((r) => [r[0], r[1]]),
-    truth,
-    { mdist: 3 },
-  );
-  assert.ok(s.metrics, 'no truth scores in the page');
-  assert.ok(Math.abs(s.metrics.f1 - m.f1AtMdist) < 1e-9, `F1 ${s.metrics.f1} vs ${m.f1AtMdist}`);
-  assert.ok(Math.abs(s.metrics.f1Integral - m.f1Integral) < 1e-3, `F1 integral ${s.metrics.f1Integral} vs ${m.f1Integral}`);
-  assert.match((await page.textContent('#scores')) ?? '', new RegExp(`F1 @ 3 px${m.f1AtMdist.toFixed(3)}`));
+    // the truth scores are those of the metrics on the CLI's spots
+    const truth = (await readLabels(demoTruth)).points;
+    const m = computeMetrics(
+      low.rows.map((r) => [r[0], r[1]]),
+      truth,
+      { mdist: 3 },
+    );
+    assert.ok(s.metrics, 'no truth scores in the page');
+    assert.ok(Math.abs(s.metrics.f1 - m.f1AtMdist) < 1e-9, `F1 ${s.metrics.f1} vs ${m.f1AtMdist}`);
+    assert.ok(Math.abs(s.metrics.f1Integral - m.f1Integral) < 1e-3, `F1 integral ${s.metrics.f1Integral} vs ${m.f1Integral}`);
+    assert.match((await page.textContent('#scores')) ?? '', new RegExp(`F1 @ 3 px${m.f1AtMdist.toFixed(3)}`));
 
-  // export: the columns of `deepblink predict`, the spots at the slider's threshold
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-  assert.equal(download.suggestedFilename(), 'demo.csv');
-  const text = readFileSync((await download.path())!, 'utf8');
-  const [head, ...lines] = text.trim().split('\n');
-  assert.deepEqual(head.split(','), low.columns);
-  assertSameSpots(
-    lines.map((l) => l.split(',').map(Number)),
-    low.rows,
-    'exported CSV',
-  );
+    // export: the columns of `deepblink predict`, the spots at the slider's threshold
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
+    assert.equal(download.suggestedFilename(), 'demo.csv');
+    const text = readFileSync((await download.path())!, 'utf8');
+    const [head, ...lines] = text.trim().split('\n');
+    assert.deepEqual(head.split(','), low.columns);
+    assertSameSpots(
+      lines.map((l) => l.split(',').map(Number)),
+      low.rows,
+      'exported CSV',
+    );
 
-  // a spot's columns on click, with the fit
-  await page.check('#fit');
-  const spot = (await state(page)).spots[0];
-  const box = (await page.locator('#canvas').boundingBox())!;
-  const at = await page.evaluate(
-    ([y, x]) => (globalThis as unknown as PageGlobals).deepblink.canvasPoint(y, x),
-    spot,
-  );
-  await page.mouse.click(box.x + at[0], box.y + at[1]);
-  const info = (await page.textContent('#info')) ?? '';
-  for (const col of ['photons', 'σ [px]', 'SNR', 'CRLB y [px]']) assert.ok(info.includes(col), `spot info lacks ${col}: ${info}`);
+    // a spot's columns on click, with the fit
+    await page.check('#fit');
+    const spot = (await state(page)).spots[0];
+    const box = (await page.locator('#canvas').boundingBox())!;
+    const at = await page.evaluate(([y, x]) => (globalThis as unknown as PageGlobals).deepblink.canvasPoint(y, x), spot);
+    await page.mouse.click(box.x + at[0], box.y + at[1]);
+    const info = (await page.textContent('#info')) ?? '';
+    for (const col of ['photons', 'σ [px]', 'SNR', 'CRLB y [px]']) assert.ok(info.includes(col), `spot info lacks ${col}: ${info}`);
 
-  const png = path.join(shots ?? tmp, 'viewer-demo.png');
-  await page.screenshot({ path: png });
-  assert.ok(readFileSync(png).length > 50_000, 'screenshot too small to show anything');
-  assert.deepEqual(problemsOf(page), []);
-  await page.close();
-});
+    const png = path.join(shots ?? tmp, 'viewer-demo.png');
+    await page.screenshot({ path: png });
+    assert.ok(readFileSync(png).length > 50_000, 'screenshot too small to show anything');
+    assert.deepEqual(problemsOf(page), []);
+    await page.close();
+  },
+);
 
 test('a 2048² 16-bit TIFF: the first picture in under 2 s; in-page detection vs the CLI', { skip, timeout: 120_000 }, async (t) => {
   const sim = simulateImage({ height: 2048, width: 2048, snr: [3, 10], density: 10, structures: 8, gradient: 0.3, readNoise: 2, gain: 2, offset: 100 }, 2048);
@@ -193,7 +196,9 @@ test('a 2048² 16-bit TIFF: the first picture in under 2 s; in-page detection vs
   const page = await open(v);
   const s = await ready(page);
   const timings = await page.evaluate(() => (globalThis as unknown as PageGlobals).deepblink.timings);
-  t.diagnostic(`first picture ${Math.round(timings.firstPicture)} ms after navigation; network in the page ${Math.round(timings.network)} ms; ${s.count} spots`);
+  t.diagnostic(
+    `first picture ${Math.round(timings.firstPicture)} ms after navigation; network in the page ${Math.round(timings.network)} ms; ${s.count} spots`,
+  );
   assert.ok(timings.firstPicture < 2000, `first picture after ${timings.firstPicture} ms`);
   const ref = await cliRows(file, []);
   assertSameSpots(s.spots, ref.rows, '2048² image');
@@ -202,33 +207,37 @@ test('a 2048² 16-bit TIFF: the first picture in under 2 s; in-page detection vs
   await page.close();
 });
 
-test('a z-stack: the z slider shows each plane with its own spots (the CLI’s for that plane); a CSV is a source of spots', { skip, timeout: 120_000 }, async () => {
-  const planes = [0, 1, 2].map((k) => {
-    const sim = simulateImage({ height: 160, width: 192, snr: [4, 10], density: 6 + 4 * k, readNoise: 1, gain: 1, offset: 100 }, 700 + k);
-    return { data: Uint16Array.from(sim.image), height: 160, width: 192 };
-  });
-  const file = path.join(tmp, 'stack.tif');
-  writeFileSync(file, encodeTiff(planes, { axes: 'zyx' }));
-  const ref = await cliRows(file, []);
-  const zCol = ref.columns.indexOf('z');
-  assert.ok(zCol > 0, ref.columns.join(','));
-  const csvDir = mkdtempSync(path.join(tmp, 'csv-'));
-  await run(process.execPath, [cli, 'predict', file, '-o', csvDir]);
-  const v = await viewer({ images: [file], spots: [path.join(csvDir, 'stack.csv')], port: 0 });
-  const page = await open(v);
-  let s = await ready(page);
-  assert.equal(s.source, 'csv', 'a CSV given with --spots is shown first');
-  assert.equal(s.count, ref.rows.filter((r) => r[zCol] === 0).length);
-  await page.selectOption('#source', 'model:general');
-  for (const z of [2, 1]) {
-    await page.locator('#plane-z').fill(String(z));
-    s = await ready(page, { source: 'model:general', z });
-    assertSameSpots(
-      s.spots,
-      ref.rows.filter((r) => r[zCol] === z),
-      `plane z=${z}`,
-    );
-  }
-  assert.deepEqual(problemsOf(page), []);
-  await page.close();
-});
+test(
+  'a z-stack: the z slider shows each plane with its own spots (the CLI’s for that plane); a CSV is a source of spots',
+  { skip, timeout: 120_000 },
+  async () => {
+    const planes = [0, 1, 2].map((k) => {
+      const sim = simulateImage({ height: 160, width: 192, snr: [4, 10], density: 6 + 4 * k, readNoise: 1, gain: 1, offset: 100 }, 700 + k);
+      return { data: Uint16Array.from(sim.image), height: 160, width: 192 };
+    });
+    const file = path.join(tmp, 'stack.tif');
+    writeFileSync(file, encodeTiff(planes, { axes: 'zyx' }));
+    const ref = await cliRows(file, []);
+    const zCol = ref.columns.indexOf('z');
+    assert.ok(zCol > 0, ref.columns.join(','));
+    const csvDir = mkdtempSync(path.join(tmp, 'csv-'));
+    await run(process.execPath, [cli, 'predict', file, '-o', csvDir]);
+    const v = await viewer({ images: [file], spots: [path.join(csvDir, 'stack.csv')], port: 0 });
+    const page = await open(v);
+    let s = await ready(page);
+    assert.equal(s.source, 'csv', 'a CSV given with --spots is shown first');
+    assert.equal(s.count, ref.rows.filter((r) => r[zCol] === 0).length);
+    await page.selectOption('#source', 'model:general');
+    for (const z of [2, 1]) {
+      await page.locator('#plane-z').fill(String(z));
+      s = await ready(page, { source: 'model:general', z });
+      assertSameSpots(
+        s.spots,
+        ref.rows.filter((r) => r[zCol] === z),
+        `plane z=${z}`,
+      );
+    }
+    assert.deepEqual(problemsOf(page), []);
+    await page.close();
+  },
+);
