@@ -41,6 +41,7 @@ export interface PageGlobals {
     timings: Record<string, number>;
     state(): unknown;
     canvasPoint(y: number, x: number): [number, number];
+    canvasSize(): [number, number];
     zoomFrames(n: number): Promise<{ fps: number; p50: number; p95: number }>;
   };
 }

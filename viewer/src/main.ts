@@ -95,6 +95,8 @@ const debug = {
       };
       requestAnimationFrame(step);
     }),
+  /** The canvas in device pixels (what the PNG snapshot holds). */
+  canvasSize: (): [number, number] => [view.canvas.width, view.canvas.height],
   /** CSS px within the canvas of an image position (row, column). */
   canvasPoint: (y: number, x: number): [number, number] => {
     const [px, py] = view.toCanvas(y, x);
@@ -522,16 +524,54 @@ function download(name: string, blob: Blob): void {
 
 const stemOf = (name: string) => name.replace(/\.(ome\.)?[^.]+$/, '');
 
+/** Every plane of the image as `predict` visits them: C order over the leading axes (e.g. t, then z). */
+function planeOrder(meta: api.ImageMeta): { c: number; t: number; z: number }[] {
+  let out = [{ c: 0, t: 0, z: 0 }];
+  for (const axis of meta.axes.replace(/[yx]/g, '')) {
+    const key = axis as 'c' | 't' | 'z';
+    out = out.flatMap((p) => Array.from({ length: meta.sizes[key] }, (_, i) => ({ ...p, [key]: i })));
+  }
+  return out;
+}
+
+/** Spots of one plane at the current threshold (with fits when on), from the stored or a new network output. */
+async function planeSpots(m: PageModel, where: { c: number; t: number; z: number }): Promise<Spot[] | undefined> {
+  if (where.c === S.c && where.t === S.t && where.z === S.z) return S.spots;
+  const plane = await api.getPlane(S.imageId, where.c, where.t, where.z);
+  const key = `${S.imageId}/${m.id}/${where.c}/${where.t}/${where.z}`;
+  let output = outputs.get(key);
+  if (!output) {
+    try {
+      output = await runPlane(m, plane);
+    } catch (err) {
+      // a blank or NaN plane: `predict` skips it with a warning
+      if ((err as { code?: string }).code === 'bad-plane') return undefined;
+      throw err;
+    }
+  }
+  const spots = spotsAt(output, S.threshold);
+  if (S.fit) measureSpots(plane, spots, { fit: FIT });
+  return spots;
+}
+
 /**
  * The spots at the current threshold as `deepblink predict` writes them (same columns, same
- * number formatting: pipeline/table.ts and io/table.ts); for a CSV source, its rows above the
- * threshold with its own columns.
+ * number formatting: pipeline/table.ts and io/table.ts), every plane of a stack; for a CSV
+ * source, its rows above the threshold with its own columns.
  */
 async function exportCsv(): Promise<void> {
   const meta = S.meta!;
   let table: Table;
   if (S.output && currentModel) {
-    const planes = [{ c: S.c, t: S.t, z: S.z, spots: S.spots, threshold: S.threshold }];
+    const m = currentModel;
+    const order = planeOrder(meta);
+    const planes = [];
+    for (const [k, where] of order.entries()) {
+      if (order.length > 1) status(`exporting: plane ${k + 1} of ${order.length}…`);
+      const spots = await planeSpots(m, where);
+      if (spots) planes.push({ ...where, spots, threshold: S.threshold });
+    }
+    status('');
     const pixelSize = meta.pixelSize;
     table = resultTable(
       {
@@ -549,8 +589,11 @@ async function exportCsv(): Promise<void> {
     );
   } else {
     const t = S.csv!;
-    const rows = (S.spots as (Spot & { row: number })[]).map((s) => t.rows![s.row]);
-    table = { columns: t.columns ?? ['y [px]', 'x [px]'], rows: t.rows ? rows : S.spots.map((s) => [s.y, s.x]) };
+    const scores = csvScores();
+    const keep = t.points.map((_, i) => i).filter((i) => !scores || scores.values[i] > S.threshold);
+    const columns = t.columns ?? ['y [px]', 'x [px]'];
+    // up to 6 decimals (trailing zeros trimmed): the values as read, not rounded to predict's 4
+    table = { columns, rows: keep.map((i) => (t.rows ? t.rows[i] : t.points[i])), decimals: Object.fromEntries(columns.map((c) => [c, 6])) };
   }
   download(`${stemOf(meta.name)}.csv`, new Blob([formatCsv(table)], { type: 'text/csv' }));
 }
