@@ -64,6 +64,7 @@ export { detectLoG, type LogOptions } from './detect/log.js';
 
 // measure
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
+export { measureSpots, type MeasureOptions } from './measure/spots.js';
 export { diskIntensity, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
 export { crlbGaussian2D, fisherGaussian2D, type CrlbOptions, type CrlbResult } from './measure/crlb.js';
 

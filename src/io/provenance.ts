@@ -129,7 +129,6 @@ export interface RunRecordInit {
   force?: boolean;
 }
 
-/** The provenance of one run into one output folder, kept up to date as outputs are written. */
 /** Records with changes not yet on disk: written synchronously if the process exits first. */
 const unsaved = new Set<RunRecord>();
 let exitHook = false;
@@ -137,6 +136,7 @@ let exitHook = false;
 /** Least time between two writes of one record while a run goes on. */
 const SAVE_INTERVAL_MS = 1000;
 
+/** The provenance of one run into one output folder, kept up to date as outputs are written. */
 export class RunRecord {
   private recorded: Map<string, Set<string>>;
   private lastSave = 0;

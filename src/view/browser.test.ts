@@ -181,15 +181,15 @@ test(
     for (const col of ['photons', 'σ [px]', 'SNR', 'CRLB y [px]']) assert.ok(info.includes(col), `spot info lacks ${col}: ${info}`);
 
     // the PNG snapshot: the view as drawn (canvas size, PNG signature)
-  const [snap] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
-  assert.equal(snap.suggestedFilename(), 'demo-view.png');
-  const snapBytes = readFileSync((await snap.path())!);
-  assert.equal(snapBytes.subarray(1, 4).toString('latin1'), 'PNG');
-  const canvasSize = await page.evaluate(() => (globalThis as unknown as PageGlobals).deepblink.canvasSize());
-  assert.deepEqual([snapBytes.readUInt32BE(16), snapBytes.readUInt32BE(20)], canvasSize);
+    const [snap] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')]);
+    assert.equal(snap.suggestedFilename(), 'demo-view.png');
+    const snapBytes = readFileSync((await snap.path())!);
+    assert.equal(snapBytes.subarray(1, 4).toString('latin1'), 'PNG');
+    const canvasSize = await page.evaluate(() => (globalThis as unknown as PageGlobals).deepblink.canvasSize());
+    assert.deepEqual([snapBytes.readUInt32BE(16), snapBytes.readUInt32BE(20)], canvasSize);
 
-  await page.evaluate(() => ((globalThis as unknown as PageGlobals).document.getElementById('panel') as unknown as { scrollTop: number }).scrollTop = 0);
-  const png = path.join(shots ?? tmp, 'viewer-demo.png');
+    await page.evaluate(() => (((globalThis as unknown as PageGlobals).document.getElementById('panel') as unknown as { scrollTop: number }).scrollTop = 0));
+    const png = path.join(shots ?? tmp, 'viewer-demo.png');
     await page.screenshot({ path: png });
     assert.ok(readFileSync(png).length > 50_000, 'screenshot too small to show anything');
     assert.deepEqual(problemsOf(page), []);
@@ -248,7 +248,9 @@ test(
     }
     // the export holds every plane, as predict writes a stack (c, t, z columns)
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-csv')]);
-    const [head, ...lines] = readFileSync((await download.path())!, 'utf8').trim().split('\n');
+    const [head, ...lines] = readFileSync((await download.path())!, 'utf8')
+      .trim()
+      .split('\n');
     assert.deepEqual(head.split(','), ref.columns);
     const rows = lines.map((l) => l.split(',').map(Number));
     for (const z of [0, 1, 2]) {
