@@ -22,12 +22,12 @@ import { UserError, fsCode } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { listInputs, stem } from '../io/files.js';
 import { readImage } from '../io/image/read.js';
-import type { RawImage } from '../io/image/format.js';
+import { dtypeOf, type RawImage } from '../io/image/format.js';
 import { resolveAxes } from '../io/image/axes.js';
 import { readLabels, type PlaneColumns } from '../io/labels.js';
 import type { PixelSize, PlaneData, Point } from '../core/types.js';
 import { DEFAULT_MODEL, bundledNames, bundledPath, packageRoot, resolveModel } from '../model/bundled.js';
-import { planeAt, planeSizes, type PlaneSizes } from './plane.js';
+import { planeAt, planeSizes, type PlaneSizes } from '../io/image/axes.js';
 import { rawTable } from './table.js';
 
 /** Options of {@link startViewer}. */
@@ -183,17 +183,6 @@ async function modelList(arg: string | undefined): Promise<{ models: ModelItem[]
   if (same) return { models, defaultModel: same.id };
   models.push({ id: 'file', label: path.basename(file), bundled: false, file });
   return { models, defaultModel: 'file' };
-}
-
-/** The dtype name of a plane's typed array. */
-function dtypeOf(data: PlaneData): string {
-  if (data instanceof Uint8Array) return 'uint8';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Uint32Array) return 'uint32';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof Float32Array) return 'float32';
-  return 'float64';
 }
 
 /** The bytes of a typed array, little-endian. */

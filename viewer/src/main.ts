@@ -524,13 +524,10 @@ function download(name: string, blob: Blob): void {
 
 const stemOf = (name: string) => name.replace(/\.(ome\.)?[^.]+$/, '');
 
-/** Every plane of the image as `predict` visits them: C order over the leading axes (e.g. t, then z). */
+/** Every plane of the image as `predict` visits them (iteratePlanes: c outermost, then t, then z). */
 function planeOrder(meta: api.ImageMeta): { c: number; t: number; z: number }[] {
-  let out = [{ c: 0, t: 0, z: 0 }];
-  for (const axis of meta.axes.replace(/[yx]/g, '')) {
-    const key = axis as 'c' | 't' | 'z';
-    out = out.flatMap((p) => Array.from({ length: meta.sizes[key] }, (_, i) => ({ ...p, [key]: i })));
-  }
+  const out: { c: number; t: number; z: number }[] = [];
+  for (let c = 0; c < meta.sizes.c; c++) for (let t = 0; t < meta.sizes.t; t++) for (let z = 0; z < meta.sizes.z; z++) out.push({ c, t, z });
   return out;
 }
 

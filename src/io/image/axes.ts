@@ -175,20 +175,25 @@ export interface PlaneEntry {
   plane: Plane;
 }
 
-/**
- * Yields every 2-D plane of the image, nested c (outermost), t, z (innermost) as the original's
- * predict loop. Each plane has rows = y and columns = x (a file whose axes put x before y is
- * transposed into a float32 copy); a plane stored contiguously is a read-only view on the
- * image's own samples. `axes` is as returned by resolveAxes (one letter per
- * non-singleton dimension) or one letter per dimension of raw.shape.
- */
-export function* iteratePlanes(raw: RawImage, axes: string): Generator<PlaneEntry> {
+/** Sizes of the c, t and z axes of an image (1 where the axes have no such letter). */
+export interface PlaneSizes {
+  c: number;
+  t: number;
+  z: number;
+}
+
+interface Layout {
+  size: (l: string) => number;
+  stride: (l: string) => number;
+}
+
+/** Sizes and C-order strides of the raw data by axis letter (size 1, stride 0 for an absent letter). */
+function layout(raw: RawImage, axes: string): Layout {
   const shape = raw.shape;
   const problem = axesProblem(axes);
   if (problem) throw new UserError(`invalid axes '${axes}': ${problem}`);
   const letters = alignAxes(shape, axes);
   if (!letters) throw new UserError(`axes '${axes}' do not fit the image shape (${shape.join(', ')})`);
-  // C-order strides of the raw data.
   const strides = new Array<number>(shape.length);
   let acc = 1;
   for (let i = shape.length - 1; i >= 0; i--) {
@@ -197,30 +202,66 @@ export function* iteratePlanes(raw: RawImage, axes: string): Generator<PlaneEntr
   }
   if (raw.data.length < acc) throw new Error(`image data holds ${raw.data.length} samples, shape needs ${acc}`);
   const dimOf = (l: string) => letters.indexOf(l);
-  const size = (l: string) => (dimOf(l) >= 0 ? (shape[dimOf(l)] as number) : 1);
-  const stride = (l: string) => (dimOf(l) >= 0 ? (strides[dimOf(l)] as number) : 0);
+  return {
+    size: (l) => (dimOf(l) >= 0 ? (shape[dimOf(l)] as number) : 1),
+    stride: (l) => (dimOf(l) >= 0 ? (strides[dimOf(l)] as number) : 0),
+  };
+}
+
+/** The plane (c, t, z) of a layout: a view where stored contiguously, else a float32 copy with rows = y. */
+function extract(raw: RawImage, { size, stride }: Layout, c: number, t: number, z: number): Plane {
   const height = size('y');
   const width = size('x');
   const sy = stride('y');
   const sx = stride('x');
   const data = raw.data;
-  for (let c = 0; c < size('c'); c++) {
-    for (let t = 0; t < size('t'); t++) {
-      for (let z = 0; z < size('z'); z++) {
-        const base = c * stride('c') + t * stride('t') + z * stride('z');
-        if (sx === 1 && sy === width) {
-          // contiguous plane: a view on the decoded samples, no copy (a 20000² uint16 plane
-          // stays 800 MB instead of becoming 1.6 GB of float32)
-          yield { c, t, z, plane: { data: data.subarray(base, base + height * width), height, width } };
-          continue;
-        }
-        const out = new Float32Array(height * width);
-        for (let r = 0, k = 0; r < height; r++) {
-          const rowBase = base + r * sy;
-          for (let col = 0; col < width; col++, k++) out[k] = data[rowBase + col * sx] as number;
-        }
-        yield { c, t, z, plane: { data: out, height, width } };
-      }
+  const base = c * stride('c') + t * stride('t') + z * stride('z');
+  // contiguous plane: a view on the decoded samples, no copy (a 20000² uint16 plane stays
+  // 800 MB instead of becoming 1.6 GB of float32)
+  if (sx === 1 && sy === width) return { data: data.subarray(base, base + height * width), height, width };
+  const out = new Float32Array(height * width);
+  for (let r = 0, k = 0; r < height; r++) {
+    const rowBase = base + r * sy;
+    for (let col = 0; col < width; col++, k++) out[k] = data[rowBase + col * sx] as number;
+  }
+  return { data: out, height, width };
+}
+
+/** The c, t, z sizes of an image under `axes` (as resolveAxes returns them). */
+export function planeSizes(raw: RawImage, axes: string): PlaneSizes {
+  const { size } = layout(raw, axes);
+  return { c: size('c'), t: size('t'), z: size('z') };
+}
+
+/**
+ * The plane (c, t, z) of an image: the same data iteratePlanes(raw, axes) yields for it, without
+ * walking the planes before it (the viewer asks for one plane of a stack at a time). Indices
+ * must be in range (planeSizes); otherwise a RangeError.
+ */
+export function planeAt(raw: RawImage, axes: string, c: number, t: number, z: number): Plane {
+  const l = layout(raw, axes);
+  for (const [letter, v] of [
+    ['c', c],
+    ['t', t],
+    ['z', z],
+  ] as const) {
+    if (!Number.isInteger(v) || v < 0 || v >= l.size(letter)) throw new RangeError(`${letter} = ${v} is out of range (0–${l.size(letter) - 1})`);
+  }
+  return extract(raw, l, c, t, z);
+}
+
+/**
+ * Yields every 2-D plane of the image, nested c (outermost), t, z (innermost) as the original's
+ * predict loop. Each plane has rows = y and columns = x (a file whose axes put x before y is
+ * transposed into a float32 copy); a plane stored contiguously is a read-only view on the
+ * image's own samples. `axes` is as returned by resolveAxes (one letter per
+ * non-singleton dimension) or one letter per dimension of raw.shape.
+ */
+export function* iteratePlanes(raw: RawImage, axes: string): Generator<PlaneEntry> {
+  const l = layout(raw, axes);
+  for (let c = 0; c < l.size('c'); c++) {
+    for (let t = 0; t < l.size('t'); t++) {
+      for (let z = 0; z < l.size('z'); z++) yield { c, t, z, plane: extract(raw, l, c, t, z) };
     }
   }
 }

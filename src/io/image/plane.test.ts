@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { planeAt, planeSizes } from './plane.js';
-import { iteratePlanes } from '../io/image/axes.js';
-import type { RawImage } from '../io/image/format.js';
+import { iteratePlanes, planeAt, planeSizes } from './axes.js';
+import type { RawImage } from './format.js';
 
 function image(shape: number[], make: (n: number) => RawImage['data'] = (n) => new Uint16Array(n)): RawImage {
   const n = shape.reduce((a, b) => a * b, 1);
