@@ -119,9 +119,24 @@ const debug = {
 const view = new Viewport($<HTMLCanvasElement>('canvas'));
 const models = new Map<string, Promise<PageModel>>();
 let currentModel: PageModel | undefined;
-/** Network outputs by image, model and plane (the last few; a 2048² output is ~25 MB). */
+/** Network outputs by image, model and plane, most recent last (bounded: keepOutput). */
 const outputs = new Map<string, NeuralOutput>();
-const MAX_OUTPUTS = 6;
+/** Network outputs kept, in bytes (normalised tiles + grids; a 4096² plane's are ~110 MB). */
+const MAX_OUTPUT_BYTES = 384 * 2 ** 20;
+
+/** Keeps `output` as the most recent, then drops the oldest others until the kept bytes fit. */
+function keepOutput(key: string, output: NeuralOutput): void {
+  outputs.delete(key);
+  outputs.set(key, output);
+  const bytes = (o: NeuralOutput) => o.tiles.reduce((a, t) => a + t.input.byteLength + t.grid.byteLength, 0);
+  let total = 0;
+  for (const o of outputs.values()) total += bytes(o);
+  for (const [k, o] of outputs) {
+    if (total <= MAX_OUTPUT_BYTES || k === key) break;
+    outputs.delete(k);
+    total -= bytes(o);
+  }
+}
 /** Fits by spot position (a fit depends on the plane and the start position only). */
 let fits = new Map<string, Spot>();
 let generation = 0;
@@ -317,8 +332,7 @@ async function detect(gen = generation): Promise<void> {
       timings.detected ??= performance.now();
       $('timing').textContent =
         `network ${Math.round(ms)} ms (onnxruntime-web, ${m.threads} thread${m.threads > 1 ? 's' : ''}; ${output.tiles.length} tile${output.tiles.length > 1 ? 's' : ''})`;
-      outputs.set(key, output);
-      if (outputs.size > MAX_OUTPUTS) outputs.delete(outputs.keys().next().value!);
+      keepOutput(key, output);
     }
     if (gen !== generation) return;
     S.output = output;
