@@ -269,3 +269,20 @@ test(
     await page.close();
   },
 );
+
+test('a file that is not an image: one line naming it in the page; the next image still shows', { skip, timeout: 60_000 }, async () => {
+  const bad = path.join(tmp, 'broken.tif');
+  writeFileSync(bad, 'not a tiff at all');
+  const v = await viewer({ images: [bad, demo], port: 0 });
+  const page = await open(v);
+  await page.waitForFunction(() => (globalThis as unknown as PageGlobals).document.body.dataset.state === 'error', null, { timeout: 30_000 });
+  const message = (await page.textContent('#error')) ?? '';
+  assert.match(message, /^broken\.tif: .*TIFF/);
+  assert.ok(!message.includes('\n') && !/at |Error:/.test(message), message);
+  await page.selectOption('#image', '1');
+  const s = await ready(page, { source: 'model:general' });
+  assert.equal(s.count, 52);
+  assert.equal(await page.isHidden('#error'), true);
+  assert.deepEqual(problemsOf(page), []);
+  await page.close();
+});

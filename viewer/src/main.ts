@@ -170,7 +170,13 @@ async function loadImage(id: number): Promise<void> {
   setState('loading');
   status('reading the image…');
   // the first plane is asked for with the metadata (the server reads the file once)
-  const [meta, plane0] = await Promise.all([api.imageMeta(id), api.getPlane(id, 0, 0, 0)]);
+  S.meta = undefined;
+  S.plane = undefined;
+  const name = S.session.images[id]?.name ?? `image ${id}`;
+  const [meta, plane0] = await Promise.all([api.imageMeta(id), api.getPlane(id, 0, 0, 0)]).catch((err: Error) => {
+    // one line naming the file, as the CLI says it
+    throw new Error(`${name}: ${err.message}`);
+  });
   timings.meta ??= performance.now();
   if (gen !== generation) return;
   S.meta = meta;
@@ -571,7 +577,8 @@ async function planeSpots(m: PageModel, where: { c: number; t: number; z: number
  * source, its rows above the threshold with its own columns.
  */
 async function exportCsv(): Promise<void> {
-  const meta = S.meta!;
+  const meta = S.meta;
+  if (!meta || (!S.output && !S.csv)) throw new Error('no spots to export (the image or its spots did not load)');
   let table: Table;
   if (S.output && currentModel) {
     const m = currentModel;
@@ -610,6 +617,7 @@ async function exportCsv(): Promise<void> {
 }
 
 function exportPng(): void {
+  if (!S.meta) return showError('no picture to export (the image did not load)');
   view.drawNow();
   view.canvas.toBlob((blob) => blob && download(`${stemOf(S.meta!.name)}-view.png`, blob), 'image/png');
 }
