@@ -76,7 +76,7 @@ export async function runNetworkTiles(
 export function spotsAtThreshold(output: NeuralOutput, threshold: number): Spot[] {
   const cell = output.cellSize;
   const out: Spot[] = [];
-  for (const { tile, input, grid } of output.tiles) out.push(...tileSpots(tile, input, grid, cell, threshold, output.refine));
+  for (const { tile, input, grid } of output.tiles) for (const s of tileSpots(tile, input, grid, cell, threshold, output.refine)) out.push(s);
   return out;
 }
 
@@ -108,7 +108,7 @@ export async function detectNeural(plane: Plane, spec: NetworkSpec, predictor: P
   for (const tile of tiles) {
     const input = norm(tile.r0, tile.c0, tile.h, tile.w);
     const grid = await predictor.run(input, tile.h, tile.w);
-    out.push(...tileSpots(tile, input, grid, cell, opts.threshold, refine));
+    for (const s of tileSpots(tile, input, grid, cell, opts.threshold, refine)) out.push(s);
     if (tiles.length > 1) opts.progress?.(++done, tiles.length);
   }
   return out;

@@ -12,10 +12,10 @@ import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';
 import type { FitOptions } from '../measure/fit.js';
 import { measureSpots } from '../measure/spots.js';
+import type { ImageResult, PlaneResult } from './result.js';
 
 export { measureSpots } from '../measure/spots.js';
 export type { ImageResult, PlaneResult } from './result.js';
-import type { ImageResult, PlaneResult } from './result.js';
 export { createDetector, DEFAULT_LOG_RADIUS, type Method, type PlaneDetector } from '../detect/detector.js';
 
 export interface PredictOptions extends DetectorOptions {
