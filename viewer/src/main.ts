@@ -388,7 +388,7 @@ function updateSpots(): void {
   let spots: Spot[] = [];
   if (S.output) {
     spots = spotsAt(S.output, S.threshold);
-  } else if (S.csv) {
+  } else if (S.csv && S.source === 'csv') {
     const scores = csvScores();
     spots = inPlane(S.csv)
       .filter((i) => !scores || scores.values[i] > S.threshold)
@@ -578,10 +578,12 @@ async function planeSpots(m: PageModel, where: { c: number; t: number; z: number
  */
 async function exportCsv(): Promise<void> {
   const meta = S.meta;
-  if (!meta || (!S.output && !S.csv)) throw new Error('no spots to export (the image or its spots did not load)');
+  const fromModel = S.source.startsWith('model:');
+  if (!meta || (fromModel ? !S.output || !currentModel : !S.csv))
+    throw new Error('no spots to export yet (the image, its spots or the detection is not ready)');
   let table: Table;
-  if (S.output && currentModel) {
-    const m = currentModel;
+  if (fromModel) {
+    const m = currentModel!;
     const order = planeOrder(meta);
     const planes = [];
     for (const [k, where] of order.entries()) {
