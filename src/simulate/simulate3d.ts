@@ -158,7 +158,8 @@ export function resolveSim3dParams(params: Partial<Sim3dParams> = {}): Sim3dPara
   if (!(p.sigmaZ[0] > 0)) bad('sigmaZ must be > 0');
   if (!(Number.isInteger(p.depth) && p.depth >= 1)) bad(`depth must be a positive integer, got ${p.depth}`);
   if (!(Number.isFinite(p.marginZ) && p.marginZ >= 0)) bad(`marginZ must be a finite number >= 0, got ${p.marginZ}`);
-  if (p.depth - 1 - 2 * p.marginZ < 0) bad('marginZ leaves no slice for spots');
+  if (p.depth - 1 - 2 * p.marginZ < 0)
+    bad(`marginZ ${p.marginZ} leaves no slice for spots in ${p.depth} slices (depth must be ≥ ${Math.floor(2 * p.marginZ) + 1})`);
   if (p.positions !== undefined) {
     if (!Array.isArray(p.positions)) bad('positions must be an array of [z, y, x] triples');
     p.positions = p.positions.map((q) => {
