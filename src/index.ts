@@ -66,7 +66,16 @@ export { detectLoG, type LogOptions } from './detect/log.js';
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
 export { measureSpots, type MeasureOptions } from './measure/spots.js';
 export { diskIntensity, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
-export { crlbGaussian2D, fisherGaussian2D, type CrlbOptions, type CrlbResult } from './measure/crlb.js';
+export {
+  crlbGaussian2D,
+  fisherGaussian2D,
+  crlbGaussian3D,
+  fisherGaussian3D,
+  type CrlbOptions,
+  type CrlbResult,
+  type Crlb3dOptions,
+  type Crlb3dResult,
+} from './measure/crlb.js';
 
 // write
 export { resultTable as spotTable } from './pipeline/table.js';
@@ -75,6 +84,16 @@ export { RunRecord, checkReplace, recordedOutputs, type Provenance, type Provena
 
 // simulate
 export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimResult, type SimSpot, type Placement } from './simulate/simulate.js';
+export {
+  simulateStack,
+  addSpot3D,
+  defaultSim3dParams,
+  resolveSim3dParams,
+  type Sim3dParams,
+  type Sim3dResult,
+  type Sim3dSpot,
+  type Point3,
+} from './simulate/simulate3d.js';
 export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, type EmpiricalPsf } from './simulate/scenes.js';
 
 // evaluate
@@ -99,6 +118,8 @@ export {
   simulateFiles,
   simulateDataset,
   simulateScenesDataset,
+  simulateStackFiles,
+  type SimulateStackOptions,
   type SimulateOptions,
   type SimulateDatasetOptions,
   type SimulateScenesOptions,

@@ -12,6 +12,9 @@ import { repoRoot } from '../testutil/shared.js';
 import { encodeTiff } from '../io/image/write.js';
 import { parse as parseYaml } from 'yaml';
 import { VERSION } from '../core/version.js';
+import { readImage } from '../io/image/read.js';
+import { simulateStack } from '../simulate/simulate3d.js';
+import { imageSeed } from '../simulate/files.js';
 
 const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
 let work = '';
@@ -76,6 +79,37 @@ test('simulate writes uint16 TIFFs and truth CSVs, deterministically', () => {
   assert.equal(info.dtype, 'uint16');
   assert.deepEqual(info.shape, [128, 128]);
   assert.equal(info.axes, 'yx');
+});
+
+test('simulate --3d writes zyx uint16 stacks and their truth tables (the library simulateStack, seed by seed)', async () => {
+  const args = ['simulate', '--3d', '-o', 'stacks', '-n', '2', '-s', '48,40', '--depth', '8', '--count', '6', '--sigma-z', '1.2,1.8', '--seed', '5'];
+  const r = run([...args, '--pixel-size', '0.1', '--z-step', '0.3']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /2 stacks, 12 spots/);
+  const img = await readImage(path.join(work, 'stacks', 'sim_0001.tif'));
+  assert.equal(img.axes, 'zyx');
+  assert.deepEqual(img.shape, [8, 48, 40]);
+  assert.equal(img.dtype, 'uint16');
+  assert.ok(img.pixelSize && Math.abs(img.pixelSize.x - 0.1) < 1e-9);
+  const sim = simulateStack({ depth: 8, height: 48, width: 40, count: 6, sigmaZ: [1.2, 1.8] }, imageSeed(5, 1));
+  assert.deepEqual([...img.data], [...sim.image]);
+  const { header, rows } = csvRows(path.join(work, 'stacks', 'sim_0001.csv'));
+  assert.deepEqual(header, ['z', 'y', 'x', 'photons', 'sigma_xy', 'sigma_z', 'crlb_z', 'crlb_y', 'crlb_x', 'background']);
+  assert.equal(rows.length, sim.spots.length);
+  rows.forEach((row, i) => {
+    const s = sim.spots[i];
+    const want = [s.z, s.y, s.x, s.photons, s.sigma, s.sigmaZ, s.crlbZ, s.crlbY, s.crlbX, s.background];
+    row.forEach((v, j) => assert.ok(Math.abs(v - want[j]) <= 5e-3 * Math.max(1e-3, Math.abs(want[j])) + 1e-6, `row ${i} ${header[j]}: ${v} vs ${want[j]}`));
+  });
+  const settings = JSON.parse(readFileSync(path.join(work, 'stacks', 'simulation.json'), 'utf8'));
+  assert.equal(settings.zStep, 0.3);
+  for (const bad of [['--dataset'], ['--preset', 'general'], ['--placement', 'clustered']]) {
+    const b = run(['simulate', '--3d', '-o', 'nostack', '-n', '1', '-s', '32', ...bad]);
+    assert.equal(b.code, 1);
+    assert.match(b.err, /not available with --3d/);
+  }
+  assert.match(run(['simulate', '-o', 'nostack', '-n', '1', '-s', '32', '--depth', '4']).err, /--depth is for --3d/);
+  assert.ok(!existsSync(path.join(work, 'nostack', 'sim_0000.tif')));
 });
 
 test('predict --method log finds the simulated spots; evaluate scores them', () => {

@@ -7,6 +7,7 @@ import {
   parseFraction,
   parseInteger,
   parseNonNegative,
+  parsePixelSize,
   parsePositive,
   parsePositiveInt,
   parseRange,
@@ -14,7 +15,9 @@ import {
 } from './common.js';
 import { resolveSimParams, type SimParams } from '../simulate/simulate.js';
 import { CATEGORIES } from '../simulate/presets.js';
-import { simulateDataset, simulateFiles, simulateScenesDataset } from '../dataset/simulate.js';
+import { simulateDataset, simulateFiles, simulateScenesDataset, simulateStackFiles } from '../dataset/simulate.js';
+import { resolveSim3dParams, type Sim3dParams } from '../simulate/simulate3d.js';
+import type { PixelSize } from '../core/types.js';
 import type { DatasetEvent, DatasetManifest } from '../dataset/dataset.js';
 
 function parseSize(s: string): [number, number] {
@@ -52,6 +55,57 @@ interface SimOpts {
   valid: number;
   test: number;
   verbose: boolean;
+  '3d': boolean;
+  depth?: number;
+  sigmaZ?: [number, number];
+  zStep?: number;
+  pixelSize?: PixelSize;
+}
+
+/** Command-line options → 3-D simulator parameters (unset options keep its defaults). */
+export function sim3dParamsFrom(o: SimOpts): Partial<Sim3dParams> {
+  const p: Partial<Sim3dParams> = { height: o.size[0], width: o.size[1] };
+  if (o.depth !== undefined) p.depth = o.depth;
+  if (o.sigmaZ) p.sigmaZ = o.sigmaZ;
+  if (o.snr) p.snr = o.snr[0] === o.snr[1] ? o.snr[0] : o.snr;
+  for (const k of ['photons', 'density', 'count', 'sigma', 'background', 'gradient', 'structures', 'readNoise', 'gain', 'offset'] as const) {
+    if (o[k] !== undefined) (p as Record<string, unknown>)[k] = o[k];
+  }
+  return p;
+}
+
+/** `simulate --3d`: z-stacks with their truth tables. */
+async function simulate3d(o: SimOpts): Promise<void> {
+  const clash = (flag: string): never => {
+    throw new UserError(`${flag} is not available with --3d (z-stacks are written as a flat folder)`, undefined, 'invalid-option');
+  };
+  if (o.dataset) clash('--dataset');
+  if (o.preset) clash('--preset');
+  if (o.backgrounds) clash('--backgrounds');
+  if (o.placement !== 'uniform') clash('--placement clustered');
+  if (o.pairSeparation) clash('--pair-separation');
+  const params = sim3dParamsFrom(o);
+  if (o.snr) {
+    params.readNoise ??= 0;
+    params.offset ??= 0;
+    params.gain ??= 1;
+  }
+  resolveSim3dParams(params); // validates before anything is written
+  const log = makeLog(o.verbose);
+  const res = await simulateStackFiles({
+    output: o.output,
+    number: o.number,
+    seed: o.seed,
+    params,
+    prefix: o.prefix,
+    pixelSize: o.pixelSize,
+    zStep: o.zStep,
+    force: o.force,
+    command: ['deepblink', ...process.argv.slice(2)].join(' '),
+    onEvent: batchReporter(log, 'stacks'),
+  });
+  process.stdout.write(`${o.output}: ${res.images} stacks, ${res.spots} spots\n`);
+  if (res.failures.length) process.exitCode = 1;
 }
 
 /** Command-line options → simulator parameters (unset options keep the simulator's defaults). */
@@ -117,8 +171,26 @@ export function simulateCommand(): Command {
     .option('--dataset', 'write a training dataset (train/valid/test folders + dataset.json) instead of a flat folder', false)
     .option('--valid <fraction>', 'with --dataset: fraction of all images for validation', parseFraction, 0.2)
     .option('--test <fraction>', 'with --dataset: fraction of all images for testing', parseFraction, 0.2)
+    .option(
+      '--3d',
+      'write z-stacks instead: <prefix>_NNNN.tif (uint16, axes zyx) + .csv (z, y, x, photons, sigma_xy, sigma_z, crlb_z, crlb_y, crlb_x, background)',
+      false,
+    )
+    .option('--depth <n>', 'with --3d: slices per stack (default 16)', parsePositiveInt)
+    .option('--sigma-z <range>', 'with --3d: axial PSF σ in slices, a value or "MIN,MAX" (default 1.5; --sigma defaults to 1.3)', parseRange)
+    .option('--z-step <um>', 'with --3d: z step in µm, recorded in simulation.json (the TIFF keeps no z spacing)', parsePositive)
+    .option('--pixel-size <um>', 'with --3d: µm per pixel written to the TIFFs ("0.1" or "Y,X")', parsePixelSize)
     .option('-f, --force', 'replace files (or a dataset folder) that deepblink did not write (default: refuse)', false)
     .action(async (o: SimOpts) => {
+      if (o['3d']) return simulate3d(o);
+      for (const [v, flag] of [
+        [o.depth, '--depth'],
+        [o.sigmaZ, '--sigma-z'],
+        [o.zStep, '--z-step'],
+        [o.pixelSize, '--pixel-size'],
+      ] as const) {
+        if (v !== undefined) throw new UserError(`${flag} is for --3d`, undefined, 'invalid-option');
+      }
       const log = makeLog(o.verbose);
       const params = simParamsFrom(o);
       // --snr alone means ISBI-style ideal Poisson images unless camera options are given

@@ -140,3 +140,130 @@ export function crlbGaussian2D(opts: CrlbOptions): CrlbResult {
   if (size === 5) out.sigma = sd(4);
   return out;
 }
+
+/** Inputs of {@link crlbGaussian3D} / {@link fisherGaussian3D}. */
+export interface Crlb3dOptions {
+  /** Lateral (y, x) Gaussian PSF standard deviation in voxels (> 0). */
+  sigma: number;
+  /** Axial (z) Gaussian PSF standard deviation in slices (> 0). */
+  sigmaZ: number;
+  /** Expected total photons of the spot, N (>= 0). */
+  photons: number;
+  /** Expected background photons per voxel, β (>= 0). */
+  background: number;
+  /** Gaussian read noise rms in photons (electrons); its variance is added to μ_k. Default 0. */
+  readNoise?: number;
+  /** Spot centre's slice offset from the window's central voxel centre. Default 0. */
+  offsetZ?: number;
+  /** Spot centre's row offset from the window's central voxel centre, px. Default 0. */
+  offsetY?: number;
+  /** Spot centre's column offset from the window's central voxel centre, px. Default 0. */
+  offsetX?: number;
+  /** Lateral window half-width h: (2h+1)×(2h+1) pixels per slice. Default 8. */
+  halfWidth?: number;
+  /** Axial window half-width h_z: 2h_z+1 slices. Default 8. */
+  halfWidthZ?: number;
+  /**
+   * Slices that exist, relative to the central slice, as [lo, hi] (e.g. [−k, depth−1−k] for a
+   * spot nearest slice k of a stack of `depth` slices): the window is clipped to them. Default:
+   * no clipping.
+   */
+  sliceRange?: [number, number];
+}
+
+/** Standard deviations (√CRLB) of a 3-D spot's parameters, plus the full covariance bound. */
+export interface Crlb3dResult {
+  /** √CRLB of the slice (z) coordinate, slices. */
+  z: number;
+  /** √CRLB of the row (y) coordinate, px. */
+  y: number;
+  /** √CRLB of the column (x) coordinate, px. */
+  x: number;
+  /** √CRLB of the photon count N. */
+  photons: number;
+  /** √CRLB of the background β, photons/voxel. */
+  background: number;
+  /** 5×5 inverse Fisher matrix, row-major, order (z0, y0, x0, N, β); all Infinity when singular. */
+  covariance: Float64Array;
+}
+
+/**
+ * Fisher information of θ = (z0, y0, x0, N, β) for a voxel-integrated, separable 3-D Gaussian
+ * μ_k = N·E_z(s_k)·E_y(r_k)·E_x(c_k) + β (σ and σ_z known) under Poisson noise plus read noise
+ * (variance μ_k + r², as {@link fisherGaussian2D}), over a (2h_z+1)×(2h+1)×(2h+1) window
+ * (clipped to `sliceRange`). Returns the 5×5 matrix row-major.
+ */
+export function fisherGaussian3D(opts: Crlb3dOptions): Float64Array {
+  const { sigma, sigmaZ, photons: n, background: beta } = opts;
+  const read = opts.readNoise ?? 0;
+  const h = opts.halfWidth ?? DEFAULT_CRLB_HALF_WIDTH;
+  const hz = opts.halfWidthZ ?? DEFAULT_CRLB_HALF_WIDTH;
+  if (!(sigma > 0) || !(sigmaZ > 0)) throw new RangeError(`CRLB: sigma and sigmaZ must be > 0, got ${sigma}, ${sigmaZ}`);
+  if (!(n >= 0) || !(beta >= 0) || !(read >= 0)) {
+    throw new RangeError('CRLB: photons, background and readNoise must be >= 0');
+  }
+  for (const [v, name] of [
+    [h, 'halfWidth'],
+    [hz, 'halfWidthZ'],
+  ] as const) {
+    if (!(Number.isInteger(v) && v >= 0)) throw new RangeError(`CRLB: ${name} must be an integer >= 0, got ${v}`);
+  }
+  const [lo, hi] = opts.sliceRange ?? [-hz, hz];
+  const s0 = Math.max(-hz, Math.ceil(lo));
+  const s1 = Math.min(hz, Math.floor(hi));
+  const fisher = new Float64Array(25);
+  if (s0 > s1) return fisher;
+  const mz = s1 - s0 + 1;
+  const m = 2 * h + 1;
+  // Window coordinates: slice index j ↔ s0 + j relative to the centre slice; pixel k ↔ k − h.
+  const z0 = opts.offsetZ ?? 0;
+  const y0 = h + (opts.offsetY ?? 0);
+  const x0 = h + (opts.offsetX ?? 0);
+  const ez = pixelIntegratedGaussianRow(new Float64Array(mz), s0, z0, sigmaZ);
+  const ey = pixelIntegratedGaussianRow(new Float64Array(m), 0, y0, sigma);
+  const ex = pixelIntegratedGaussianRow(new Float64Array(m), 0, x0, sigma);
+  const dez = new Float64Array(mz);
+  const dey = new Float64Array(m);
+  const dex = new Float64Array(m);
+  for (let j = 0; j < mz; j++) dez[j] = pixelIntegratedGaussianDx0(s0 + j, z0, sigmaZ);
+  for (let k = 0; k < m; k++) {
+    dey[k] = pixelIntegratedGaussianDx0(k, y0, sigma);
+    dex[k] = pixelIntegratedGaussianDx0(k, x0, sigma);
+  }
+  const g = new Float64Array(5);
+  const varRead = read * read;
+  for (let s = 0; s < mz; s++) {
+    for (let r = 0; r < m; r++) {
+      const zy = ez[s] * ey[r];
+      for (let c = 0; c < m; c++) {
+        const psf = zy * ex[c];
+        const variance = n * psf + beta + varRead;
+        if (!(variance > 0)) continue; // a voxel with zero variance carries no usable term
+        g[0] = n * dez[s] * ey[r] * ex[c];
+        g[1] = n * ez[s] * dey[r] * ex[c];
+        g[2] = n * zy * dex[c];
+        g[3] = psf;
+        g[4] = 1;
+        const w = 1 / variance;
+        for (let i = 0; i < 5; i++) {
+          const gi = g[i] * w;
+          for (let j = i; j < 5; j++) fisher[i * 5 + j] += gi * g[j];
+        }
+      }
+    }
+  }
+  for (let i = 0; i < 5; i++) for (let j = 0; j < i; j++) fisher[i * 5 + j] = fisher[j * 5 + i];
+  return fisher;
+}
+
+/**
+ * Exact CRLB of a voxel-integrated 3-D Gaussian spot (σ, σ_z known; see
+ * {@link fisherGaussian3D}): √CRLB of z0, y0, x0, N and β for an isolated spot on a flat
+ * background. All Infinity when the Fisher matrix is singular (e.g. photons = 0).
+ */
+export function crlbGaussian3D(opts: Crlb3dOptions): Crlb3dResult {
+  const inv = invertSpd(fisherGaussian3D(opts), 5);
+  const cov = inv ?? new Float64Array(25).fill(Number.POSITIVE_INFINITY);
+  const sd = (i: number): number => Math.sqrt(cov[i * 5 + i]);
+  return { z: sd(0), y: sd(1), x: sd(2), photons: sd(3), background: sd(4), covariance: cov };
+}
