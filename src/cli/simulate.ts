@@ -104,7 +104,7 @@ async function simulate3d(o: SimOpts): Promise<void> {
     command: ['deepblink', ...process.argv.slice(2)].join(' '),
     onEvent: batchReporter(log, 'stacks'),
   });
-  process.stdout.write(`${o.output}: ${res.images} stacks, ${res.spots} spots\n`);
+  process.stdout.write(`${o.output}: ${res.images} stack${res.images === 1 ? '' : 's'}, ${res.spots} spots\n`);
   if (res.failures.length) process.exitCode = 1;
 }
 
