@@ -106,23 +106,19 @@ function plan(opts: SimulateOptions) {
 }
 
 /**
- * Simulates `number` images into the folder `output` (created if missing): <prefix>_NNNN.tif
- * (uint16 camera counts) and <prefix>_NNNN.csv (truth), and simulation.json (the settings),
- * with a provenance record (io/provenance.ts). Files deepblink did not write are never
- * replaced unless `force` (checked for every name before anything is written). An image that
- * cannot be written is reported ('itemFailed') and skipped.
+ * Writes simulated items into `output`: <name>.tif and <name>.csv per item, then
+ * simulation.json, under a provenance record (every name checked before anything is written;
+ * an item that cannot be written is reported and skipped).
  */
-export async function simulateFiles(opts: SimulateOptions): Promise<SimulateFilesResult> {
-  const { seed, preset, prefix, names, resolved, paramsOf } = plan(opts);
-  const { output, number, onEvent } = opts;
+async function writeSimulated(
+  output: string,
+  names: string[],
+  run: { command: string; options: Record<string, unknown>; force?: boolean; onEvent?: (e: DatasetEvent) => void },
+  make: (k: number) => { tif: Uint8Array; csv: string; spots: number },
+): Promise<SimulateFilesResult> {
   ensureOutputDir(output);
-  const settings = JSON.stringify({ tool: `deepblink ${VERSION}`, seed, number, prefix, preset, params: resolved }, null, 1) + '\n';
-  const record = await RunRecord.start(output, {
-    command: opts.command ?? 'simulateFiles',
-    options: { seed, number, prefix, preset, params: resolved },
-    inputs: [],
-    force: opts.force,
-  });
+  const settings = JSON.stringify({ tool: `deepblink ${VERSION}`, ...run.options }, null, 1) + '\n';
+  const record = await RunRecord.start(output, { command: run.command, options: run.options, inputs: [], force: run.force });
   try {
     for (const n of [...names.flatMap((x) => [`${x}.tif`, `${x}.csv`]), 'simulation.json']) record.target(n);
   } catch (err) {
@@ -134,16 +130,32 @@ export async function simulateFiles(opts: SimulateOptions): Promise<SimulateFile
     names.map((n, k) => ({ n, k })),
     ({ n }) => path.join(output, n),
     async ({ n, k }) => {
-      const sim = simulateImage(paramsOf(k), imageSeed(seed, k));
-      await record.write(`${n}.tif`, tiffOf(sim));
-      await record.write(`${n}.csv`, formatCsv(truthTable(sim)), { spots: sim.spots.length });
-      spots += sim.spots.length;
+      const item = make(k);
+      await record.write(`${n}.tif`, item.tif);
+      await record.write(`${n}.csv`, item.csv, { spots: item.spots });
+      spots += item.spots;
     },
-    onEvent,
+    run.onEvent,
   );
   await record.write('simulation.json', settings);
   await record.finish(failures.length ? 'failed' : 'done');
-  return { images: number - failures.length, spots, failures };
+  return { images: names.length - failures.length, spots, failures };
+}
+
+/**
+ * Simulates `number` images into the folder `output` (created if missing): <prefix>_NNNN.tif
+ * (uint16 camera counts) and <prefix>_NNNN.csv (truth), and simulation.json (the settings),
+ * with a provenance record (io/provenance.ts). Files deepblink did not write are never
+ * replaced unless `force` (checked for every name before anything is written). An image that
+ * cannot be written is reported ('itemFailed') and skipped.
+ */
+export async function simulateFiles(opts: SimulateOptions): Promise<SimulateFilesResult> {
+  const { seed, preset, prefix, names, resolved, paramsOf } = plan(opts);
+  const options = { seed, number: opts.number, prefix, preset, params: resolved };
+  return writeSimulated(opts.output, names, { command: opts.command ?? 'simulateFiles', options, force: opts.force, onEvent: opts.onEvent }, (k) => {
+    const sim = simulateImage(paramsOf(k), imageSeed(seed, k));
+    return { tif: tiffOf(sim), csv: formatCsv(truthTable(sim)), spots: sim.spots.length };
+  });
 }
 
 /** The z-stacks of a simulated set (see {@link simulateStackFiles}). */
@@ -181,31 +193,11 @@ export async function simulateStackFiles(opts: SimulateStackOptions): Promise<Si
   const resolved = resolveSim3dParams(params);
   if (zStep !== undefined && !(zStep > 0 && Number.isFinite(zStep))) throw new UserError(`z step must be > 0, got ${zStep}`);
   const names = Array.from({ length: number }, (_, k) => `${prefix}_${String(k).padStart(4, '0')}`);
-  ensureOutputDir(output);
   const options = { seed, number, prefix, threeD: true, pixelSize, zStep, params: resolved };
-  const settings = JSON.stringify({ tool: `deepblink ${VERSION}`, ...options }, null, 1) + '\n';
-  const record = await RunRecord.start(output, { command: opts.command ?? 'simulateStackFiles', options, inputs: [], force: opts.force });
-  try {
-    for (const n of [...names.flatMap((x) => [`${x}.tif`, `${x}.csv`]), 'simulation.json']) record.target(n);
-  } catch (err) {
-    await record.finish('failed');
-    throw err;
-  }
-  let spots = 0;
-  const failures = await forEachItem(
-    names.map((n, k) => ({ n, k })),
-    ({ n }) => path.join(output, n),
-    async ({ n, k }) => {
-      const sim = simulateStack(params, imageSeed(seed, k));
-      await record.write(`${n}.tif`, stackTiffOf(sim, pixelSize));
-      await record.write(`${n}.csv`, formatCsv(stackTruthTable(sim)), { spots: sim.spots.length });
-      spots += sim.spots.length;
-    },
-    onEvent,
-  );
-  await record.write('simulation.json', settings);
-  await record.finish(failures.length ? 'failed' : 'done');
-  return { images: number - failures.length, spots, failures };
+  return writeSimulated(output, names, { command: opts.command ?? 'simulateStackFiles', options, force: opts.force, onEvent }, (k) => {
+    const sim = simulateStack(params, imageSeed(seed, k));
+    return { tif: stackTiffOf(sim, pixelSize), csv: formatCsv(stackTruthTable(sim)), spots: sim.spots.length };
+  });
 }
 
 /**
