@@ -47,6 +47,14 @@ export function parsePixelSize(s: string): PixelSize {
   return parts.length === 1 ? { y: parts[0], x: parts[0] } : { y: parts[0], x: parts[1] };
 }
 
+/** "Z,Y,X" µm per voxel (z step, row spacing, column spacing). */
+export function parseVoxelSize(s: string): { z: number; y: number; x: number } {
+  const parts = s.split(',').map((p) => Number(p.trim()));
+  if (parts.length !== 3 || parts.some((v) => !Number.isFinite(v) || v <= 0))
+    throw new InvalidArgumentError('expected "Z,Y,X": three positive numbers, µm per voxel');
+  return { z: parts[0], y: parts[1], x: parts[2] };
+}
+
 export function parsePositive(s: string): number {
   const v = Number(s);
   if (!Number.isFinite(v) || v <= 0) throw new InvalidArgumentError('expected a positive number');

@@ -8,6 +8,7 @@ import {
   maxPixelsOption,
   parseNonNegative,
   parsePixelSize,
+  parseVoxelSize,
   parsePositive,
   parsePositiveInt,
   runBatch,
@@ -18,6 +19,7 @@ import {
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
 import { resultTable } from '../pipeline/table.js';
+import { resultSpots } from '../pipeline/result.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
@@ -99,6 +101,10 @@ export function predictCommand(): Command {
     .option('--offset <counts>', 'camera offset in counts, subtracted before the fit', parseNonNegative)
     .option('-a, --axes <letters>', 'axis order of the input, from c t z y x (e.g. zyx, tczyx); default: from metadata, else guessed')
     .option('--pixel-size <um>', 'µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
+    .option('--3d', 'z-stacks: one row per spot with z at sub-slice precision (the default for stacks of ≥ 3 slices)')
+    .option('--per-plane', 'z-stacks: one row per detection in each plane (columns c, t, z), as 2-D images')
+    .option('--voxel-size <um>', 'µm per voxel "Z,Y,X" (z step and pixel size; adds µm columns)', parseVoxelSize)
+    .option('--link-radius <px>', '3-D: largest x/y distance between the detections of neighbouring planes that are one spot (default 2)', parsePositive)
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -125,9 +131,15 @@ export function predictCommand(): Command {
           gain?: number;
           offset?: number;
           maxPixels?: number;
+          '3d'?: boolean;
+          perPlane?: boolean;
+          voxelSize?: { z: number; y: number; x: number };
+          linkRadius?: number;
           verbose: boolean;
         },
       ) => {
+        if (o['3d'] && o.perPlane) throw new UserError('--3d and --per-plane exclude each other', undefined, 'invalid-option');
+        if (o.voxelSize && o.pixelSize) throw new UserError('give the pixel size once: --voxel-size Z,Y,X or --pixel-size', undefined, 'invalid-option');
         const log = makeLog(o.verbose);
         if (inputArg && o.input && inputArg !== o.input) throw new UserError('give the input once (as the argument or with -i)', undefined, 'invalid-option');
         const input = inputArg ?? o.input;
@@ -147,7 +159,10 @@ export function predictCommand(): Command {
           overlap: o.overlap,
           threads: o.threads,
           axes: o.axes,
-          pixelSize: o.pixelSize,
+          pixelSize: o.pixelSize ?? (o.voxelSize && { y: o.voxelSize.y, x: o.voxelSize.x }),
+          threeD: o['3d'] ? true : o.perPlane ? false : 'auto',
+          zStep: o.voxelSize?.z,
+          link: o.linkRadius !== undefined ? { radius: o.linkRadius } : undefined,
           fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
           maxPixels: o.maxPixels,
         };
@@ -210,14 +225,18 @@ export function predictCommand(): Command {
               if (res.axesSource === 'guessed' && res.shape.length > 2) {
                 log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
               }
-              const n = res.planes.reduce((s, p) => s + p.spots.length, 0);
+              const n = resultSpots(res).length;
               const out = await record.write(name, formatCsv(resultTable(res, opts)), { input: path.resolve(f), spots: n });
               total += n;
               done++;
-              if (!quietBar) process.stdout.write(`${f}: ${n} spots → ${out}\n`);
+              const how = res.volumes
+                ? ` in 3-D (${res.volumes.length > 1 ? `${res.volumes.length} stacks of ` : ''}${res.volumes[0]?.depth} slices; --per-plane for a row per plane)`
+                : '';
+              if (!quietBar) process.stdout.write(`${f}: ${n} spots${how} → ${out}\n`);
+              const parts = res.volumes ?? res.planes;
               log.info(
-                `${f}: ${n} spots in ${res.planes.length} plane(s), axes ${res.axes} (${res.axesSource}), ` +
-                  `threshold ${res.planes.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
+                `${f}: ${n} spots in ${parts.length} ${res.volumes ? 'volume' : 'plane'}(s), axes ${res.axes} (${res.axesSource}), ` +
+                  `threshold ${parts.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
               );
             },
             log,

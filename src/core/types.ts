@@ -50,8 +50,10 @@ export interface Spot {
   intensity?: number;
   /** Maximum-likelihood Gaussian fit (measure/fit.ts), when asked for. */
   fit?: SpotFit;
+  /** 3-D spots: the number of planes it was detected in (detect/link3d.ts). */
+  planes?: number;
   /** The detector's own position, kept when a later step (the fit) moved the spot. */
-  detected?: { y: number; x: number };
+  detected?: { y: number; x: number; z?: number };
 }
 
 /** 'ok'; 'not-converged'; or 'moved' = the fit shifted more than its limit (position not used). */

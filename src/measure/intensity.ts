@@ -106,3 +106,37 @@ export function diskIntensity(plane: PlaneLike, points: readonly Point[], radius
   }
   return out;
 }
+
+/**
+ * A spot's background-subtracted signal in one plane: the sum of the 3×3 pixels around its
+ * rounded position minus 9 × the median of the square ring at distance 3 (the 24 pixels on the
+ * border of the 7×7 window), pixels outside the plane left out (the sum rescaled to 9 pixels).
+ * Used to weigh a spot's detections across the planes of a z-stack (detect/link3d.ts).
+ */
+export function localSignal(plane: PlaneLike, y: number, x: number): number {
+  const { data, height: H, width: W } = plane;
+  const r0 = Math.round(y);
+  const c0 = Math.round(x);
+  let sum = 0;
+  let n = 0;
+  for (let r = r0 - 1; r <= r0 + 1; r++) {
+    if (r < 0 || r >= H) continue;
+    for (let c = c0 - 1; c <= c0 + 1; c++) {
+      if (c < 0 || c >= W) continue;
+      sum += data[r * W + c];
+      n++;
+    }
+  }
+  const ring: number[] = [];
+  for (let r = r0 - 3; r <= r0 + 3; r++) {
+    if (r < 0 || r >= H) continue;
+    for (let c = c0 - 3; c <= c0 + 3; c++) {
+      if (c < 0 || c >= W || (Math.abs(r - r0) < 3 && Math.abs(c - c0) < 3)) continue;
+      ring.push(data[r * W + c]);
+    }
+  }
+  if (n === 0) return 0;
+  ring.sort((a, b) => a - b);
+  const bg = ring.length ? (ring.length % 2 ? ring[(ring.length - 1) / 2] : (ring[ring.length / 2 - 1] + ring[ring.length / 2]) / 2) : 0;
+  return (sum / n - bg) * 9;
+}

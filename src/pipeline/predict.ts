@@ -6,16 +6,18 @@
  */
 import type { PixelSize, Plane, Spot } from '../core/types.js';
 import { readImage, type RawImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { resolveAxes, iteratePlanes, planeAt, planeSizes } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
 import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';
 import type { FitOptions } from '../measure/fit.js';
 import { measureSpots } from '../measure/spots.js';
-import type { ImageResult, PlaneResult } from './result.js';
+import { diskIntensity, localSignal } from '../measure/intensity.js';
+import { linkPlanes, type LinkOptions, type PlaneDetections } from '../detect/link3d.js';
+import type { ImageResult, PlaneResult, VolumeResult } from './result.js';
 
 export { measureSpots } from '../measure/spots.js';
-export type { ImageResult, PlaneResult } from './result.js';
+export type { ImageResult, PlaneResult, VolumeResult } from './result.js';
 export { createDetector, DEFAULT_LOG_RADIUS, type Method, type PlaneDetector } from '../detect/detector.js';
 
 export interface PredictOptions extends DetectorOptions {
@@ -30,7 +32,24 @@ export interface PredictOptions extends DetectorOptions {
    * decoded; default: DEEPBLINK_MAX_PIXELS, else 2^30 (see readImage).
    */
   maxPixels?: number;
+  /**
+   * z-stacks: true = 3-D detection (the planes' detections linked into one spot per spot, z at
+   * sub-slice precision: detect/link3d.ts); false = one row per plane detection; 'auto'
+   * (default) = 3-D when the axes have z with at least 3 slices.
+   */
+  threeD?: boolean | 'auto';
+  /** 3-D: how detections of neighbouring planes are linked (radius, gap). */
+  link?: LinkOptions;
+  /** 3-D: z step in µm per slice (for the µm columns); otherwise none. */
+  zStep?: number;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
+}
+
+/** Whether `predictImage` detects in 3-D: the threeD option, or 'auto' = the axes have z with ≥ 3 slices. */
+export function detectsIn3D(axes: string, shape: number[], threeD: boolean | 'auto' = 'auto'): boolean {
+  const zi = axes.indexOf('z');
+  if (zi < 0) return false;
+  return threeD === 'auto' ? shape[zi] >= 3 : threeD;
 }
 
 /**
@@ -49,11 +68,16 @@ export async function predictPlane(
   return res;
 }
 
-/** Runs detection and measurement on every plane of an already-read image. */
+/** Runs detection and measurement on every plane of an already-read image (z-stacks: in 3-D, see {@link PredictOptions.threeD}). */
 export async function predictImage(raw: RawImage, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
   const { axes, shape, source } = resolveAxes(raw, opts.axes);
   const pixelSize = opts.pixelSize ?? raw.pixelSize;
   const pixelSizeSource = opts.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none';
+  const head = { file: raw.path, axes, axesSource: source, shape, pixelSize, pixelSizeSource, scoreColumn: detector.scoreColumn } as const;
+  if (detectsIn3D(axes, shape, opts.threeD)) {
+    const { volumes, warnings } = await predictVolumes(raw, axes, detector, opts);
+    return { ...head, planes: [], volumes, zStep: opts.zStep, warnings };
+  }
   const planes: PlaneResult[] = [];
   const warnings = [...raw.warnings];
   const multi = shape.length > 2;
@@ -88,6 +112,56 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
     scoreColumn: detector.scoreColumn,
     warnings,
   };
+}
+
+/**
+ * 3-D detection of every (c, t) volume: each plane through check → detect (the 2-D detector),
+ * each detection weighed by its background-subtracted signal in its plane, the planes'
+ * detections linked into 3-D spots (detect/link3d.ts); `radius` adds the disk intensity in the
+ * plane nearest the spot's z. Only the spot lists of a volume are held, never a copy of it.
+ */
+async function predictVolumes(
+  raw: RawImage,
+  axes: string,
+  detector: PlaneDetector,
+  opts: PredictOptions,
+): Promise<{ volumes: VolumeResult[]; warnings: string[] }> {
+  const sizes = planeSizes(raw, axes);
+  const warnings = [...raw.warnings];
+  const volumes: VolumeResult[] = [];
+  let skipped = 0;
+  for (let c = 0; c < sizes.c; c++) {
+    for (let t = 0; t < sizes.t; t++) {
+      const found: PlaneDetections[] = [];
+      let threshold = NaN;
+      for (let z = 0; z < sizes.z; z++) {
+        const plane = planeAt(raw, axes, c, t, z);
+        let res;
+        try {
+          res = await predictPlane(plane, detector, {}, `plane c=${c} t=${t} z=${z}`);
+        } catch (err) {
+          if (!(err instanceof UserError && err.code === 'bad-plane')) throw err;
+          warnings.push(`${err.message}; skipped`);
+          skipped++;
+          continue;
+        }
+        threshold = res.threshold;
+        found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y, s.x)) });
+      }
+      const spots: Spot[] = linkPlanes(found, opts.link).map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+      if (opts.radius !== undefined) {
+        for (const s of spots) {
+          const plane = planeAt(raw, axes, c, t, Math.min(sizes.z - 1, Math.max(0, Math.round(s.z!))));
+          s.intensity = diskIntensity(plane, [[s.y, s.x]], Math.round(opts.radius))[0];
+        }
+      }
+      if (sizes.c > 1 || sizes.t > 1) for (const s of spots) Object.assign(s, { channel: c, frame: t });
+      volumes.push({ c, t, depth: sizes.z, spots, threshold });
+    }
+  }
+  if (skipped === sizes.c * sizes.t * sizes.z)
+    throw new UserError(`every plane of the stack (${skipped}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
+  return { volumes, warnings };
 }
 
 export async function predictFile(file: string, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {

@@ -11,6 +11,18 @@ export interface PlaneResult {
   threshold: number;
 }
 
+/** The spots of one z-stack (a (c, t) volume) found in 3-D: one spot per spot, z at sub-slice precision. */
+export interface VolumeResult {
+  c: number;
+  t: number;
+  /** Slices of the stack. */
+  depth: number;
+  /** The 3-D spots (each has z; channel and frame when the image has them). */
+  spots: Spot[];
+  /** The threshold the detector used on the planes. */
+  threshold: number;
+}
+
 export interface ImageResult {
   file: string;
   axes: string;
@@ -18,7 +30,19 @@ export interface ImageResult {
   shape: number[];
   pixelSize?: PixelSize;
   pixelSizeSource: 'option' | 'metadata' | 'none';
+  /** Per-plane results (2-D, or a stack detected plane by plane); empty in 3-D mode. */
   planes: PlaneResult[];
+  /** 3-D mode (a z-stack detected as volumes): one entry per (c, t) volume. */
+  volumes?: VolumeResult[];
+  /** z step, µm per slice (3-D mode), when known. */
+  zStep?: number;
   scoreColumn: 'p' | 'quality';
   warnings: string[];
+}
+
+/** Every spot of a result: the planes' (2-D) or the volumes' (3-D), in order. */
+export function resultSpots(res: Pick<ImageResult, 'planes' | 'volumes'>): Spot[] {
+  const out: Spot[] = [];
+  for (const p of res.volumes ?? res.planes) for (const s of p.spots) out.push(s);
+  return out;
 }

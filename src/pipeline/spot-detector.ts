@@ -15,6 +15,7 @@ import type { RawImage } from '../io/image/read.js';
 import { createDetector, type PlaneDetector } from '../detect/detector.js';
 import type { ModelNote } from '../model/card.js';
 import { predictFile, predictImage, predictPlane, type ImageResult, type PredictOptions } from './predict.js';
+import { resultSpots } from './result.js';
 
 /** Options of {@link SpotDetector.create} and {@link detect}: the detector, and what to measure. */
 export type DetectOptions = PredictOptions;
@@ -31,7 +32,7 @@ export interface ImageSpots extends ImageResult {
   spots: Spot[];
 }
 
-const withSpots = (r: ImageResult): ImageSpots => ({ ...r, spots: r.planes.flatMap((p) => p.spots) });
+const withSpots = (r: ImageResult): ImageSpots => ({ ...r, spots: resultSpots(r) });
 
 export class SpotDetector {
   private closed = false;

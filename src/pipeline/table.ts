@@ -27,6 +27,7 @@ export const FIT_COLUMNS = [
  * image lost every column).
  */
 export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
+  if (res.volumes) return volumeTable(res, opts);
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
   const withI = opts.radius !== undefined;
   const withFit = opts.fit !== undefined;
@@ -51,4 +52,38 @@ export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
     }
   }
   return { columns, rows, decimals: { 'y [µm]': 5, 'x [µm]': 5, 'crlb_y [px]': 5, 'crlb_x [px]': 5 } };
+}
+
+/**
+ * The 3-D output table (one row per spot of a z-stack): `z [px]`, `y [px]`, `x [px]` (slice,
+ * row, column; 0-based; centres at integers; z at sub-slice precision), `z [µm]` when the z step
+ * is known and `y [µm]`, `x [µm]` when the pixel size is, the score, `i` with a radius,
+ * `planes` (the planes the spot was detected in), and `c`, `t` when the image has them.
+ */
+function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
+  const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
+  const zum = res.zStep !== undefined;
+  const withI = opts.radius !== undefined;
+  const ct = res.axes.includes('c') || res.axes.includes('t');
+  const columns = ['z [px]', 'y [px]', 'x [px]'];
+  if (zum) columns.push('z [µm]');
+  if (um) columns.push('y [µm]', 'x [µm]');
+  columns.push(res.scoreColumn);
+  if (withI) columns.push('i');
+  columns.push('planes');
+  if (ct) columns.push('c', 't');
+  const rows: (number | string)[][] = [];
+  for (const v of res.volumes ?? []) {
+    for (const s of v.spots) {
+      const row: (number | string)[] = [s.z!, s.y, s.x];
+      if (zum) row.push(s.z! * res.zStep!);
+      if (um) row.push(s.y * res.pixelSize!.y, s.x * res.pixelSize!.x);
+      row.push(s.score);
+      if (withI) row.push(s.intensity!);
+      row.push(s.planes ?? 1);
+      if (ct) row.push(v.c, v.t);
+      rows.push(row);
+    }
+  }
+  return { columns, rows, decimals: { 'z [µm]': 5, 'y [µm]': 5, 'x [µm]': 5 } };
 }
