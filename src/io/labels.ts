@@ -295,7 +295,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     else col = lower.indexOf('z');
     if (col < 0) {
       throw labelsError(
-        `no z column for 3-D: expected ${format === 'deepblink' ? "'z [px]' or 'z [µm]'" : format === 'trackmate' ? 'POSITION_Z' : format === 'napari' ? 'axis-0 of 3 axes' : format === 'fiji' ? 'Z' : 'z'} (the z of every spot, in slices)`,
+        `no z column for 3-D: expected ${format === 'deepblink' ? "'z [px]' or 'z [µm]'" : format === 'trackmate' ? 'POSITION_Z' : format === 'napari' ? 'axis-0 of 3 axes' : format === 'fiji' ? "'Z'" : "'z'"} column (the z of every spot, in slices)`,
       );
     }
     return { col, f };
