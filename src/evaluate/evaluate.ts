@@ -82,6 +82,7 @@ export interface ScoreOptions {
   onProgress?: MatchProgress;
 }
 
+/** The scores of one image (2-D points [row, col] in px; see {@link ImageScore}). */
 export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3, options: ScoreOptions = {}): ImageScore {
   const m = computeMetrics(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress });
   const score: ImageScore = {
