@@ -309,6 +309,8 @@ describe('3-D: z as a coordinate (zAsCoordinate)', () => {
     const p = (r.points3d ?? [])[0];
     assert.ok(Math.abs(p[0] - 2) < 1e-12 && Math.abs(p[1] - 1) < 1e-12 && Math.abs(p[2] - 2) < 1e-12);
     assert.throws(() => parseLabels('z [µm],y [px],x [px]\n0.6,1,2\n', { zAsCoordinate: true }), /voxel-size/);
+    // predict's stack output: y [px], x [px] and the slice index z
+    assert.deepEqual(parseLabels('y [px],x [px],c,z\n1,2,0,3\n', { zAsCoordinate: true }).points3d, [[3, 1, 2]]);
   });
   test('TrackMate POSITION_Z in the units row unit, napari axis-0 of 3', () => {
     const t = 'LABEL,POSITION_X,POSITION_Y,POSITION_Z\nLabel,X,Y,Z\n,(micron),(micron),(micron)\nID1,0.2,0.1,0.9\n';

@@ -61,7 +61,7 @@
  *
  * 3-D (`zAsCoordinate`): the z column is read as a coordinate (slices, sub-slice allowed) instead
  * of a plane index, and `points3d` holds [z, row, col]: deepblink `z [px]` / `z [µm]` (÷ the
- * voxel depth), TrackMate `POSITION_Z` (in the units row's unit, as X and Y, ÷ the voxel
+ * voxel depth) or `z` (the slice index predict writes for stacks), TrackMate `POSITION_Z` (in the units row's unit, as X and Y, ÷ the voxel
  * depth), napari `axis-(N-3)`, Fiji `Z`, plain `z`. A table without one is a UserError.
  *
  * Parsing: UTF-8 with or without BOM, CRLF or LF, quoted fields, comma / semicolon / tab
@@ -285,6 +285,8 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
           throw labelsError('z is in µm; pass --voxel-size (µm per voxel, z,y,x) to convert it to slices');
         f = 1 / opts.voxelDepth;
       }
+      // predict's stack output: the slice index in a plain `z` column
+      if (col < 0) col = lower.indexOf('z');
     } else if (format === 'trackmate') {
       col = lower.indexOf('position_z');
       f = zFactor;
@@ -295,7 +297,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     else col = lower.indexOf('z');
     if (col < 0) {
       throw labelsError(
-        `no z column for 3-D: expected ${format === 'deepblink' ? "'z [px]' or 'z [µm]'" : format === 'trackmate' ? 'POSITION_Z' : format === 'napari' ? 'axis-0 of 3 axes' : format === 'fiji' ? "'Z'" : "'z'"} column (the z of every spot, in slices)`,
+        `no z column for 3-D: expected ${format === 'deepblink' ? "'z [px]', 'z [µm]' or 'z'" : format === 'trackmate' ? 'POSITION_Z' : format === 'napari' ? 'axis-0 of 3 axes' : format === 'fiji' ? "'Z'" : "'z'"} column (the z of every spot, in slices)`,
       );
     }
     return { col, f };
