@@ -24,7 +24,7 @@ import type { TrainConfig as TrainConfigT } from './train/config.js';
 import type { TrainOptions as TrainOptionsT, TrainResult as TrainResultT } from './train/train.js';
 
 // shared types, errors, version
-export type { Plane, PlaneData, FloatPlane, Point, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
+export type { Plane, PlaneData, FloatPlane, Point, Point3, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
 export { DeepblinkError, type ErrorCode } from './core/errors.js';
 export { VERSION } from './core/version.js';
 
@@ -100,6 +100,16 @@ export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, ty
 export {
   computeMetrics,
   pointsMatching,
+  computeMetrics3d,
+  pointsMatching3d,
+  axisErrors,
+  scalePoints,
+  type VoxelSize,
+  type AxisError,
+  type AxisErrors,
+  type Metrics3dOptions,
+  type Metrics3dResult,
+  type Matching3dOptions,
   type MetricsResult,
   type MetricsOptions,
   type ImageMatching,
@@ -108,7 +118,7 @@ export {
   type PlaneIds,
   type MatchProgress,
 } from './evaluate/metrics.js';
-export { tablePlanes } from './evaluate/evaluate.js';
+export { tablePlanes, scoreImage, scoreImage3d, poolAxisErrors, type Score3dOptions, type ScoreOptions } from './evaluate/evaluate.js';
 export { evaluateFiles, pairFiles, scoreTable, type EvaluateFilesOptions, type EvaluateFilesResult, type EvaluateEvent } from './evaluate/files.js';
 export type { ImageScore, Summary } from './evaluate/evaluate.js';
 

@@ -334,6 +334,34 @@ test('evaluate: an unknown CSV header is an error listing the columns found', ()
   assert.equal(r.err.trim().split('\n').length, 1, 'one line');
 });
 
+test('evaluate --3d: z columns as coordinates, anisotropic voxels, per-axis errors, -o columns; a table without z is a one-line error', () => {
+  mkdirSync(path.join(work, 'e3'), { recursive: true });
+  writeFileSync(path.join(work, 'e3', 'truth.csv'), 'z,y,x\n2,10,10\n5,40,40\n8,80,80\n12,120,120\n');
+  writeFileSync(path.join(work, 'e3', 'pred.csv'), 'z [px],y [px],x [px]\n4,10,10\n5.5,40.2,40\n8,80,81.5\n30,5,5\n');
+  writeFileSync(path.join(work, 'e3', 'flat.csv'), 'y,x\n1,2\n');
+  const args = ['evaluate', '-p', path.join('e3', 'pred.csv'), '-t', path.join('e3', 'truth.csv'), '--3d'];
+  // µm: the pair 2 slices apart is 0.6 µm at 0.3 µm per slice: 3 of 4 matched within 1 µm
+  const um = run([...args, '--voxel-size', '0.3,0.1,0.1', '-d', '1', '--json', '-o', path.join('e3', 'scores.csv')]);
+  assert.equal(um.code, 0, um.err);
+  const j = JSON.parse(um.out);
+  assert.ok(Math.abs(j.images[0].f1At3 - 0.75) < 1e-9);
+  assert.equal(j.summary.unit, 'µm');
+  assert.equal(j.images[0].axisErrors.pairs, 3);
+  assert.ok(Math.abs(j.images[0].axisErrors.z.biasVoxels - 2.5 / 3) < 1e-9);
+  const table = csvRows(path.join(work, 'e3', 'scores.csv'));
+  assert.deepEqual(table.header.slice(9, 11), ['z_rmse', 'z_bias']);
+  assert.ok(Math.abs(table.rows[0][10] - 0.25) < 1e-6);
+  // voxels: the same pair is 2 apart, beyond 1.6: 2 of 4
+  const vox = run([...args, '-d', '1.6']);
+  assert.equal(vox.code, 0, vox.err);
+  assert.match(vox.out, /pred\.csv +4 +4 +\S+ +0\.500 /);
+  assert.match(vox.out, /distances in voxels/);
+  const flat = run(['evaluate', '-p', path.join('e3', 'flat.csv'), '-t', path.join('e3', 'truth.csv'), '--3d']);
+  assert.equal(flat.code, 1);
+  assert.match(flat.err, /^deepblink: error: .*flat\.csv: no z column/);
+  assert.equal(flat.err.trim().split('\n').length, 1, 'one line');
+});
+
 test('the shipped demo image is reproduced by the command in examples/README.md', () => {
   const r = run([
     'simulate',

@@ -9,6 +9,12 @@
 /** A position [row, col] in pixels: the compact form used by the metrics and the grid codec. */
 export type Point = [number, number];
 
+/**
+ * A 3-D position [z, row, col] in voxels (slice, row, column; 0-based, voxel centres at
+ * integers, z may be sub-slice). Never reordered: z first, x last.
+ */
+export type Point3 = [number, number, number];
+
 /** Pixel values of a plane: float32 for computed planes, or a view on the file's own samples. */
 export type PlaneData = Float32Array | Float64Array | Uint8Array | Uint16Array | Int16Array | Uint32Array | Int32Array;
 

@@ -11,10 +11,21 @@
  * the F1-integral and the distances are computed once from the pooled counts — for one plane
  * exactly the plain result (see {@link tablePlanes}).
  */
-import type { Point } from '../core/types.js';
+import type { Point, Point3 } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import type { PlaneColumns } from '../io/labels.js';
-import { computeMetrics, pointsMatching, poolMatchings, type ImageMatching, type MatchProgress, type PlaneIds } from './metrics.js';
+import {
+  computeMetrics,
+  computeMetrics3d,
+  pointsMatching,
+  poolMatchings,
+  type AxisError,
+  type AxisErrors,
+  type ImageMatching,
+  type MatchProgress,
+  type PlaneIds,
+  type VoxelSize,
+} from './metrics.js';
 
 /** The scores of one image (distances in px; NaN where undefined, e.g. RMSE without matches). */
 export interface ImageScore {
@@ -38,6 +49,8 @@ export interface ImageScore {
   rmse: number;
   /** Number of (c, t, z) planes holding spots, when the tables have plane columns. */
   planes?: number;
+  /** 3-D only: per-axis RMSE and bias (predicted − true) of the pairs matched at mdist. */
+  axisErrors?: AxisErrors;
 }
 
 /** The scores of a set of images: mean and std per score, and pooled counts (Spotiflow style). */
@@ -50,8 +63,14 @@ export interface Summary {
   std: Omit<ImageScore, 'name'>;
   /** Matching at mdist pooled over all images: counts, precision, recall, F1 and panoptic quality. */
   pooled: { tp: number; fp: number; fn: number; precision: number; recall: number; f1: number; panopticQuality: number };
-  /** The largest matching distance in px. */
+  /** The largest matching distance in px (3-D: in `unit`). */
   mdist: number;
+  /** Unit of every distance: 'px' (2-D, default when absent), 'µm' or 'voxels' (3-D). */
+  unit?: string;
+  /** 3-D only: the voxel size [z, y, x] the distances were computed with. */
+  voxelSize?: VoxelSize;
+  /** 3-D only: per-axis errors pooled over the images' pairs matched at mdist. */
+  axisErrors?: AxisErrors;
 }
 
 export const SCORE_KEYS = ['nTrue', 'nPred', 'f1Integral', 'f1At3', 'precision', 'recall', 'meanEuclidean', 'rmse'] as const;
@@ -63,6 +82,7 @@ export interface ScoreOptions {
   onProgress?: MatchProgress;
 }
 
+/** The scores of one image (2-D points [row, col] in px; see {@link ImageScore}). */
 export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3, options: ScoreOptions = {}): ImageScore {
   const m = computeMetrics(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress });
   const score: ImageScore = {
@@ -78,6 +98,52 @@ export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 
   };
   if (options.planes) score.planes = new Set([...Array.from(options.planes.pred), ...Array.from(options.planes.truth)]).size;
   return score;
+}
+
+/** How {@link scoreImage3d} matches: distances in the unit of `voxelSize` (default voxels). */
+export interface Score3dOptions extends ScoreOptions {
+  voxelSize?: VoxelSize;
+}
+
+/**
+ * {@link scoreImage} on 3-D points [z, y, x] in voxels, matched on the 3-D distance in the unit
+ * of the voxel size (see computeMetrics3d; `mdist` in that unit), with per-axis errors.
+ */
+export function scoreImage3d(name: string, pred: Point3[], truth: Point3[], mdist = 3, options: Score3dOptions = {}): ImageScore {
+  const m = computeMetrics3d(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress, voxelSize: options.voxelSize });
+  const score: ImageScore = {
+    name,
+    nTrue: truth.length,
+    nPred: pred.length,
+    f1Integral: m.f1Integral,
+    f1At3: m.f1AtMdist,
+    precision: m.precisionAtMdist,
+    recall: m.recallAtMdist,
+    meanEuclidean: m.meanEuclidean,
+    rmse: m.rmseAtMdist,
+  };
+  if (options.planes) score.planes = new Set([...Array.from(options.planes.pred), ...Array.from(options.planes.truth)]).size;
+  score.axisErrors = m.axisErrors;
+  return score;
+}
+
+/** Per-axis errors of several images pooled: every pair weighs the same (NaN without pairs). */
+export function poolAxisErrors(errors: readonly AxisErrors[]): AxisErrors {
+  const n = errors.reduce((a, e) => a + e.pairs, 0);
+  const axis = (k: 'z' | 'y' | 'x'): AxisError => {
+    const pool = (get: (e: AxisError) => number, sq: boolean) => {
+      let sum = 0;
+      for (const e of errors) if (e.pairs > 0) sum += e.pairs * (sq ? get(e[k]) ** 2 : get(e[k]));
+      return n ? (sq ? Math.sqrt(sum / n) : sum / n) : NaN;
+    };
+    return {
+      rmse: pool((e) => e.rmse, true),
+      bias: pool((e) => e.bias, false),
+      rmseVoxels: pool((e) => e.rmseVoxels, true),
+      biasVoxels: pool((e) => e.biasVoxels, false),
+    };
+  };
+  return { z: axis('z'), y: axis('y'), x: axis('x'), pairs: n };
 }
 
 /**
@@ -150,18 +216,23 @@ export function summariseMatchings(scores: ImageScore[], matchings: readonly Ima
   const std = {} as Record<(typeof SCORE_KEYS)[number], number>;
   for (const k of SCORE_KEYS) [mean[k], std[k]] = meanStd(scores.map((s) => s[k]));
   const p = poolMatchings(matchings, { cutoff: mdist });
-  return {
+  const summary: Summary = {
     images: scores.length,
     mean,
     std,
     pooled: { tp: p.tp, fp: p.fp, fn: p.fn, precision: p.precision, recall: p.recall, f1: p.f1, panopticQuality: p.panopticQuality },
     mdist,
   };
+  const axes = scores.flatMap((x) => (x.axisErrors ? [x.axisErrors] : []));
+  if (axes.length > 0) summary.axisErrors = poolAxisErrors(axes);
+  return summary;
 }
 
 /** A fixed-width text table for the terminal. */
 export function formatScoreTable(scores: ImageScore[], s: Summary): string {
-  const head = ['image', 'true', 'pred', 'F1-integral', `F1@${s.mdist}px`, 'precision', 'recall', 'mean dist', 'RMSE'];
+  const unit = s.unit ?? 'px';
+  const u = unit === 'px' ? 'px' : unit === 'µm' ? 'µm' : 'vox';
+  const head = ['image', 'true', 'pred', 'F1-integral', `F1@${s.mdist}${u}`, 'precision', 'recall', 'mean dist', 'RMSE'];
   const fmt = (v: number, int = false) => (Number.isNaN(v) ? '—' : int ? String(v) : v.toFixed(3));
   const rows = scores.map((x) => [
     x.name,
@@ -193,16 +264,39 @@ export function formatScoreTable(scores: ImageScore[], s: Summary): string {
   const p = s.pooled;
   out.push(
     '',
-    `pooled over all images (Spotiflow style, cutoff ${s.mdist} px): TP ${p.tp}, FP ${p.fp}, FN ${p.fn}, ` +
+    `pooled over all images (Spotiflow style, cutoff ${s.mdist} ${unit}): TP ${p.tp}, FP ${p.fp}, FN ${p.fn}, ` +
       `precision ${p.precision.toFixed(3)}, recall ${p.recall.toFixed(3)}, F1 ${p.f1.toFixed(3)}, PQ ${p.panopticQuality.toFixed(3)}`,
-    `F1-integral: deepBlink definition (F1 over 50 cutoffs 0–${s.mdist} px, trapezoid ÷ ${s.mdist}); mean dist: the original's "RMSE" ` +
-      `(mean Euclidean distance pooled over cutoffs); RMSE: root-mean-square distance of pairs matched at ${s.mdist} px; distances in px.`,
+    `F1-integral: deepBlink definition (F1 over 50 cutoffs 0–${s.mdist} ${unit}, trapezoid ÷ ${s.mdist}); mean dist: the original's "RMSE" ` +
+      `(mean Euclidean distance pooled over cutoffs); RMSE: root-mean-square distance of pairs matched at ${s.mdist} ${unit}; distances in ${unit}.`,
   );
+  if (s.voxelSize) {
+    const [vz, vy, vx] = s.voxelSize;
+    out.push(
+      unit === 'µm'
+        ? `3-D: Euclidean distance in µm, voxel size z ${vz}, y ${vy}, x ${vx} µm.`
+        : '3-D: Euclidean distance in voxels (no --voxel-size: a slice counts as much as a pixel).',
+    );
+    const ax = (e: AxisErrors) =>
+      (['z', 'y', 'x'] as const)
+        .map((k) => {
+          const a = e[k];
+          const f = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(3));
+          return unit === 'µm'
+            ? `${k} RMSE ${f(a.rmse)} µm (${f(a.rmseVoxels)} vox), bias ${f(a.bias)} µm (${f(a.biasVoxels)} vox)`
+            : `${k} RMSE ${f(a.rmseVoxels)}, bias ${f(a.biasVoxels)}`;
+        })
+        .join('; ');
+    out.push(`Per-axis errors (predicted − true) of the pairs matched at ${s.mdist} ${unit}:`);
+    for (const x of scores) if (x.axisErrors) out.push(`  ${x.name} (${x.axisErrors.pairs} pairs): ${ax(x.axisErrors)}`);
+    if (s.axisErrors && scores.length > 1) out.push(`  all (${s.axisErrors.pairs} pairs): ${ax(s.axisErrors)}`);
+  }
   const planes = scores.flatMap((x) => (x.planes === undefined ? [] : [x.planes]));
   if (planes.length > 0) {
     const lo = Math.min(...planes);
     const hi = Math.max(...planes);
-    out.push(`Planes: spots matched within their (c, t, z) plane; an image's counts pooled over its planes (${lo === hi ? lo : `${lo}–${hi}`} per image).`);
+    out.push(
+      `Planes: spots matched within their ${s.voxelSize ? '(c, t)' : '(c, t, z)'} plane; an image's counts pooled over its planes (${lo === hi ? lo : `${lo}–${hi}`} per image).`,
+    );
   }
   return out.join('\n') + '\n';
 }

@@ -11,8 +11,8 @@ import type { Table } from '../io/csv.js';
 import { forEachItem, type ItemEvent, type ItemFailure, type MessageEvent } from '../core/progress.js';
 import type { PixelSize } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-import { scoreImage, summariseMatchings, tablePlanes, type ImageScore, type Summary } from './evaluate.js';
-import { pointsMatching, type ImageMatching } from './metrics.js';
+import { scoreImage, scoreImage3d, summariseMatchings, tablePlanes, type ImageScore, type Summary } from './evaluate.js';
+import { pointsMatching, pointsMatching3d, type ImageMatching, type VoxelSize } from './metrics.js';
 
 /** Progress of evaluateFiles: one item per pair (named by its prediction file), and warnings. */
 export type EvaluateEvent = ItemEvent | MessageEvent;
@@ -23,6 +23,17 @@ export interface EvaluateFilesOptions {
   mdist?: number;
   /** µm per pixel, for CSVs holding coordinates in µm only. */
   pixelSize?: PixelSize;
+  /**
+   * 3-D: the z column of every table is a coordinate (slices; see readLabels' zAsCoordinate),
+   * not a plane index, and spots are matched on their 3-D distance (see computeMetrics3d). A
+   * table without z is an error (code bad-labels).
+   */
+  threeD?: boolean;
+  /**
+   * 3-D: µm per voxel [z, y, x]. Distances, `mdist` and errors are then in µm (and µm columns
+   * are converted with it); without it, in voxels.
+   */
+  voxelSize?: VoxelSize;
   /**
    * Progress (one item per pair; a pair whose files cannot be read is reported and skipped) and
    * a warning per file without a partner.
@@ -84,7 +95,10 @@ export function pairFiles(pred: string, truth: string): { pairs: [string, string
  * only is an error unless it holds a single plane).
  */
 export async function evaluateFiles(pred: string, truth: string, opts: EvaluateFilesOptions = {}): Promise<EvaluateFilesResult> {
-  const { mdist = 3, pixelSize, onEvent, onProgress } = opts;
+  const { mdist = 3, onEvent, onProgress, threeD = false, voxelSize } = opts;
+  if (voxelSize && !threeD) throw new UserError('a voxel size is for 3-D evaluation (threeD / --3d)');
+  const pixelSize = voxelSize ? { y: voxelSize[1], x: voxelSize[2] } : opts.pixelSize;
+  const readOptions = { pixelSize, zAsCoordinate: threeD, voxelDepth: voxelSize?.[0] };
   const { pairs, unpaired } = pairFiles(pred, truth);
   for (const u of unpaired) onEvent?.({ type: 'warn', message: `${u}: no partner with the same name; skipped` });
   const images: ImageScore[] = [];
@@ -93,10 +107,10 @@ export async function evaluateFiles(pred: string, truth: string, opts: EvaluateF
     pairs,
     ([p]) => p,
     async ([p, t]) => {
-      const predicted = await readLabels(p, { pixelSize });
+      const predicted = await readLabels(p, readOptions);
       let truthLabels;
       try {
-        truthLabels = await readLabels(t, { pixelSize });
+        truthLabels = await readLabels(t, readOptions);
       } catch (err) {
         if (err instanceof UserError && !err.file) throw new UserError(err.message, t, err.code);
         throw err;
@@ -105,26 +119,56 @@ export async function evaluateFiles(pred: string, truth: string, opts: EvaluateF
       // progress over both matchings: the same amount of work each
       const n = 2 * predicted.points.length + truthLabels.points.length;
       const half = (offset: number) => (onProgress ? (done: number) => onProgress(offset + done, 2 * n, p) : undefined);
-      const score = scoreImage(pairs.length > 1 ? stem(p) : path.basename(p), predicted.points, truthLabels.points, mdist, { planes, onProgress: half(0) });
-      const matching = pointsMatching(predicted.points, truthLabels.points, { cutoff: mdist, planes, onProgress: half(n) });
+      const name = pairs.length > 1 ? stem(p) : path.basename(p);
+      let score: ImageScore;
+      let matching: ImageMatching;
+      if (threeD) {
+        const p3 = predicted.points3d ?? [];
+        const t3 = truthLabels.points3d ?? [];
+        score = scoreImage3d(name, p3, t3, mdist, { planes, onProgress: half(0), voxelSize });
+        matching = pointsMatching3d(p3, t3, { cutoff: mdist, planes, onProgress: half(n), voxelSize });
+      } else {
+        score = scoreImage(name, predicted.points, truthLabels.points, mdist, { planes, onProgress: half(0) });
+        matching = pointsMatching(predicted.points, truthLabels.points, { cutoff: mdist, planes, onProgress: half(n) });
+      }
       images.push(score);
       matchings.push({ ...matching, trueIdx: [], predIdx: [] });
     },
     onEvent,
   );
   const summary = images.length > 0 ? summariseMatchings(images, matchings, mdist) : undefined;
+  if (summary && threeD) {
+    summary.unit = voxelSize ? 'µm' : 'voxels';
+    summary.voxelSize = voxelSize ?? [1, 1, 1];
+  }
   return { images, summary, failures, unpaired };
 }
 
 /**
  * The per-image scores as a table (image, n_true, n_pred, f1_integral, f1_at_mdist, precision,
- * recall, mean_euclidean, rmse; 6 decimals), e.g. for writeCsv.
+ * recall, mean_euclidean, rmse; 6 decimals), e.g. for writeCsv. 3-D scores (with axisErrors) add
+ * z_rmse, z_bias, y_rmse, y_bias, x_rmse, x_bias (in the unit of the distances) and the same in
+ * voxels (z_rmse_vox, …).
  */
 export function scoreTable(images: ImageScore[]): Table {
   const columns = ['image', 'n_true', 'n_pred', 'f1_integral', 'f1_at_mdist', 'precision', 'recall', 'mean_euclidean', 'rmse'];
+  const threeD = images.some((s) => s.axisErrors);
+  const axes = ['z', 'y', 'x'] as const;
+  if (threeD) {
+    for (const k of axes) columns.push(`${k}_rmse`, `${k}_bias`);
+    for (const k of axes) columns.push(`${k}_rmse_vox`, `${k}_bias_vox`);
+  }
   return {
     columns,
-    rows: images.map((s) => [s.name, s.nTrue, s.nPred, s.f1Integral, s.f1At3, s.precision, s.recall, s.meanEuclidean, s.rmse]),
+    rows: images.map((s) => {
+      const row: (string | number)[] = [s.name, s.nTrue, s.nPred, s.f1Integral, s.f1At3, s.precision, s.recall, s.meanEuclidean, s.rmse];
+      if (threeD) {
+        const e = s.axisErrors;
+        for (const k of axes) row.push(e ? e[k].rmse : NaN, e ? e[k].bias : NaN);
+        for (const k of axes) row.push(e ? e[k].rmseVoxels : NaN, e ? e[k].biasVoxels : NaN);
+      }
+      return row;
+    }),
     decimals: Object.fromEntries(columns.map((c) => [c, 6])),
   };
 }

@@ -1,11 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import type { Point } from '../core/types.js';
+import type { Point, Point3 } from '../core/types.js';
+import { Rng } from '../math/rng.js';
 import { sharedPath } from '../testutil/shared.js';
 import {
   EPS,
   computeMetrics,
+  computeMetrics3d,
+  pointsMatching3d,
+  type VoxelSize,
   distanceMatrix,
   f1AtCutoff,
   f1Integral,
@@ -312,4 +316,143 @@ test('Spotiflow matching: empty sets give zeros without crashing', () => {
   const eps = pooledMatching([{ pred: [], truth: [] }], { eps: 1e-8 });
   assert.equal(eps.f1, 1);
   assert.equal(eps.panopticQuality, 0);
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3-D
+// ---------------------------------------------------------------------------------------------
+
+/** Dense 3-D deepBlink matching at one cutoff: [tp, predSideMatches, sum of kept distances]. */
+function dense3d(pred: Point3[], truth: Point3[], cutoff: number): [number, number, number] {
+  const data = new Float64Array(pred.length * truth.length);
+  for (let i = 0; i < pred.length; i++) {
+    for (let j = 0; j < truth.length; j++) {
+      const a = pred[i][1] - truth[j][1];
+      const b = pred[i][2] - truth[j][2];
+      const e = pred[i][0] - truth[j][0];
+      data[i * truth.length + j] = Math.sqrt(a * a + b * b + e * e);
+    }
+  }
+  const D = { data, nRows: pred.length, nCols: truth.length };
+  const t = thresholdedAssignment(transposeMatrix(D), cutoff);
+  const p = thresholdedAssignment(D, cutoff);
+  let sum = 0;
+  for (let k = 0; k < t.rows.length; k++) sum += data[t.cols[k] * truth.length + t.rows[k]];
+  return [t.rows.length, p.rows.length, sum];
+}
+
+/** Brute force: most pairs within the cutoff, then least sum of d² (Spotiflow's optimum). */
+function bruteForce3d(pred: Point3[], truth: Point3[], cutoff: number): [number, number] {
+  const d2 = (i: number, j: number) => (pred[i][0] - truth[j][0]) ** 2 + (pred[i][1] - truth[j][1]) ** 2 + (pred[i][2] - truth[j][2]) ** 2;
+  let best: [number, number] = [0, 0];
+  const used = new Array<boolean>(pred.length).fill(false);
+  const go = (j: number, n: number, s: number) => {
+    if (j === truth.length) {
+      if (n > best[0] || (n === best[0] && s < best[1])) best = [n, s];
+      return;
+    }
+    go(j + 1, n, s);
+    for (let i = 0; i < pred.length; i++) {
+      if (used[i] || d2(i, j) > cutoff * cutoff) continue;
+      used[i] = true;
+      go(j + 1, n + 1, s + d2(i, j));
+      used[i] = false;
+    }
+  };
+  go(0, 0, 0);
+  return best;
+}
+
+function cluster3d(rng: Rng, n: number, centres: Point3[], spread: number): Point3[] {
+  return Array.from({ length: n }, () => {
+    const c = centres[rng.int(centres.length)];
+    return [c[0] + rng.uniformRange(-spread, spread), c[1] + rng.uniformRange(-spread, spread), c[2] + rng.uniformRange(-spread, spread)];
+  });
+}
+
+test('3-D matching equals a brute-force optimal assignment (Spotiflow-style) and the dense deepBlink matching, split into components', () => {
+  const rng = new Rng(7);
+  for (let trial = 0; trial < 60; trial++) {
+    const centres: Point3[] = [
+      [2, 5, 5],
+      [8, 20, 7],
+      [3, 6, 30],
+    ];
+    const pred = cluster3d(rng, 1 + rng.int(6), centres, 2);
+    const truth = cluster3d(rng, 1 + rng.int(6), centres, 2);
+    const cutoff = 1 + rng.uniform() * 2;
+    const m = pointsMatching3d(pred, truth, { cutoff, wholePlanePairs: 0 });
+    const [n, s] = bruteForce3d(pred, truth, cutoff);
+    assert.equal(m.tp, n, `trial ${trial}`);
+    assert.ok(Math.abs(m.distances.reduce((a, d) => a + d * d, 0) - s) < 1e-9, `trial ${trial}`);
+    const r = computeMetrics3d(pred, truth, { mdist: cutoff, nCutoffs: 7, wholePlanePairs: 0 });
+    r.cutoffs.forEach((c, k) => {
+      const [tp, ps, sum] = dense3d(pred, truth, c);
+      assert.equal(r.tp[k], tp, `trial ${trial} cutoff ${c}`);
+      assert.equal(r.predSideMatches[k], ps, `trial ${trial} cutoff ${c}`);
+      assert.ok(Math.abs(r.absEuclidean[k] * r.tp[k] - sum) < 1e-9);
+    });
+  }
+});
+
+test('3-D: components (exact largest distance from boxes) equal the whole-plane solve on 300 clustered spots', () => {
+  const rng = new Rng(3);
+  const centres: Point3[] = Array.from({ length: 40 }, () => [rng.uniformRange(0, 20), rng.uniformRange(0, 200), rng.uniformRange(0, 200)]);
+  const pred = cluster3d(rng, 300, centres, 1.5);
+  const truth = cluster3d(rng, 280, centres, 1.5);
+  const v: VoxelSize = [0.3, 0.1, 0.1];
+  const whole = computeMetrics3d(pred, truth, { mdist: 0.3, voxelSize: v });
+  const split = computeMetrics3d(pred, truth, { mdist: 0.3, voxelSize: v, wholePlanePairs: 0 });
+  assert.deepEqual(split.tp, whole.tp);
+  assert.deepEqual(split.predSideMatches, whole.predSideMatches);
+  assert.equal(split.f1Integral, whole.f1Integral);
+  assert.ok(whole.tp[49] > 50);
+});
+
+test('3-D: anisotropic voxels decide the match (2 slices apart: 0.6 µm at vz 0.3, 2 µm at vz 1)', () => {
+  const truth: Point3[] = [[3, 10, 10]];
+  const pred: Point3[] = [[5, 10, 10]];
+  assert.equal(pointsMatching3d(pred, truth, { cutoff: 1, voxelSize: [0.3, 0.1, 0.1] }).tp, 1);
+  assert.equal(pointsMatching3d(pred, truth, { cutoff: 1, voxelSize: [1, 0.1, 0.1] }).tp, 0);
+  const a = computeMetrics3d(pred, truth, { mdist: 1, voxelSize: [0.3, 0.1, 0.1] });
+  assert.equal(a.tp[49], 1);
+  assert.ok(Math.abs(a.rmseAtMdist - 0.6) < 1e-12);
+  assert.equal(computeMetrics3d(pred, truth, { mdist: 1, voxelSize: [1, 0.1, 0.1] }).tp[49], 0);
+  // in voxels (default) the pair is 2 apart
+  assert.equal(computeMetrics3d(pred, truth, { mdist: 3 }).rmseAtMdist, 2);
+});
+
+test('3-D: per-axis bias and RMSE recover a known shift, in voxels and in µm', () => {
+  const rng = new Rng(11);
+  const truth: Point3[] = Array.from({ length: 60 }, (_, i) => [rng.uniformRange(0, 30), (i % 10) * 20, Math.floor(i / 10) * 20]);
+  const shift: Point3 = [0.5, -0.2, 0.1];
+  const pred: Point3[] = truth.map((p) => [p[0] + shift[0], p[1] + shift[1], p[2] + shift[2]]);
+  const v: VoxelSize = [0.3, 0.1, 0.1];
+  const r = computeMetrics3d(pred, truth, { mdist: 0.5, voxelSize: v });
+  assert.equal(r.axisErrors.pairs, 60);
+  (['z', 'y', 'x'] as const).forEach((k, a) => {
+    assert.ok(Math.abs(r.axisErrors[k].biasVoxels - shift[a]) < 1e-9, k);
+    assert.ok(Math.abs(r.axisErrors[k].rmseVoxels - Math.abs(shift[a])) < 1e-9, k);
+    assert.ok(Math.abs(r.axisErrors[k].bias - shift[a] * v[a]) < 1e-9, k);
+    assert.ok(Math.abs(r.axisErrors[k].rmse - Math.abs(shift[a]) * v[a]) < 1e-9, k);
+  });
+  const f = pointsMatching3d(pred, truth, { cutoff: 0.5, voxelSize: v });
+  assert.ok(Math.abs(f.axisErrors.z.bias - 0.15) < 1e-9);
+  assert.ok(Number.isNaN(computeMetrics3d([], truth).axisErrors.z.rmse));
+});
+
+test('3-D with all points in one slice gives the 2-D scores bit for bit', () => {
+  const rng = new Rng(5);
+  const pts = (n: number): Point[] => Array.from({ length: n }, () => [rng.uniformRange(0, 40), rng.uniformRange(0, 40)]);
+  const pred = pts(80);
+  const truth = pts(70);
+  const two = computeMetrics(pred, truth);
+  const three = computeMetrics3d(
+    pred.map((p) => [4, p[0], p[1]]),
+    truth.map((p) => [4, p[0], p[1]]),
+  );
+  assert.deepEqual(three.f1Scores, two.f1Scores);
+  assert.equal(three.f1Integral, two.f1Integral);
+  assert.equal(three.meanEuclidean, two.meanEuclidean);
+  assert.throws(() => computeMetrics3d([[0, 0, 0]], [[0, 0, 0]], { voxelSize: [0, 1, 1] }), /voxelSize/);
 });

@@ -22,10 +22,10 @@
  * the counts and distances of all planes are pooled per cutoff, which for one plane is the plain
  * result. The dense helpers below (distanceMatrix, thresholdedAssignment) state the definition.
  */
-import type { Point } from '../core/types.js';
+import type { Point, Point3 } from '../core/types.js';
 import { type Assignment, LinearSumAssignmentSolver } from './assignment.js';
 import { linspace, pairwiseSum, trapezoid } from '../math/numpy.js';
-import { blinkMatch, flowMatch, type MatchProgress, type PlaneIds, type SparseOptions } from './sparse.js';
+import { blinkMatch, flowMatch, type Coordinates, type MatchProgress, type PlaneIds, type SparseOptions } from './sparse.js';
 
 export type { MatchProgress, PlaneIds } from './sparse.js';
 
@@ -144,11 +144,13 @@ export interface CutoffScore {
   distances: number[];
 }
 
-function checkPoints(points: readonly Point[], name: string): void {
+function checkPoints(points: readonly Coordinates[], name: string, dims: 2 | 3 = 2): void {
   for (let i = 0; i < points.length; i++) {
     const p = points[i];
-    if (!Number.isFinite(p[0]) || !Number.isFinite(p[1])) {
-      throw new RangeError(`${name}[${i}] is not a finite [row, col] point: ${JSON.stringify(p)}`);
+    if (
+      dims === 3 ? p.length < 3 || !Number.isFinite(p[0]) || !Number.isFinite(p[1]) || !Number.isFinite(p[2]) : !Number.isFinite(p[0]) || !Number.isFinite(p[1])
+    ) {
+      throw new RangeError(`${name}[${i}] is not a finite ${dims === 3 ? '[z, row, col]' : '[row, col]'} point: ${JSON.stringify(p)}`);
     }
   }
 }
@@ -262,6 +264,11 @@ export interface MetricsResult {
  * Either set empty: every score is 0 (rmseAtMdist NaN), as in the original.
  */
 export function computeMetrics(pred: readonly Point[], truth: readonly Point[], options: MetricsOptions = {}): MetricsResult {
+  return metricsOf(pred, truth, options, 2);
+}
+
+/** computeMetrics on `[row, col]` (dims 2) or `[z, row, col]` points in one unit (dims 3). */
+function metricsOf(pred: readonly Coordinates[], truth: readonly Coordinates[], options: MetricsOptions, dims: 2 | 3): MetricsResult {
   const mdist = options.mdist ?? 3.0;
   const nCutoffs = options.nCutoffs ?? 50;
   if (!(nCutoffs >= 1) || !Number.isInteger(nCutoffs)) throw new RangeError(`nCutoffs must be a positive integer, got ${nCutoffs}`);
@@ -276,9 +283,9 @@ export function computeMetrics(pred: readonly Point[], truth: readonly Point[], 
   let totalAssignments = 0;
   let last: CutoffScore | undefined;
   if (!empty) {
-    checkPoints(pred, 'pred');
-    checkPoints(truth, 'truth');
-    const m = blinkMatch(pred, truth, cutoffs, sparseOptions(options));
+    checkPoints(pred, 'pred', dims);
+    checkPoints(truth, 'truth', dims);
+    const m = blinkMatch(pred, truth, cutoffs, { ...sparseOptions(options), dims });
     for (let k = 0; k < nCutoffs; k++) {
       const n = m.tp[k];
       f1Scores[k] = score(cutoffs[k], pred.length, truth.length, n, m.predSideMatches[k], [], [], []).f1;
@@ -300,9 +307,16 @@ export function computeMetrics(pred: readonly Point[], truth: readonly Point[], 
     for (let k = 0; k < last.tp; k++) {
       const t = truth[last.trueIdx[k]];
       const p = pred[last.predIdx[k]];
-      const dr = t[0] - p[0];
-      const dc = t[1] - p[1];
-      sq += dr * dr + dc * dc;
+      if (dims === 3) {
+        const dz = t[0] - p[0];
+        const dr = t[1] - p[1];
+        const dc = t[2] - p[2];
+        sq += dr * dr + dc * dc + dz * dz;
+      } else {
+        const dr = t[0] - p[0];
+        const dc = t[1] - p[1];
+        sq += dr * dr + dc * dc;
+      }
     }
     rmseAtMdist = Math.sqrt(sq / last.tp);
   }
@@ -389,13 +403,17 @@ function ratios(tp: number, fp: number, fn: number, dists: readonly number[], cu
  * is valid if d^2 <= cutoff^2. With `planes`, per plane (max d^2 of the plane), pooled.
  */
 export function pointsMatching(pred: readonly Point[], truth: readonly Point[], options: MatchingOptions = {}): ImageMatching {
+  return matchingOf(pred, truth, options, 2);
+}
+
+function matchingOf(pred: readonly Coordinates[], truth: readonly Coordinates[], options: MatchingOptions, dims: 2 | 3): ImageMatching {
   const cutoff = options.cutoff ?? 3;
   const eps = options.eps ?? 0;
-  checkPoints(pred, 'pred');
-  checkPoints(truth, 'truth');
+  checkPoints(pred, 'pred', dims);
+  checkPoints(truth, 'truth', dims);
   const nT = truth.length;
   const nP = pred.length;
-  const { trueIdx, predIdx, distances } = flowMatch(pred, truth, cutoff, sparseOptions(options));
+  const { trueIdx, predIdx, distances } = flowMatch(pred, truth, cutoff, { ...sparseOptions(options), dims });
   const tp = trueIdx.length;
   return { ...ratios(tp, nP - tp, nT - tp, distances, cutoff, eps), trueIdx, predIdx, distances };
 }
@@ -436,4 +454,125 @@ export function poolMatchings(perImage: readonly ImageMatching[], options: Pick<
     for (const d of s.distances) dists.push(d);
   }
   return ratios(tp, fp, fn, dists, cutoff, eps);
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3-D
+// ---------------------------------------------------------------------------------------------
+
+/** Size of a voxel `[z, y, x]` (e.g. µm per slice, per row, per column); `[1, 1, 1]`: distances in voxels. */
+export type VoxelSize = [number, number, number];
+
+/** Error of one axis over the matched pairs: predicted − true. */
+export interface AxisError {
+  /** Root-mean-square of predicted − true, in the physical unit of the voxel size. */
+  rmse: number;
+  /** Mean of predicted − true (signed: positive = predictions too high), physical unit. */
+  bias: number;
+  /** {@link AxisError.rmse} in voxels (slices / rows / columns). */
+  rmseVoxels: number;
+  /** {@link AxisError.bias} in voxels. */
+  biasVoxels: number;
+}
+
+/** Per-axis errors of matched pairs (NaN everywhere when there is none). */
+export interface AxisErrors {
+  z: AxisError;
+  y: AxisError;
+  x: AxisError;
+  /** Number of pairs they are computed from. */
+  pairs: number;
+}
+
+/** Options of the 3-D metrics: distances and cutoffs in the unit of `voxelSize`. */
+export interface Metrics3dOptions extends MetricsOptions {
+  /** Voxel size `[z, y, x]` (default `[1, 1, 1]`: distances in voxels). */
+  voxelSize?: VoxelSize;
+}
+
+/** {@link computeMetrics} in 3-D plus the per-axis errors of the pairs matched at mdist. */
+export interface Metrics3dResult extends MetricsResult {
+  axisErrors: AxisErrors;
+  voxelSize: VoxelSize;
+}
+
+function checkVoxelSize(v: VoxelSize | undefined): VoxelSize {
+  const vs = v ?? [1, 1, 1];
+  if (vs.length !== 3 || !vs.every((x) => Number.isFinite(x) && x > 0))
+    throw new RangeError(`voxelSize must be 3 positive numbers [z, y, x], got ${JSON.stringify(v)}`);
+  return [vs[0], vs[1], vs[2]];
+}
+
+/** The points in physical units: [z·vz, y·vy, x·vx]. */
+export function scalePoints(points: readonly Point3[], voxelSize: VoxelSize): Point3[] {
+  const [vz, vy, vx] = voxelSize;
+  return points.map((p) => [p[0] * vz, p[1] * vy, p[2] * vx]);
+}
+
+/**
+ * RMSE and bias (mean of predicted − true) per axis of the pairs `(truth[trueIdx[k]],
+ * pred[predIdx[k]])`, in voxels and in the unit of `voxelSize`.
+ */
+export function axisErrors(
+  pred: readonly Point3[],
+  truth: readonly Point3[],
+  pairs: { trueIdx: readonly number[]; predIdx: readonly number[] },
+  voxelSize: VoxelSize = [1, 1, 1],
+): AxisErrors {
+  const n = pairs.trueIdx.length;
+  const sum = [0, 0, 0];
+  const sq = [0, 0, 0];
+  for (let k = 0; k < n; k++) {
+    const t = truth[pairs.trueIdx[k]];
+    const p = pred[pairs.predIdx[k]];
+    for (let a = 0; a < 3; a++) {
+      const d = p[a] - t[a];
+      sum[a] += d;
+      sq[a] += d * d;
+    }
+  }
+  const axis = (a: number): AxisError => {
+    const rmseVoxels = n ? Math.sqrt(sq[a] / n) : NaN;
+    const biasVoxels = n ? sum[a] / n : NaN;
+    return { rmse: rmseVoxels * voxelSize[a], bias: biasVoxels * voxelSize[a], rmseVoxels, biasVoxels };
+  };
+  return { z: axis(0), y: axis(1), x: axis(2), pairs: n };
+}
+
+/**
+ * deepBlink's metrics ({@link computeMetrics}) on 3-D points `[z, y, x]` in voxels: every point
+ * is scaled to physical units (z·vz, y·vy, x·vx) and pairs are matched on their 3-D Euclidean
+ * distance; `mdist` (and every cutoff, distance, RMSE) is in the unit of `voxelSize` (voxels by
+ * default). Adds the per-axis errors of the pairs matched at mdist. `planes` (e.g. channel and
+ * time point) still keeps spots of different planes apart.
+ */
+export function computeMetrics3d(pred: readonly Point3[], truth: readonly Point3[], options: Metrics3dOptions = {}): Metrics3dResult {
+  const voxelSize = checkVoxelSize(options.voxelSize);
+  checkPoints(pred, 'pred', 3);
+  checkPoints(truth, 'truth', 3);
+  const m = metricsOf(scalePoints(pred, voxelSize), scalePoints(truth, voxelSize), options, 3);
+  return { ...m, axisErrors: axisErrors(pred, truth, m.pairsAtMdist, voxelSize), voxelSize };
+}
+
+/** Options of the 3-D Spotiflow-style matching: cutoff in the unit of `voxelSize`. */
+export interface Matching3dOptions extends MatchingOptions {
+  /** Voxel size `[z, y, x]` (default `[1, 1, 1]`: distances in voxels). */
+  voxelSize?: VoxelSize;
+}
+
+/**
+ * {@link pointsMatching} on 3-D points `[z, y, x]` in voxels, matched on the 3-D Euclidean
+ * distance in physical units (see {@link computeMetrics3d}), plus the per-axis errors of the
+ * matched pairs.
+ */
+export function pointsMatching3d(
+  pred: readonly Point3[],
+  truth: readonly Point3[],
+  options: Matching3dOptions = {},
+): ImageMatching & { axisErrors: AxisErrors } {
+  const voxelSize = checkVoxelSize(options.voxelSize);
+  checkPoints(pred, 'pred', 3);
+  checkPoints(truth, 'truth', 3);
+  const m = matchingOf(scalePoints(pred, voxelSize), scalePoints(truth, voxelSize), options, 3);
+  return { ...m, axisErrors: axisErrors(pred, truth, m, voxelSize) };
 }

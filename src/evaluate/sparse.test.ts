@@ -4,7 +4,7 @@ import type { Point } from '../core/types.js';
 import { DeepblinkError } from '../core/errors.js';
 import { linspace } from '../math/numpy.js';
 import { computeMetrics, pointsMatching, type MetricsResult } from './metrics.js';
-import { maxSquaredDistance } from './sparse.js';
+import { maxSquaredDistance, maxSquaredDistance3 } from './sparse.js';
 import * as dense from '../testutil/dense-metrics.js';
 
 function lcg(seed: number): () => number {
@@ -248,4 +248,40 @@ test('cutoffs: any ascending list, and a single cutoff, give the dense counts', 
     }
   }
   assert.deepEqual(linspace(0, 3, 1), [0]);
+});
+
+test('maxSquaredDistance3 (box branch-and-bound) equals brute force, also on flat and repeated points', () => {
+  let seed = 9;
+  const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const sets: [number, number][] = [
+    [500, 400],
+    [3000, 50],
+    [1, 700],
+  ];
+  for (const flat of [false, true]) {
+    for (const [n, m] of sets) {
+      const mk = (k: number) => ({
+        r: Float64Array.from({ length: k }, rand),
+        c: Float64Array.from({ length: k }, () => rand() * 100),
+        z: Float64Array.from({ length: k }, () => (flat ? 2 : rand() * 5)),
+      });
+      const a = mk(n);
+      const b = mk(m);
+      const L = { pr: a.r, pc: a.c, pz: a.z, tr: b.r, tc: b.c, tz: b.z };
+      let best = -Infinity;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < m; j++) {
+          const x = a.r[i] - b.r[j];
+          const y = a.c[i] - b.c[j];
+          const e = a.z[i] - b.z[j];
+          best = Math.max(best, x * x + y * y + e * e);
+        }
+      }
+      const idx = (k: number) => Int32Array.from({ length: k }, (_, i) => i);
+      assert.equal(maxSquaredDistance3(L, idx(n), idx(m)), best);
+    }
+  }
+  const one = Float64Array.of(1);
+  assert.equal(maxSquaredDistance3({ pr: one, pc: one, pz: one, tr: one, tc: one, tz: one }, Int32Array.of(0, 0, 0), Int32Array.of(0)), 0);
+  assert.equal(maxSquaredDistance3({ pr: one, pc: one, pz: one, tr: one, tc: one, tz: one }, new Int32Array(0), Int32Array.of(0)), -Infinity);
 });

@@ -38,12 +38,17 @@
  * pairs). Larger images, where the dense matrix was the problem, are split (a stack of many
  * planes too: 2000 planes of 500 spots would take minutes whole, seconds split).
  *
+ * 3-D (`dims: 3`, points `[z, row, col]` in one physical unit): the same steps with cubic
+ * cells (27 around a spot, 9 runs of the sorted true spots), a 3-D Euclidean distance
+ * (dr² + dc² + dz², in that order) and the plane's largest distance found exactly by a
+ * branch-and-bound over boxes of spots ({@link maxSquaredDistance3}). 2-D points go through
+ * the same code with z = 0 (adding 0² changes no squared distance: 2-D results stay bit for bit).
+ *
  * Components are capped ({@link DEFAULT_MAX_COMPONENT_PAIRS} matrix entries): a larger cluster
  * of spots all chained within the cutoff (e.g. a million spots on one place) is a UserError
  * rather than hours of work and gigabytes; so is an unbounded number of close-but-not-candidate
  * pairs to examine in the grid.
  */
-import type { Point } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { LinearSumAssignmentSolver } from './assignment.js';
 import { pairwiseSum } from '../math/numpy.js';
@@ -70,6 +75,12 @@ export const DEFAULT_WHOLE_PLANE_PAIRS = 2 ** 20;
 /** Progress of a long matching: `done` of `total` work units (monotone; the last call has done = total). */
 export type MatchProgress = (done: number, total: number) => void;
 
+/**
+ * Points given to the matchers: `[row, col]` (2-D) or `[z, row, col]` (3-D, see
+ * {@link SparseOptions.dims}), all in one unit (3-D points already scaled to physical units).
+ */
+export type Coordinates = readonly number[];
+
 /** The two point sets as flat arrays, with dense plane indices. */
 interface Layout {
   nP: number;
@@ -78,6 +89,10 @@ interface Layout {
   pc: Float64Array;
   tr: Float64Array;
   tc: Float64Array;
+  /** z of every point; all 0 in 2-D (adding 0² leaves every squared distance bit for bit). */
+  pz: Float64Array;
+  tz: Float64Array;
+  dims: 2 | 3;
   pPlane: Int32Array;
   tPlane: Int32Array;
   nPlanes: number;
@@ -86,20 +101,25 @@ interface Layout {
   planeTruth: Int32Array;
 }
 
-function layout(pred: readonly Point[], truth: readonly Point[], planes: PlaneIds | undefined): Layout {
+function layout(pred: readonly Coordinates[], truth: readonly Coordinates[], planes: PlaneIds | undefined, dims: 2 | 3 = 2): Layout {
   const nP = pred.length;
   const nT = truth.length;
   const pr = new Float64Array(nP);
   const pc = new Float64Array(nP);
   const tr = new Float64Array(nT);
   const tc = new Float64Array(nT);
+  const pz = new Float64Array(nP);
+  const tz = new Float64Array(nT);
+  const o = dims - 2;
   for (let i = 0; i < nP; i++) {
-    pr[i] = pred[i][0];
-    pc[i] = pred[i][1];
+    if (o) pz[i] = pred[i][0];
+    pr[i] = pred[i][o];
+    pc[i] = pred[i][o + 1];
   }
   for (let i = 0; i < nT; i++) {
-    tr[i] = truth[i][0];
-    tc[i] = truth[i][1];
+    if (o) tz[i] = truth[i][0];
+    tr[i] = truth[i][o];
+    tc[i] = truth[i][o + 1];
   }
   const pPlane = new Int32Array(nP);
   const tPlane = new Int32Array(nT);
@@ -126,7 +146,7 @@ function layout(pred: readonly Point[], truth: readonly Point[], planes: PlaneId
   const planeTruth = new Int32Array(nPlanes);
   for (let i = 0; i < nP; i++) planePred[pPlane[i]]++;
   for (let i = 0; i < nT; i++) planeTruth[tPlane[i]]++;
-  return { nP, nT, pr, pc, tr, tc, pPlane, tPlane, nPlanes, planePred, planeTruth };
+  return { nP, nT, pr, pc, tr, tc, pz, tz, dims, pPlane, tPlane, nPlanes, planePred, planeTruth };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +313,75 @@ export function maxSquaredDistance(
 }
 
 /**
+ * The largest squared distance `dr*dr + dc*dc + dz*dz` between a predicted spot of `pIdx` and a
+ * true spot of `tIdx` in 3-D, exact: both sets binned into at most 8³ boxes each; box pairs in
+ * descending order of their largest possible distance (from the boxes' corners, computed with
+ * the same monotone operations, so a bound) are searched pair by pair until the next bound is
+ * below the best found. Typically a few box pairs; all pairs at worst.
+ */
+export function maxSquaredDistance3(L: Pick<Layout, 'pr' | 'pc' | 'pz' | 'tr' | 'tc' | 'tz'>, pIdx: Int32Array, tIdx: Int32Array): number {
+  if (pIdx.length === 0 || tIdx.length === 0) return -Infinity;
+  interface Box {
+    idx: number[];
+    lo: [number, number, number];
+    hi: [number, number, number];
+  }
+  const boxes = (r: Float64Array, c: Float64Array, z: Float64Array, idx: Int32Array): Box[] => {
+    const lo = [Infinity, Infinity, Infinity];
+    const hi = [-Infinity, -Infinity, -Infinity];
+    for (const i of idx) {
+      const v = [r[i], c[i], z[i]];
+      for (let a = 0; a < 3; a++) {
+        if (v[a] < lo[a]) lo[a] = v[a];
+        if (v[a] > hi[a]) hi[a] = v[a];
+      }
+    }
+    const g = 8;
+    const cellOf = (x: number, a: number) => (hi[a] > lo[a] ? Math.min(g - 1, Math.floor(((x - lo[a]) / (hi[a] - lo[a])) * g)) : 0);
+    const map = new Map<number, Box>();
+    for (const i of idx) {
+      const v: [number, number, number] = [r[i], c[i], z[i]];
+      const key = (cellOf(v[0], 0) * g + cellOf(v[1], 1)) * g + cellOf(v[2], 2);
+      let b = map.get(key);
+      if (!b) map.set(key, (b = { idx: [], lo: [...v], hi: [...v] }));
+      b.idx.push(i);
+      for (let a = 0; a < 3; a++) {
+        if (v[a] < b.lo[a]) b.lo[a] = v[a];
+        if (v[a] > b.hi[a]) b.hi[a] = v[a];
+      }
+    }
+    return [...map.values()];
+  };
+  const pb = boxes(L.pr, L.pc, L.pz, pIdx);
+  const tb = boxes(L.tr, L.tc, L.tz, tIdx);
+  const far = (a: number, b: number, c: number, d: number) => Math.max(Math.abs(a - d), Math.abs(b - c));
+  const pairs: { ub: number; p: Box; t: Box }[] = [];
+  for (const p of pb) {
+    for (const t of tb) {
+      const a = far(p.lo[0], p.hi[0], t.lo[0], t.hi[0]);
+      const b = far(p.lo[1], p.hi[1], t.lo[1], t.hi[1]);
+      const e = far(p.lo[2], p.hi[2], t.lo[2], t.hi[2]);
+      pairs.push({ ub: a * a + b * b + e * e, p, t });
+    }
+  }
+  pairs.sort((x, y) => y.ub - x.ub);
+  let best = -Infinity;
+  for (const { ub, p, t } of pairs) {
+    if (ub <= best) break;
+    for (const i of p.idx) {
+      for (const j of t.idx) {
+        const a = L.pr[i] - L.tr[j];
+        const b = L.pc[i] - L.tc[j];
+        const e = L.pz[i] - L.tz[j];
+        const v = a * a + b * b + e * e;
+        if (v > best) best = v;
+      }
+    }
+  }
+  return best;
+}
+
+/**
  * Per plane: the largest squared distance between a predicted and a true spot (from every pair
  * of a plane solved whole, as the dense matrix has it, or of a small plane; else from the hulls).
  */
@@ -308,7 +397,7 @@ function planeMaxD2(L: Layout, whole: Uint8Array): Float64Array {
   const tl = byPlane(L.tPlane, L.planeTruth);
   for (let k = 0; k < L.nPlanes; k++) {
     if (!whole[k] && pl[k].length * tl[k].length > 4096) {
-      out[k] = maxSquaredDistance(L.pr, L.pc, pl[k], L.tr, L.tc, tl[k]);
+      out[k] = L.dims === 3 ? maxSquaredDistance3(L, pl[k], tl[k]) : maxSquaredDistance(L.pr, L.pc, pl[k], L.tr, L.tc, tl[k]);
       continue;
     }
     let m = -Infinity;
@@ -316,7 +405,8 @@ function planeMaxD2(L: Layout, whole: Uint8Array): Float64Array {
       for (const t of tl[k]) {
         const a = L.pr[p] - L.tr[t];
         const b = L.pc[p] - L.tc[t];
-        const v = a * a + b * b;
+        const e = L.pz[p] - L.tz[t];
+        const v = a * a + b * b + e * e;
         if (v > m) m = v;
       }
     }
@@ -359,7 +449,8 @@ function findComponents(
   whole: Uint8Array,
   tick: (units: number) => void,
 ): Components {
-  const { nP, nT, pr, pc, tr, tc, pPlane, tPlane } = L;
+  const { nP, nT, pr, pc, tr, tc, pz, tz, pPlane, tPlane } = L;
+  const is3 = L.dims === 3;
   // Cells slightly larger than the radius: |dr| <= radius puts two spots in the same or
   // adjacent cells despite the rounding of the division. Each true spot gets the number of its
   // cell, plane-major then row-major; the cells are made coarser when the coordinates span so
@@ -368,12 +459,19 @@ function findComponents(
   let rMax = -Infinity;
   let cMin = Infinity;
   let cMax = -Infinity;
+  // z (3-D only): the cells are cubes, numbered plane-major, then z, row, column
+  let zMin = Infinity;
+  let zMax = -Infinity;
   for (let i = 0; i < nP; i++) {
     if (whole[pPlane[i]]) continue;
     rMin = Math.min(rMin, pr[i]);
     rMax = Math.max(rMax, pr[i]);
     cMin = Math.min(cMin, pc[i]);
     cMax = Math.max(cMax, pc[i]);
+    if (is3) {
+      zMin = Math.min(zMin, pz[i]);
+      zMax = Math.max(zMax, pz[i]);
+    }
   }
   for (let i = 0; i < nT; i++) {
     if (whole[tPlane[i]]) continue;
@@ -381,28 +479,40 @@ function findComponents(
     rMax = Math.max(rMax, tr[i]);
     cMin = Math.min(cMin, tc[i]);
     cMax = Math.max(cMax, tc[i]);
+    if (is3) {
+      zMin = Math.min(zMin, tz[i]);
+      zMax = Math.max(zMax, tz[i]);
+    }
   }
   if (!(rMin <= rMax)) rMin = rMax = cMin = cMax = 0;
+  if (!(zMin <= zMax)) zMin = zMax = 0;
   let cell = radius > 0 ? radius * (1 + 1e-6) : 1;
   let r0 = 0;
   let c0 = 0;
+  let z0 = 0;
   let nR = 1;
   let nC = 1;
+  let nZ = 1;
   for (;;) {
     r0 = Math.floor(rMin / cell);
     c0 = Math.floor(cMin / cell);
     nR = Math.floor(rMax / cell) - r0 + 1;
     nC = Math.floor(cMax / cell) - c0 + 1;
-    if ((L.nPlanes * nR * nC + 1) * (Math.max(nP, nT) + 1) < 2 ** 52) break;
+    if (is3) {
+      z0 = Math.floor(zMin / cell);
+      nZ = Math.floor(zMax / cell) - z0 + 1;
+    }
+    if ((L.nPlanes * nZ * nR * nC + 1) * (Math.max(nP, nT) + 1) < 2 ** 52) break;
     cell *= 2;
   }
-  const cellOf = (plane: number, row: number, col: number) => (plane * nR + row - r0) * nC + col - c0;
+  const cellOf = (plane: number, zc: number, row: number, col: number) => ((plane * nZ + zc - z0) * nR + row - r0) * nC + col - c0;
   // spots of planes solved whole are not looked up: a number past every cell
-  const keyOf = (plane: number, r: number, c: number) => (whole[plane] ? L.nPlanes * nR * nC : cellOf(plane, Math.floor(r / cell), Math.floor(c / cell)));
+  const keyOf = (plane: number, z: number, r: number, c: number) =>
+    whole[plane] ? L.nPlanes * nZ * nR * nC : cellOf(plane, is3 ? Math.floor(z / cell) : 0, Math.floor(r / cell), Math.floor(c / cell));
   const tKey = new Float64Array(nT);
   const packed = new Float64Array(nT);
   for (let i = 0; i < nT; i++) {
-    tKey[i] = keyOf(tPlane[i], tr[i], tc[i]);
+    tKey[i] = keyOf(tPlane[i], tz[i], tr[i], tc[i]);
     packed[i] = tKey[i] * nT + i;
   }
   packed.sort();
@@ -414,11 +524,11 @@ function findComponents(
     sKey[k] = tKey[i];
   }
   // the predicted spots in the same order: the first candidate of each of the 3 cell rows
-  // around a predicted spot then only moves forward (3 pointers, no search)
+  // (3-D: 3 × 3) around a predicted spot then only moves forward (3 or 9 pointers, no search)
   const pOrder = new Int32Array(nP);
   {
     const pPacked = new Float64Array(nP);
-    for (let i = 0; i < nP; i++) pPacked[i] = keyOf(pPlane[i], pr[i], pc[i]) * nP + i;
+    for (let i = 0; i < nP; i++) pPacked[i] = keyOf(pPlane[i], pz[i], pr[i], pc[i]) * nP + i;
     pPacked.sort();
     for (let k = 0; k < nP; k++) pOrder[k] = pPacked[k] % nP;
   }
@@ -439,7 +549,9 @@ function findComponents(
   };
   let examined = 0;
   const examineLimit = 4 * maxPairs + 64 * (nP + nT);
-  const first = [0, 0, 0];
+  const first = is3 ? [0, 0, 0, 0, 0, 0, 0, 0, 0] : [0, 0, 0];
+  const dzLo = is3 ? -1 : 0;
+  const dzHi = is3 ? 1 : 0;
   for (let q = 0; q < nP; q++) {
     const p = pOrder[q];
     const plane = pPlane[p];
@@ -447,40 +559,48 @@ function findComponents(
     if (whole[plane]) continue;
     const r = pr[p];
     const c = pc[p];
+    const zp = pz[p];
     const cr = Math.floor(r / cell);
     const cc = Math.floor(c / cell);
+    const cz = is3 ? Math.floor(zp / cell) : 0;
     const colLo = Math.max(cc - 1, c0);
     const colHi = Math.min(cc + 1, c0 + nC - 1);
-    for (let dr = -1; dr <= 1; dr++) {
-      const row = cr + dr;
-      if (row < r0 || row >= r0 + nR) continue;
-      const keyLo = cellOf(plane, row, colLo);
-      const keyHi = cellOf(plane, row, colHi);
-      let k = first[dr + 1];
-      while (k < nT && sKey[k] < keyLo) k++;
-      first[dr + 1] = k;
-      for (; k < nT && sKey[k] <= keyHi; k++) {
-        if (++examined > examineLimit) {
-          throw tooDense(
-            `more than ${examineLimit} pairs of spots lie within ${(3 * radius).toPrecision(3)} px of each other; too dense to match: use a smaller distance or check the tables (many spots at one place?)`,
-          );
-        }
-        const t = order[k];
-        const a = r - tr[t];
-        const b = c - tc[t];
-        if (!isPair(a * a + b * b)) continue;
-        let x = find(p);
-        let y = find(nP + t);
-        if (x === y) continue;
-        if (nPred[x] + nTrue[x] < nPred[y] + nTrue[y]) [x, y] = [y, x];
-        parent[y] = x;
-        nPred[x] += nPred[y];
-        nTrue[x] += nTrue[y];
-        if (nPred[x] * nTrue[x] > maxPairs) {
-          throw tooDense(
-            `${nPred[x]} predicted and ${nTrue[x]} true spots${L.nPlanes > 1 ? ' of one plane' : ''} form one cluster of spots chained within ${radius} px ` +
-              `(a ${nPred[x]}×${nTrue[x]} assignment problem, more than ${maxPairs} pairs); too dense to match: use a smaller distance or check the tables (many spots at one place?)`,
-          );
+    for (let dz = dzLo; dz <= dzHi; dz++) {
+      const zc = cz + dz;
+      if (zc < z0 || zc >= z0 + nZ) continue;
+      for (let dr = -1; dr <= 1; dr++) {
+        const row = cr + dr;
+        if (row < r0 || row >= r0 + nR) continue;
+        const keyLo = cellOf(plane, zc, row, colLo);
+        const keyHi = cellOf(plane, zc, row, colHi);
+        const f = (dz - dzLo) * 3 + dr + 1;
+        let k = first[f];
+        while (k < nT && sKey[k] < keyLo) k++;
+        first[f] = k;
+        for (; k < nT && sKey[k] <= keyHi; k++) {
+          if (++examined > examineLimit) {
+            throw tooDense(
+              `more than ${examineLimit} pairs of spots lie within ${(3 * radius).toPrecision(3)} px of each other; too dense to match: use a smaller distance or check the tables (many spots at one place?)`,
+            );
+          }
+          const t = order[k];
+          const a = r - tr[t];
+          const b = c - tc[t];
+          const e = zp - tz[t];
+          if (!isPair(a * a + b * b + e * e)) continue;
+          let x = find(p);
+          let y = find(nP + t);
+          if (x === y) continue;
+          if (nPred[x] + nTrue[x] < nPred[y] + nTrue[y]) [x, y] = [y, x];
+          parent[y] = x;
+          nPred[x] += nPred[y];
+          nTrue[x] += nTrue[y];
+          if (nPred[x] * nTrue[x] > maxPairs) {
+            throw tooDense(
+              `${nPred[x]} predicted and ${nTrue[x]} true spots${L.nPlanes > 1 ? ' of one plane' : ''} form one cluster of spots chained within ${radius} px ` +
+                `(a ${nPred[x]}×${nTrue[x]} assignment problem, more than ${maxPairs} pairs); too dense to match: use a smaller distance or check the tables (many spots at one place?)`,
+            );
+          }
         }
       }
     }
@@ -544,6 +664,8 @@ function findComponents(
 /** Options of the sparse matchings. */
 export interface SparseOptions {
   planes?: PlaneIds;
+  /** 2 (default): points are `[row, col]`; 3: `[z, row, col]`, Euclidean distance in 3-D. */
+  dims?: 2 | 3;
   /** Cap on predicted × true spots of one component (default {@link DEFAULT_MAX_COMPONENT_PAIRS}). */
   maxComponentPairs?: number;
   /**
@@ -617,13 +739,13 @@ export interface BlinkMatch {
  * plane, through components. Equals the dense CutoffEvaluator of the original definition (see
  * the module comment).
  */
-export function blinkMatch(pred: readonly Point[], truth: readonly Point[], cutoffs: readonly number[], opts: SparseOptions = {}): BlinkMatch {
+export function blinkMatch(pred: readonly Coordinates[], truth: readonly Coordinates[], cutoffs: readonly number[], opts: SparseOptions = {}): BlinkMatch {
   const nK = cutoffs.length;
   const radius = Math.max(0, ...cutoffs);
   // cutoffs strictly ascending from 0 or above (linspace), with at most the first one 0
   const ascending = cutoffs.every((c, k) => c >= 0 && (k === 0 || c > cutoffs[k - 1]));
-  const L = layout(pred, truth, opts.planes);
-  const { nP, nT, pr, pc, tr, tc } = L;
+  const L = layout(pred, truth, opts.planes, opts.dims);
+  const { nP, nT, pr, pc, tr, tc, pz, tz } = L;
   const ticker = progressTicker(2 * nP + nT, opts.onProgress);
   const whole = wholePlanes(L, opts);
   const maxD = planeMaxD2(L, whole).map(Math.sqrt);
@@ -667,7 +789,8 @@ export function blinkMatch(pred: readonly Point[], truth: readonly Point[], cuto
       const t = comps.truthIdx[ts];
       const a = pr[p] - tr[t];
       const b = pc[p] - tc[t];
-      const d = Math.sqrt(a * a + b * b);
+      const e = pz[p] - tz[t];
+      const d = Math.sqrt(a * a + b * b + e * e);
       // kept at cutoff c iff M'[0, 0] <= c: d == 0 at cutoff 0, d < c or P <= c above
       if (ascending) {
         // kept for c > 0 is monotone in c: the first kept cutoff by bisection
@@ -708,7 +831,8 @@ export function blinkMatch(pred: readonly Point[], truth: readonly Point[], cuto
         const t = comps.truthIdx[ts + j];
         const a = pr[p] - tr[t];
         const b = pc[p] - tc[t];
-        const d = Math.sqrt(a * a + b * b);
+        const e = pz[p] - tz[t];
+        const d = Math.sqrt(a * a + b * b + e * e);
         D[i * nt + j] = d;
         if (d <= radius) edges.push(d);
       }
@@ -851,9 +975,9 @@ export interface FlowMatch {
  * more true than predicted spots in the plane), d² > cutoff² replaced by 1e10 (1 + max d²) of
  * the plane, pairs with d² <= cutoff² kept.
  */
-export function flowMatch(pred: readonly Point[], truth: readonly Point[], cutoff: number, opts: SparseOptions = {}): FlowMatch {
-  const L = layout(pred, truth, opts.planes);
-  const { nP, nT, pr, pc, tr, tc } = L;
+export function flowMatch(pred: readonly Coordinates[], truth: readonly Coordinates[], cutoff: number, opts: SparseOptions = {}): FlowMatch {
+  const L = layout(pred, truth, opts.planes, opts.dims);
+  const { nP, nT, pr, pc, tr, tc, pz, tz } = L;
   const ticker = progressTicker(2 * nP + nT, opts.onProgress);
   const c2 = cutoff ** 2;
   const whole = wholePlanes(L, opts);
@@ -876,7 +1000,8 @@ export function flowMatch(pred: readonly Point[], truth: readonly Point[], cutof
     const d2 = (p: number, t: number) => {
       const a = tr[t] - pr[p];
       const b = tc[t] - pc[p];
-      return a * a + b * b;
+      const e = tz[t] - pz[p];
+      return a * a + b * b + e * e;
     };
     if (np === 1 && nt === 1) {
       const p = comps.predIdx[ps];

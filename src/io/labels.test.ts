@@ -287,3 +287,45 @@ test('c, t, z columns are read as plane indices; r,c keeps c as the column', () 
   throwsUser(() => parseLabels('y,x,z\n1,2,0.5\n'), /^row 2: z value '0.5' is not a whole number \(a plane index\)$/);
   throwsUser(() => parseLabels('y,x,z\n1,2,\n'), /^row 2: empty z value$/);
 });
+
+describe('3-D: z as a coordinate (zAsCoordinate)', () => {
+  test('plain z,y,x: [z, y, x] points, sub-slice z, c and t stay plane columns', () => {
+    const r = parseLabels('c,z,y,x\n0,2.5,10,20\n1,3,11,21\n', { zAsCoordinate: true });
+    assert.deepEqual(r.points3d, [
+      [2.5, 10, 20],
+      [3, 11, 21],
+    ]);
+    assert.deepEqual(r.points, [
+      [10, 20],
+      [11, 21],
+    ]);
+    assert.deepEqual(r.planes, { c: [0, 1] });
+    // without the option z is a plane index (whole numbers)
+    assert.throws(() => parseLabels('z,y,x\n2.5,10,20\n'), /plane index/);
+  });
+  test("deepblink 'z [px]' and 'z [µm]' (÷ the voxel depth)", () => {
+    assert.deepEqual(parseLabels('z [px],y [px],x [px]\n4,1,2\n', { zAsCoordinate: true }).points3d, [[4, 1, 2]]);
+    const r = parseLabels('z [µm],y [µm],x [µm]\n0.6,0.1,0.2\n', { zAsCoordinate: true, voxelDepth: 0.3, pixelSize: { y: 0.1, x: 0.1 } });
+    const p = (r.points3d ?? [])[0];
+    assert.ok(Math.abs(p[0] - 2) < 1e-12 && Math.abs(p[1] - 1) < 1e-12 && Math.abs(p[2] - 2) < 1e-12);
+    assert.throws(() => parseLabels('z [µm],y [px],x [px]\n0.6,1,2\n', { zAsCoordinate: true }), /voxel-size/);
+    // predict's stack output: y [px], x [px] and the slice index z
+    assert.deepEqual(parseLabels('y [px],x [px],c,z\n1,2,0,3\n', { zAsCoordinate: true }).points3d, [[3, 1, 2]]);
+  });
+  test('TrackMate POSITION_Z in the units row unit, napari axis-0 of 3', () => {
+    const t = 'LABEL,POSITION_X,POSITION_Y,POSITION_Z\nLabel,X,Y,Z\n,(micron),(micron),(micron)\nID1,0.2,0.1,0.9\n';
+    const r = parseLabels(t, { zAsCoordinate: true, pixelSize: { y: 0.1, x: 0.1 }, voxelDepth: 0.3 });
+    const p = (r.points3d ?? [])[0];
+    assert.ok(Math.abs(p[0] - 3) < 1e-12 && Math.abs(p[1] - 1) < 1e-12 && Math.abs(p[2] - 2) < 1e-12);
+    assert.deepEqual(parseLabels('index,axis-0,axis-1,axis-2\n0,5,6,7\n', { zAsCoordinate: true }).points3d, [[5, 6, 7]]);
+  });
+  test('a table without z is a UserError (bad-labels) naming the file', async () => {
+    assert.throws(
+      () => parseLabels('y,x\n1,2\n', { zAsCoordinate: true }),
+      (e: unknown) => e instanceof UserError && e.code === 'bad-labels' && /no z column/.test(e.message),
+    );
+    const f = path.join(dir, 'flat.csv');
+    fs.writeFileSync(f, 'y [px],x [px]\n1,2\n');
+    await assert.rejects(readLabels(f, { zAsCoordinate: true }), (e: unknown) => e instanceof UserError && e.file === f && /'z \[px\]'/.test(e.message));
+  });
+});

@@ -59,6 +59,11 @@
  * plain `r,c` table `c` is the column coordinate), so that evaluation can match spots plane by
  * plane.
  *
+ * 3-D (`zAsCoordinate`): the z column is read as a coordinate (slices, sub-slice allowed) instead
+ * of a plane index, and `points3d` holds [z, row, col]: deepblink `z [px]` / `z [µm]` (÷ the
+ * voxel depth) or `z` (the slice index predict writes for stacks), TrackMate `POSITION_Z` (in the units row's unit, as X and Y, ÷ the voxel
+ * depth), napari `axis-(N-3)`, Fiji `Z`, plain `z`. A table without one is a UserError.
+ *
  * Parsing: UTF-8 with or without BOM, CRLF or LF, quoted fields, comma / semicolon / tab
  * separators (with a semicolon separator a decimal comma is accepted, as European Excel
  * writes). Empty file → UserError; header only → zero points; a non-numeric, empty or NaN value
@@ -68,7 +73,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import type { PixelSize, Point } from '../core/types.js';
+import type { PixelSize, Point, Point3 } from '../core/types.js';
 import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { micronsPerUnit } from './image/metadata.js';
 
@@ -78,6 +83,13 @@ const labelsError = (message: string, file?: string, code: ErrorCode = 'bad-labe
 export interface ReadLabelsOptions {
   /** µm per pixel, needed for coordinates given in physical units. */
   pixelSize?: PixelSize;
+  /**
+   * Read z as a coordinate (3-D points in `points3d`, see the module comment) rather than as a
+   * plane index: `c` and `t` stay plane columns. Default false.
+   */
+  zAsCoordinate?: boolean;
+  /** µm per slice, needed for z given in physical units (with zAsCoordinate). */
+  voxelDepth?: number;
 }
 
 /** The plane of every point, from the `c`, `t`, `z` columns the table has (whole numbers). */
@@ -88,7 +100,10 @@ export interface PlaneColumns {
 }
 
 export interface LabelsResult {
+  /** [row, col] of every spot, in pixels. */
   points: Point[];
+  /** With `zAsCoordinate`: [z, row, col] of every spot (the same spots as `points`), in voxels. */
+  points3d?: Point3[];
   /** The `c`, `t`, `z` columns, one value per point, when the table has any of them. */
   planes?: PlaneColumns;
   /** 'deepblink' | 'trackmate' | 'napari' | 'fiji' | 'plain' */
@@ -258,15 +273,51 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   const ps = opts.pixelSize;
   const psIsOne = !ps || (ps.x === 1 && ps.y === 1);
 
+  const z3 = opts.zAsCoordinate === true;
+  /** The z coordinate column of a format (3-D) and its factor to slices. */
+  const zColumn = (format: string, zFactor: number): { col: number; f: number } => {
+    let col = -1;
+    let f = 1;
+    if (format === 'deepblink') {
+      col = lower.findIndex((h) => /^z\s*\[(px|µm|μm|um)\]$/.test(h));
+      if (col >= 0 && !lower[col].endsWith('[px]')) {
+        if (!(opts.voxelDepth !== undefined && opts.voxelDepth > 0))
+          throw labelsError('z is in µm; pass --voxel-size (µm per voxel, z,y,x) to convert it to slices');
+        f = 1 / opts.voxelDepth;
+      }
+      // predict's stack output: the slice index in a plain `z` column
+      if (col < 0) col = lower.indexOf('z');
+    } else if (format === 'trackmate') {
+      col = lower.indexOf('position_z');
+      f = zFactor;
+    } else if (format === 'napari') {
+      const axes = header.map((h) => /^axis-(\d+)$/i.exec(h)).filter((m) => m !== null).length;
+      if (axes >= 3) col = header.findIndex((h) => h.toLowerCase() === `axis-${axes - 3}`);
+    } else if (format === 'fiji') col = header.indexOf('Z');
+    else col = lower.indexOf('z');
+    if (col < 0) {
+      throw labelsError(
+        `no z column for 3-D: expected ${format === 'deepblink' ? "'z [px]', 'z [µm]' or 'z'" : format === 'trackmate' ? 'POSITION_Z' : format === 'napari' ? 'axis-0 of 3 axes' : format === 'fiji' ? "'Z'" : "'z'"} column (the z of every spot, in slices)`,
+      );
+    }
+    return { col, f };
+  };
+
   /** The points of the data rows from `from` on (those `keep` accepts), with the plane columns. */
-  const finish = (format: string, point: (row: Row) => Point, coordCols: number[], from = 0, keep?: (row: Row) => boolean): LabelsResult => {
-    const planeCols = (['c', 't', 'z'] as const).map((key) => ({ key, col: lower.indexOf(key) })).filter((e) => e.col >= 0 && !coordCols.includes(e.col));
+  const finish = (format: string, point: (row: Row) => Point, coordCols: number[], from = 0, keep?: (row: Row) => boolean, zFactor = 1): LabelsResult => {
+    const zc = z3 ? zColumn(format, zFactor) : undefined;
+    const planeCols = (['c', 't', 'z'] as const)
+      .map((key) => ({ key, col: lower.indexOf(key) }))
+      .filter((e) => e.col >= 0 && !coordCols.includes(e.col) && !(zc && (e.key === 'z' || e.col === zc.col)));
     const values = planeCols.map(() => [] as number[]);
     const points: Point[] = [];
+    const points3d: Point3[] = [];
     for (let k = from; k < data.length; k++) {
       const row = data.get(k);
       if (keep && !keep(row)) continue;
-      points.push(point(row));
+      const pt = point(row);
+      points.push(pt);
+      if (zc) points3d.push([num(row, zc.col, header[zc.col]) * zc.f, pt[0], pt[1]]);
       for (let q = 0; q < planeCols.length; q++) {
         const v = num(row, planeCols[q].col, header[planeCols[q].col]);
         if (!Number.isInteger(v))
@@ -275,6 +326,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
       }
     }
     const res: LabelsResult = { points, format, warnings };
+    if (zc) res.points3d = points3d;
     if (planeCols.length > 0) res.planes = Object.fromEntries(planeCols.map((e, q) => [e.key, values[q]])) as PlaneColumns;
     return res;
   };
@@ -302,7 +354,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   // TrackMate spot table.
   const tmX = lower.indexOf('position_x');
   const tmY = lower.indexOf('position_y');
-  if (tmX >= 0 && tmY >= 0) return readTrackMate(header, data, tmX, tmY, ps, num, isNum, warnings, finish);
+  if (tmX >= 0 && tmY >= 0) return readTrackMate(header, data, tmX, tmY, ps, num, isNum, warnings, finish, z3, opts.voxelDepth);
 
   // napari points layer.
   const axisCols = header
@@ -313,7 +365,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   if (axisCols.length >= 2) {
     const rCol = axisCols[axisCols.length - 2] as { n: number; i: number };
     const cCol = axisCols[axisCols.length - 1] as { n: number; i: number };
-    if (axisCols.length > 2) {
+    if (axisCols.length > (z3 ? 3 : 2)) {
       warnings.push(`napari points with ${axisCols.length} axes: used axis-${rCol.n} as rows and axis-${cCol.n} as columns, ignored the others`);
     }
     if (!psIsOne) {
@@ -364,7 +416,7 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
   throw labelsError(`unrecognised label columns ${found}; expected ${ACCEPTED}`);
 }
 
-type Finish = (format: string, point: (row: Row) => Point, coordCols: number[], from?: number) => LabelsResult;
+type Finish = (format: string, point: (row: Row) => Point, coordCols: number[], from?: number, keep?: (row: Row) => boolean, zFactor?: number) => LabelsResult;
 
 function readTrackMate(
   header: string[],
@@ -376,6 +428,8 @@ function readTrackMate(
   isNum: (row: Row, col: number) => boolean,
   warnings: string[],
   finish: Finish,
+  zAsCoordinate: boolean,
+  voxelDepth: number | undefined,
 ): LabelsResult {
   // Extra header rows below the first (TrackMate >= 7 writes up to three: names, short names,
   // units): text cells in both position columns, before the first numeric row.
@@ -421,5 +475,12 @@ function readTrackMate(
   } else if (bodyLength > 0) {
     warnings.push('TrackMate CSV without a units row and no pixel size: POSITION_X/Y taken as pixels (correct only for an uncalibrated image)');
   }
-  return finish('trackmate', (row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx], [xi, yi], k);
+  // z (3-D): in the unit of X and Y, divided by the voxel depth when that is a length
+  let fz = 1;
+  const vz = voxelDepth !== undefined && voxelDepth > 0 ? voxelDepth : undefined;
+  if (zAsCoordinate && unit !== 'pixel' && (unit !== undefined || ps)) {
+    if (!vz) throw labelsError(`TrackMate POSITION_Z is in ${unit ?? 'µm'}; pass --voxel-size (µm per voxel, z,y,x) to convert it to slices`);
+    fz = (unit !== undefined ? (micronsPerUnit(unit) as number) : 1) / vz;
+  }
+  return finish('trackmate', (row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx], [xi, yi], k, undefined, fz);
 }
