@@ -84,16 +84,7 @@ export { RunRecord, checkReplace, recordedOutputs, type Provenance, type Provena
 
 // simulate
 export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimResult, type SimSpot, type Placement } from './simulate/simulate.js';
-export {
-  simulateStack,
-  addSpot3D,
-  defaultSim3dParams,
-  resolveSim3dParams,
-  type Sim3dParams,
-  type Sim3dResult,
-  type Sim3dSpot,
-  type Point3,
-} from './simulate/simulate3d.js';
+export { simulateStack, addSpot3D, defaultSim3dParams, resolveSim3dParams, type Sim3dParams, type Sim3dResult, type Sim3dSpot } from './simulate/simulate3d.js';
 export { simulateScene, beadPsf, type Scene, type SceneKnobs, type SceneSpot, type EmpiricalPsf } from './simulate/scenes.js';
 
 // evaluate

@@ -20,14 +20,14 @@
  */
 
 import { UserError } from '../core/errors.js';
+import type { Point3 } from '../core/types.js';
 import { crlbGaussian3D, DEFAULT_CRLB_HALF_WIDTH } from '../measure/crlb.js';
 import { pixelIntegratedGaussian, pixelIntegratedGaussianRow, spotHalfWidth } from '../math/psf.js';
 import { Rng } from '../math/rng.js';
 import { peakIntensityForSnr, peakFraction } from '../measure/snr.js';
 import { backgroundMap, resolveSimParams } from './simulate.js';
 
-/** A point in a stack: [z, y, x] (slice, row, column; voxel centres at integers). */
-export type Point3 = [number, number, number];
+export type { Point3 } from '../core/types.js';
 
 /** Parameters of {@link simulateStack}. Every field has a default (see {@link defaultSim3dParams}). */
 export interface Sim3dParams {
