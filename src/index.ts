@@ -58,14 +58,16 @@ export { bundledNames as bundledModels, resolveModel, DEFAULT_MODEL } from './mo
 
 // detect (+ measure): the facade, and the detectors themselves
 export { SpotDetector, detect, type DetectOptions, type PlaneSpots, type ImageSpots } from './pipeline/spot-detector.js';
-export type { ImageResult, PlaneResult, PredictOptions } from './pipeline/predict.js';
+export type { ImageResult, PlaneResult, VolumeResult, PredictOptions } from './pipeline/predict.js';
+export { resultSpots } from './pipeline/result.js';
+export { linkPlanes, axialPeak, type Member as LinkMember, type LinkOptions, type LinkedSpot, type PlaneDetections } from './detect/link3d.js';
 export { createDetector, type PlaneDetector, type DetectorOptions, type DetectorDescription, type Method } from './detect/detector.js';
 export { detectLoG, type LogOptions } from './detect/log.js';
 
 // measure
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
 export { measureSpots, type MeasureOptions } from './measure/spots.js';
-export { diskIntensity, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
+export { diskIntensity, localSignal, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
 export {
   crlbGaussian2D,
   fisherGaussian2D,

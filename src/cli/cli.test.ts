@@ -156,7 +156,7 @@ test('predict on a stack writes c/t/z columns, one plane per z', () => {
     return { data: d, height: h, width: w };
   });
   writeFileSync(path.join(work, 'stack.tif'), encodeTiff(planes, { axes: 'zyx' }));
-  const r = run(['predict', '-i', 'stack.tif', '-o', 'stack_out', '--method', 'log', '--axes', 'zyx']);
+  const r = run(['predict', '-i', 'stack.tif', '-o', 'stack_out', '--method', 'log', '--axes', 'zyx', '--per-plane']);
   assert.equal(r.code, 0, r.err);
   const { header, rows } = csvRows(path.join(work, 'stack_out', 'stack.csv'));
   assert.deepEqual(header, ['y [px]', 'x [px]', 'quality', 'c', 't', 'z']);
@@ -165,6 +165,30 @@ test('predict on a stack writes c/t/z columns, one plane per z', () => {
     assert.equal(row[5], z);
     assert.ok(Math.abs(row[0] - (10 + 5 * z)) < 0.2);
   });
+});
+
+test('predict on a z-stack (the default for ≥ 3 slices): one row per spot, sub-slice z from the planes it spans', () => {
+  const [h, w, depth] = [40, 44, 7];
+  const spot = { z: 3.3, y: 20.4, x: 25.7 };
+  const planes = Array.from({ length: depth }, (_, z) => {
+    const d = new Uint16Array(h * w).fill(100);
+    for (let r = 0; r < h; r++)
+      for (let c = 0; c < w; c++)
+        d[r * w + c] += Math.round(2000 * Math.exp(-((z - spot.z) ** 2) / (2 * 1.2 ** 2) - ((r - spot.y) ** 2 + (c - spot.x) ** 2) / (2 * 1.5 ** 2)));
+    return { data: d, height: h, width: w };
+  });
+  writeFileSync(path.join(work, 'zstack.tif'), encodeTiff(planes, { axes: 'zyx' }));
+  const r = run(['predict', 'zstack.tif', '-o', 'zstack_out', '--method', 'log', '--voxel-size', '0.3,0.1,0.1']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /1 spots in 3-D \(7 slices; --per-plane/);
+  const { header, rows } = csvRows(path.join(work, 'zstack_out', 'zstack.csv'));
+  assert.deepEqual(header, ['z [px]', 'y [px]', 'x [px]', 'z [µm]', 'y [µm]', 'x [µm]', 'quality', 'planes']);
+  assert.equal(rows.length, 1);
+  const [z, y, x, zum, yum] = rows[0];
+  assert.ok(Math.abs(z - spot.z) < 0.15 && Math.abs(y - spot.y) < 0.2 && Math.abs(x - spot.x) < 0.2, rows[0].join(','));
+  assert.ok(Math.abs(zum - 0.3 * z) < 1e-4 && Math.abs(yum - 0.1 * y) < 1e-4);
+  assert.ok(rows[0][7] >= 3, `detected in ${rows[0][7]} planes`);
+  assert.equal(run(['predict', 'zstack.tif', '-o', 'zstack_out2', '--3d', '--per-plane']).code, 1);
 });
 
 test('config writes a described YAML, refuses to overwrite without --force', () => {
@@ -541,7 +565,7 @@ test('a blank plane in a stack is skipped with a warning, the other planes are p
     return { data: d, height: h, width: h };
   });
   writeFileSync(path.join(work, 'stack3.tif'), encodeTiff(planes));
-  const r = run(['predict', 'stack3.tif', '-o', 'stack-out', '--method', 'log', '--axes', 'zyx']);
+  const r = run(['predict', 'stack3.tif', '-o', 'stack-out', '--method', 'log', '--axes', 'zyx', '--per-plane']);
   assert.equal(r.code, 0, r.err);
   assert.match(r.err, /plane c=0 t=0 z=1 is constant.*skipped/);
   const rows = readFileSync(path.join(work, 'stack-out', 'stack3.csv'), 'utf8')

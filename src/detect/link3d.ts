@@ -38,7 +38,8 @@ export interface LinkedSpot extends Spot {
   planes: number;
 }
 
-interface Member {
+/** One detection of a chain: its plane, position, score and signal. */
+export interface Member {
   z: number;
   y: number;
   x: number;

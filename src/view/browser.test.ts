@@ -226,11 +226,11 @@ test(
     });
     const file = path.join(tmp, 'stack.tif');
     writeFileSync(file, encodeTiff(planes, { axes: 'zyx' }));
-    const ref = await cliRows(file, []);
+    const ref = await cliRows(file, ['--per-plane']);
     const zCol = ref.columns.indexOf('z');
     assert.ok(zCol > 0, ref.columns.join(','));
     const csvDir = mkdtempSync(path.join(tmp, 'csv-'));
-    await run(process.execPath, [cli, 'predict', file, '-o', csvDir]);
+    await run(process.execPath, [cli, 'predict', file, '-o', csvDir, '--per-plane']);
     const v = await viewer({ images: [file], spots: [path.join(csvDir, 'stack.csv')], port: 0 });
     const page = await open(v);
     let s = await ready(page);
