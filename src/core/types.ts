@@ -27,6 +27,7 @@ export interface Plane {
  * Slice centres at integer z, as rows and columns (the convention above, one axis up).
  */
 export interface Stack {
+  /** Voxel values, C order (z, y, x); length depth·height·width. */
   data: PlaneData;
   /** Number of slices (z). */
   depth: number;

@@ -104,8 +104,11 @@ export interface SpotFit3D {
 
 /** A start position for {@link fitSpots3D}: [z, y, x] as fields (e.g. a 3-D detection). */
 export interface FitStart3D {
+  /** Slice. */
   z: number;
+  /** Row, px. */
   y: number;
+  /** Column, px. */
   x: number;
 }
 
