@@ -24,7 +24,7 @@ import type { TrainConfig as TrainConfigT } from './train/config.js';
 import type { TrainOptions as TrainOptionsT, TrainResult as TrainResultT } from './train/train.js';
 
 // shared types, errors, version
-export type { Plane, PlaneData, FloatPlane, Point, Point3, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
+export type { Plane, PlaneData, FloatPlane, Stack, Point, Point3, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
 export { DeepblinkError, type ErrorCode } from './core/errors.js';
 export { VERSION } from './core/version.js';
 
@@ -66,6 +66,7 @@ export { detectLoG, type LogOptions } from './detect/log.js';
 
 // measure
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
+export { fitSpots3D, fitSpot3D, type Fit3dOptions, type FitStart3D, type SpotFit3D } from './measure/fit3d.js';
 export { measureSpots, type MeasureOptions } from './measure/spots.js';
 export { diskIntensity, localSignal, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
 export {

@@ -28,6 +28,21 @@ export interface Plane {
   width: number;
 }
 
+/**
+ * A 3-D stack of slices, C order (z, y, x): voxel (z, y, x) is `data[(z·height + y)·width + x]`.
+ * Slice centres at integer z, as rows and columns (the convention above, one axis up).
+ */
+export interface Stack {
+  /** Voxel values, C order (z, y, x); length depth·height·width. */
+  data: PlaneData;
+  /** Number of slices (z). */
+  depth: number;
+  /** Rows per slice (y). */
+  height: number;
+  /** Columns per slice (x). */
+  width: number;
+}
+
 /** A plane of computed float32 values (normalised images, filter outputs). */
 export interface FloatPlane extends Plane {
   data: Float32Array;

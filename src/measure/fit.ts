@@ -58,7 +58,7 @@
  */
 
 import { invertSpd } from '../math/linalg.js';
-import { erfc } from '../math/psf.js';
+import { axisDerivatives, axisValues, lnGamma, MAX_HW, MAX_N, medianInPlace, solveDamped, stepScratch } from './fit-core.js';
 import { peakSnr } from './snr.js';
 import type { FitStatus, Plane, SpotFit } from '../core/types.js';
 import { UserError } from '../core/errors.js';
@@ -98,10 +98,6 @@ export interface FitStart {
   x: number;
 }
 
-const MAX_HW = 10;
-const MAX_N = 2 * MAX_HW + 1;
-const INV_SQRT_2 = 0.7071067811865476;
-const INV_SQRT_2PI = 0.3989422804014327;
 const FWHM_PER_SIGMA = 2 * Math.sqrt(2 * Math.LN2);
 const MU_FLOOR = 1e-12;
 
@@ -121,8 +117,6 @@ const ey1s = new Float64Array(MAX_N);
 const ex1s = new Float64Array(MAX_N);
 const eyss = new Float64Array(MAX_N);
 const exss = new Float64Array(MAX_N);
-const edgeU = new Float64Array(MAX_N + 1);
-const edgeP = new Float64Array(MAX_N + 1);
 const perim = new Float64Array(4 * MAX_N);
 // Parameters (y, x, N, b, σ); matrices are 5×5 row-major whatever the number of free parameters.
 const theta = new Float64Array(5);
@@ -135,80 +129,7 @@ const lo = new Float64Array(5);
 const hi = new Float64Array(5);
 const active = new Int32Array(5);
 const frozen = new Uint8Array(5);
-const amat = new Float64Array(25); // compact system matrix, then its Cholesky factor
-const rhs = new Float64Array(5);
-const sol = new Float64Array(5);
-
-/**
- * e[i] = E(k0 + i), i < n, for centre x0 and width s: one erfc per pixel edge, the tails
- * combined as in psf.ts `pixelIntegratedGaussianRow` (no cancellation far from the centre).
- */
-function axisValues(n: number, k0: number, x0: number, s: number, e: Float64Array): void {
-  const f = INV_SQRT_2 / s;
-  let uPrev = (k0 - 0.5 - x0) * f;
-  let tPrev = 0.5 * erfc(Math.abs(uPrev));
-  for (let i = 0; i < n; i++) {
-    const u = (k0 + i + 0.5 - x0) * f;
-    const t = 0.5 * erfc(Math.abs(u));
-    e[i] = u <= 0 ? t - tPrev : uPrev > 0 ? tPrev - t : 1 - tPrev - t;
-    uPrev = u;
-    tPrev = t;
-  }
-}
-
-/**
- * First and second derivatives of E(k0 + i) with respect to the centre x0 and the width s,
- * from the standard normal density φ at the standardised edges u = (k ± ½ − x0)/s:
- *   ∂Φ(u)/∂x0 = −φ/s, ∂Φ(u)/∂s = −uφ/s, ∂²Φ/∂x0² = −uφ/s², ∂²Φ/∂x0∂s = (1−u²)φ/s²,
- *   ∂²Φ/∂s² = u(2−u²)φ/s², and E = Φ(u₊) − Φ(u₋).
- */
-function axisDerivatives(
-  n: number,
-  k0: number,
-  x0: number,
-  s: number,
-  d1: Float64Array,
-  ds: Float64Array,
-  d11: Float64Array,
-  d1s: Float64Array,
-  dss: Float64Array,
-): void {
-  const invS = 1 / s;
-  const invS2 = invS * invS;
-  for (let j = 0; j <= n; j++) {
-    const u = (k0 + j - 0.5 - x0) * invS;
-    edgeU[j] = u;
-    edgeP[j] = INV_SQRT_2PI * Math.exp(-0.5 * u * u);
-  }
-  for (let i = 0; i < n; i++) {
-    const um = edgeU[i];
-    const up = edgeU[i + 1];
-    const pm = edgeP[i];
-    const pp = edgeP[i + 1];
-    d1[i] = (pm - pp) * invS;
-    ds[i] = (um * pm - up * pp) * invS;
-    d11[i] = (um * pm - up * pp) * invS2;
-    d1s[i] = ((1 - up * up) * pp - (1 - um * um) * pm) * invS2;
-    dss[i] = (up * (2 - up * up) * pp - um * (2 - um * um) * pm) * invS2;
-  }
-}
-
-/** ln Γ(z) for z > 0 (Lanczos, g = 7, 9 terms; relative error ~1e-15). */
-function lnGamma(z: number): number {
-  if (z < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * z)) - lnGamma(1 - z);
-  const x = z - 1;
-  let a = 0.99999999999980993;
-  a += 676.5203681218851 / (x + 1);
-  a += -1259.1392167224028 / (x + 2);
-  a += 771.32342877765313 / (x + 3);
-  a += -176.61502916214059 / (x + 4);
-  a += 12.507343278686905 / (x + 5);
-  a += -0.13857109526572012 / (x + 6);
-  a += 9.9843695780195716e-6 / (x + 7);
-  a += 1.5056327351493116e-7 / (x + 8);
-  const t = x + 7.5;
-  return 0.9189385332046727 + (x + 0.5) * Math.log(t) - t + Math.log(a);
-}
+const scratch = stepScratch(5);
 
 /** Window geometry and constants of one fit. */
 interface Ctx {
@@ -376,44 +297,11 @@ function assemble(ctx: Ctx, t: Float64Array): void {
 
 /**
  * Solve (H + λ·diag(fisher))·step = grad, H = `newton` (or `fisher` when `useFisher`), over the
- * parameters listed in active[0..q),
- * by Cholesky; the other entries of `step` are 0. Returns false if the matrix is not positive
- * definite.
+ * parameters listed in active[0..q) (see fit-core.ts `solveDamped`). Returns false if the matrix
+ * is not positive definite.
  */
 function solveStep(q: number, lambda: number, useFisher: boolean): boolean {
-  const h = useFisher ? fisher : newton;
-  for (let a = 0; a < q; a++) {
-    const ia = active[a];
-    for (let c = 0; c < q; c++) amat[a * q + c] = h[ia * 5 + active[c]];
-    amat[a * q + a] += lambda * fisher[ia * 5 + ia];
-    rhs[a] = grad[ia];
-  }
-  // In-place Cholesky (lower triangle of amat).
-  for (let j = 0; j < q; j++) {
-    let d = amat[j * q + j];
-    for (let m = 0; m < j; m++) d -= amat[j * q + m] * amat[j * q + m];
-    if (!(d > 0) || !Number.isFinite(d)) return false;
-    const ljj = Math.sqrt(d);
-    amat[j * q + j] = ljj;
-    for (let i = j + 1; i < q; i++) {
-      let v = amat[i * q + j];
-      for (let m = 0; m < j; m++) v -= amat[i * q + m] * amat[j * q + m];
-      amat[i * q + j] = v / ljj;
-    }
-  }
-  for (let i = 0; i < q; i++) {
-    let v = rhs[i];
-    for (let m = 0; m < i; m++) v -= amat[i * q + m] * sol[m];
-    sol[i] = v / amat[i * q + i];
-  }
-  for (let i = q - 1; i >= 0; i--) {
-    let v = sol[i];
-    for (let m = i + 1; m < q; m++) v -= amat[m * q + i] * sol[m];
-    sol[i] = v / amat[i * q + i];
-  }
-  step.fill(0);
-  for (let a = 0; a < q; a++) step[active[a]] = sol[a];
-  return true;
+  return solveDamped(useFisher ? fisher : newton, fisher, grad, 5, active, q, lambda, step, scratch);
 }
 
 function validateOptions(opts: FitOptions): void {
@@ -517,17 +405,7 @@ export function fitSpot(plane: Plane, r0: number, c0: number, opts: FitOptions =
     }
   }
   const npix = ny * nx;
-  // Median of the perimeter (insertion sort; ≤ 80 values).
-  for (let a = 1; a < np; a++) {
-    const v = perim[a];
-    let c = a - 1;
-    while (c >= 0 && perim[c] > v) {
-      perim[c + 1] = perim[c];
-      c--;
-    }
-    perim[c + 1] = v;
-  }
-  const med = np % 2 === 1 ? perim[(np - 1) >> 1] : 0.5 * (perim[np / 2 - 1] + perim[np / 2]);
+  const med = medianInPlace(perim, np);
   theta[0] = Math.min(yHi, Math.max(yLo, r0));
   theta[1] = Math.min(xHi, Math.max(xLo, c0));
   theta[3] = Math.max(0, med - r2);
