@@ -71,10 +71,46 @@ export interface Spot {
   intensity?: number;
   /** Maximum-likelihood Gaussian fit (measure/fit.ts), when asked for. */
   fit?: SpotFit;
+  /** 3-D maximum-likelihood fit (measure/fit3d.ts), for spots of z-stacks detected in 3-D. */
+  fit3d?: SpotFit3D;
   /** 3-D spots: the number of planes it was detected in (detect/link3d.ts). */
   planes?: number;
   /** The detector's own position, kept when a later step (the fit) moved the spot. */
   detected?: { y: number; x: number; z?: number };
+}
+
+/** Result of one 3-D spot fit. Intensities in photons (see measure/fit3d.ts). */
+export interface SpotFit3D {
+  /** Slice of the centre (rejected guarded fit: the start slice). */
+  z: number;
+  /** Row of the centre, px (rejected guarded fit: the start row). */
+  y: number;
+  /** Column of the centre, px (rejected guarded fit: the start column). */
+  x: number;
+  /** Total photons N of the spot. */
+  photons: number;
+  /** Background b, photons per voxel. */
+  background: number;
+  /** Lateral PSF standard deviation σ, px (the fixed value when not fitted). */
+  sigma: number;
+  /** Axial PSF standard deviation σ_z, slices (the fixed value when not fitted). */
+  sigmaZ: number;
+  /** ISBI peak SNR (I_peak − b)/√I_peak of the fitted model's brightest voxel. */
+  snr: number;
+  /** √CRLB of z at the fitted parameters (this window, these parameters), slices. */
+  crlbZ: number;
+  /** √CRLB of y, px. */
+  crlbY: number;
+  /** √CRLB of x, px. */
+  crlbX: number;
+  /** 'ok'; 'not-converged'; or (fitSpots3D (measure/fit3d.ts) guard) 'moved'. */
+  status: FitStatus;
+  /** Number of LM iterations used (trial steps, accepted or not). */
+  iterations: number;
+  /** 3-D distance between the fitted centre and the start, voxels (before any guard). */
+  shift: number;
+  /** Poisson log-likelihood Σ d ln μ − μ − ln Γ(d+1) at the fitted parameters (photon data). */
+  logLikelihood: number;
 }
 
 /** 'ok'; 'not-converged'; or 'moved' = the fit shifted more than its limit (position not used). */

@@ -42,7 +42,7 @@
 import { invertSpd } from '../math/linalg.js';
 import { pixelIntegratedGaussian } from '../math/psf.js';
 import { peakFraction } from './snr.js';
-import type { FitStatus, Stack } from '../core/types.js';
+import type { FitStatus, SpotFit3D, Stack } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { axisDerivatives, axisValues, lnGamma, MAX_HW, MAX_N, medianInPlace, solveDamped, stepScratch } from './fit-core.js';
 
@@ -68,39 +68,7 @@ export interface Fit3dOptions {
   maxShift?: number;
 }
 
-/** Result of one 3-D spot fit. Intensities in photons (see the module header of fit3d.ts). */
-export interface SpotFit3D {
-  /** Slice of the centre (rejected guarded fit: the start slice). */
-  z: number;
-  /** Row of the centre, px (rejected guarded fit: the start row). */
-  y: number;
-  /** Column of the centre, px (rejected guarded fit: the start column). */
-  x: number;
-  /** Total photons N of the spot. */
-  photons: number;
-  /** Background b, photons per voxel. */
-  background: number;
-  /** Lateral PSF standard deviation σ, px (the fixed value when not fitted). */
-  sigma: number;
-  /** Axial PSF standard deviation σ_z, slices (the fixed value when not fitted). */
-  sigmaZ: number;
-  /** ISBI peak SNR (I_peak − b)/√I_peak of the fitted model's brightest voxel. */
-  snr: number;
-  /** √CRLB of z at the fitted parameters (this window, these parameters), slices. */
-  crlbZ: number;
-  /** √CRLB of y, px. */
-  crlbY: number;
-  /** √CRLB of x, px. */
-  crlbX: number;
-  /** 'ok'; 'not-converged'; or ({@link fitSpots3D} guard) 'moved'. */
-  status: FitStatus;
-  /** Number of LM iterations used (trial steps, accepted or not). */
-  iterations: number;
-  /** 3-D distance between the fitted centre and the start, voxels (before any guard). */
-  shift: number;
-  /** Poisson log-likelihood Σ d ln μ − μ − ln Γ(d+1) at the fitted parameters (photon data). */
-  logLikelihood: number;
-}
+export type { SpotFit3D };
 
 /** A start position for {@link fitSpots3D}: [z, y, x] as fields (e.g. a 3-D detection). */
 export interface FitStart3D {

@@ -6,13 +6,14 @@
  */
 import type { PixelSize, Plane, Spot } from '../core/types.js';
 import { readImage, type RawImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes, planeAt, planeSizes } from '../io/image/axes.js';
+import { resolveAxes, iteratePlanes, planeAt, planeSizes, stackAt } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
 import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';
 import type { FitOptions } from '../measure/fit.js';
 import { measureSpots } from '../measure/spots.js';
 import { diskIntensity, localSignal } from '../measure/intensity.js';
+import { fitSpots3D } from '../measure/fit3d.js';
 import { linkPlanes, type LinkOptions, type PlaneDetections } from '../detect/link3d.js';
 import type { ImageResult, PlaneResult, VolumeResult } from './result.js';
 
@@ -117,8 +118,10 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
 /**
  * 3-D detection of every (c, t) volume: each plane through check → detect (the 2-D detector),
  * each detection weighed by its background-subtracted signal in its plane, the planes'
- * detections linked into 3-D spots (detect/link3d.ts); `radius` adds the disk intensity in the
- * plane nearest the spot's z. Only the spot lists of a volume are held, never a copy of it.
+ * detections linked into 3-D spots (detect/link3d.ts), each position refined by the 3-D
+ * maximum-likelihood fit (measure/fit3d.ts; kept where it converged within its guard); `radius`
+ * adds the disk intensity in the plane nearest the spot's z. The volume is read from the
+ * decoded image in place where it is stored contiguously (else one volume is copied).
  */
 async function predictVolumes(
   raw: RawImage,
@@ -148,7 +151,15 @@ async function predictVolumes(
         threshold = res.threshold;
         found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y, s.x)) });
       }
-      const spots: Spot[] = linkPlanes(found, opts.link).map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link).map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+      // every 3-D position refined by the 3-D maximum-likelihood fit (kept where it converged and stayed)
+      const f = opts.fit;
+      const fits = fitSpots3D(stackAt(raw, axes, c, t), spots, { halfWidth: f?.halfWidth, sigma: f?.sigma, gain: f?.gain, offset: f?.offset });
+      spots.forEach((s, k) => {
+        s.fit3d = fits[k];
+        s.detected = { z: s.z, y: s.y, x: s.x };
+        if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
+      });
       if (opts.radius !== undefined) {
         for (const s of spots) {
           const plane = planeAt(raw, axes, c, t, Math.min(sizes.z - 1, Math.max(0, Math.round(s.z!))));

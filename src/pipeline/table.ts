@@ -3,6 +3,22 @@ import type { Table } from '../io/table.js';
 import type { MeasureOptions } from '../measure/spots.js';
 import type { ImageResult } from './result.js';
 
+/** Columns added by --fit to the 3-D table (the 3-D fit, measure/fit3d.ts; σ_z and crlb_z in slices). */
+export const FIT3D_COLUMNS = [
+  'z_det [px]',
+  'y_det [px]',
+  'x_det [px]',
+  'photons',
+  'background',
+  'sigma [px]',
+  'sigma_z [px]',
+  'snr',
+  'crlb_z [px]',
+  'crlb_y [px]',
+  'crlb_x [px]',
+  'fit',
+];
+
 /** Columns added by --fit (see README "Per-spot measurements"). */
 export const FIT_COLUMNS = [
   'y_det [px]',
@@ -58,12 +74,15 @@ export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
  * The 3-D output table (one row per spot of a z-stack): `z [px]`, `y [px]`, `x [px]` (slice,
  * row, column; 0-based; centres at integers; z at sub-slice precision), `z [µm]` when the z step
  * is known and `y [µm]`, `x [µm]` when the pixel size is, the score, `i` with a radius,
- * `planes` (the planes the spot was detected in), and `c`, `t` when the image has them.
+ * `planes` (the planes the spot was detected in), the 3-D fit's columns with --fit (positions
+ * are always the fit's where it was accepted; `*_det` the linked detection's), and `c`, `t`
+ * when the image has them.
  */
 function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
   const zum = res.zStep !== undefined;
   const withI = opts.radius !== undefined;
+  const withFit = opts.fit !== undefined;
   const ct = res.axes.includes('c') || res.axes.includes('t');
   const columns = ['z [px]', 'y [px]', 'x [px]'];
   if (zum) columns.push('z [µm]');
@@ -71,6 +90,7 @@ function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
   columns.push(res.scoreColumn);
   if (withI) columns.push('i');
   columns.push('planes');
+  if (withFit) columns.push(...FIT3D_COLUMNS);
   if (ct) columns.push('c', 't');
   const rows: (number | string)[][] = [];
   for (const v of res.volumes ?? []) {
@@ -81,9 +101,16 @@ function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
       row.push(s.score);
       if (withI) row.push(s.intensity!);
       row.push(s.planes ?? 1);
+      const f = s.fit3d;
+      if (withFit) {
+        const d = s.detected ?? s;
+        row.push(d.z ?? s.z!, d.y, d.x);
+        if (f) row.push(f.photons, f.background, f.sigma, f.sigmaZ, f.snr, f.crlbZ, f.crlbY, f.crlbX, f.status);
+        else row.push(NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, 'none');
+      }
       if (ct) row.push(v.c, v.t);
       rows.push(row);
     }
   }
-  return { columns, rows, decimals: { 'z [µm]': 5, 'y [µm]': 5, 'x [µm]': 5 } };
+  return { columns, rows, decimals: { 'z [µm]': 5, 'y [µm]': 5, 'x [µm]': 5, 'crlb_z [px]': 5, 'crlb_y [px]': 5, 'crlb_x [px]': 5 } };
 }

@@ -7,7 +7,7 @@
  * trap") — here the first of the two largest dimensions is y = rows, so a 2-D image is 'yx'
  * and output row/column coordinates match Fiji's Y/X.
  */
-import type { Plane } from '../../core/types.js';
+import type { Plane, Stack } from '../../core/types.js';
 import { UserError } from '../../core/errors.js';
 import type { RawImage } from './read.js';
 
@@ -248,6 +248,25 @@ export function planeAt(raw: RawImage, axes: string, c: number, t: number, z: nu
     if (!Number.isInteger(v) || v < 0 || v >= l.size(letter)) throw new RangeError(`${letter} = ${v} is out of range (0–${l.size(letter) - 1})`);
   }
   return extract(raw, l, c, t, z);
+}
+
+/**
+ * The z-stack (c, t) of an image as a Stack (C order z, y, x): a view on the image's samples
+ * when the volume is stored contiguously, else a float32 copy of that one volume.
+ */
+export function stackAt(raw: RawImage, axes: string, c: number, t: number): Stack {
+  const l = layout(raw, axes);
+  const depth = l.size('z');
+  const height = l.size('y');
+  const width = l.size('x');
+  const n = height * width;
+  const base = c * l.stride('c') + t * l.stride('t');
+  if (l.stride('x') === 1 && l.stride('y') === width && (depth === 1 || l.stride('z') === n)) {
+    return { data: raw.data.subarray(base, base + depth * n), depth, height, width };
+  }
+  const out = new Float32Array(depth * n);
+  for (let z = 0; z < depth; z++) out.set(extract(raw, l, c, t, z).data, z * n);
+  return { data: out, depth, height, width };
 }
 
 /**
