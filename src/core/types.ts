@@ -22,6 +22,21 @@ export interface Plane {
   width: number;
 }
 
+/**
+ * One 3-D grey image stack (z-stack), C order (z, y, x): voxel (z, y, x) is
+ * `data[(z * height + y) * width + x]`. Positions in a stack are (z, y, x) = (slice, row, column),
+ * 0-based, voxel centres at integers. Read-only for every consumer.
+ */
+export interface Stack {
+  data: PlaneData;
+  /** Number of slices (z). */
+  depth: number;
+  /** Rows per slice (y). */
+  height: number;
+  /** Columns per slice (x). */
+  width: number;
+}
+
 /** A plane of computed float32 values (normalised images, filter outputs). */
 export interface FloatPlane extends Plane {
   data: Float32Array;
