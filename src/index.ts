@@ -24,7 +24,7 @@ import type { TrainConfig as TrainConfigT } from './train/config.js';
 import type { TrainOptions as TrainOptionsT, TrainResult as TrainResultT } from './train/train.js';
 
 // shared types, errors, version
-export type { Plane, PlaneData, FloatPlane, Point, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
+export type { Plane, PlaneData, FloatPlane, Stack, Point, PixelSize, Spot, SpotFit, FitStatus } from './core/types.js';
 export { DeepblinkError, type ErrorCode } from './core/errors.js';
 export { VERSION } from './core/version.js';
 
@@ -61,6 +61,7 @@ export { SpotDetector, detect, type DetectOptions, type PlaneSpots, type ImageSp
 export type { ImageResult, PlaneResult, PredictOptions } from './pipeline/predict.js';
 export { createDetector, type PlaneDetector, type DetectorOptions, type DetectorDescription, type Method } from './detect/detector.js';
 export { detectLoG, type LogOptions } from './detect/log.js';
+export { detectLoG3D, logFilter3D, type Log3dOptions, type Spot3D } from './detect/log3d.js';
 
 // measure
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';

@@ -47,7 +47,7 @@ export interface Log3dOptions {
    * round spot.
    */
   radiusZ?: number;
-  /** quality threshold (maxima must be strictly above it), or 'auto' (see {@link autoThreshold3D}) */
+  /** quality threshold (maxima must be strictly above it), or 'auto' (the 3-D LoG-FDR rule, see {@link detectLoG3D}) */
   threshold: number | 'auto';
   /** quadratic sub-voxel refinement (default true, as TrackMate) */
   subpixel?: boolean;
@@ -360,16 +360,23 @@ export function refineSubvoxel(f: Float32Array, D: number, H: number, W: number,
 
 /**
  * Expected number of noise maxima above u noise units in a D x H x W LoG response of white noise
- * (expected Euler characteristic of a smooth Gaussian random field, Worsley et al. 1996):
- *   E(u) = D H W sqrt(lambda_z lambda_y lambda_x) / (2 pi)^2 * (u^2 - 1) exp(-u^2 / 2),
+ * (expected Euler characteristic of a smooth Gaussian random field in a box, Adler; Worsley et
+ * al. 1996):
+ *   E(u) = [mu3 (u^2 - 1) / (2 pi)^2 + mu2 u / (2 pi)^(3/2) + mu1 / (2 pi)] exp(-u^2 / 2),
+ *   L_d = n_d sqrt(lambda_d) (n = D, H, W), mu3 = L_z L_y L_x, mu2 = L_z L_y + L_y L_x + L_z L_x,
+ *   mu1 = L_z + L_y + L_x (mu2, mu1: the faces and edges of the box; the volume term dominates),
  * lambda_d = Var(dF/dt_d) / Var(F). For the 3-D LoG (K^ ~ |w|^2 exp(-sum sigma_d^2 w_d^2 / 2)),
  * with a_d = 1 / sigma_d^2 and Gaussian moments:
  *   lambda_d = a_d * N_d / Den, Den = (2 sum a^2 + (sum a)^2) / 4,
  *   N_d = 15/8 a_d^2 + 3/4 a_d (sum a - a_d) + 3/8 sum_{e != d} a_e^2 + 1/8 sum_{e != f, both != d} a_e a_f,
  * which gives 7 / (6 sigma^2) for isotropic voxels (the 2-D LoG: 3 / (2 sigma^2), autothreshold.ts).
  * u is taken as max(u, sqrt 3) (where (u^2 - 1) exp(-u^2 / 2) peaks) so that E never increases
- * with u. A one-slice stack uses the 2-D formula (expectedNoiseMaxima). Boundary terms of the
- * Euler characteristic are left out, as in 2-D.
+ * with u. A one-slice stack uses the 2-D formula (expectedNoiseMaxima). Measured on Poisson
+ * noise (background 10, 32x96x96): the maxima counts above u = 3 to 4.5 agree with E(u) within
+ * 20 % at radius 2 isotropic and within a factor 2 for radius 1.5; for large kernels
+ * relative to the stack (radius 3, or radiusZ 4 on 32 slices) the count at u = 4 to 4.5 is 3 to
+ * 5 times E(u): the mirror border raises the response's noise on the outer faces (std x1.3 on
+ * the first and last slice at radius 3), and the excess maxima sit there.
  */
 export function expectedNoiseMaxima3D(u: number, depth: number, height: number, width: number, sigma: number, sigmaZ: number): number {
   if (depth === 1) return expectedNoiseMaxima(u, height * width, sigma);
@@ -454,9 +461,22 @@ export function autoThreshold3D(
 }
 
 /**
- * Detect spots in a 3-D stack with the TrackMate-style 3-D LoG detector (module note above).
- * Returns the spots, (z, y, x) in voxels, sorted by descending quality, and the threshold used
- * (useful with threshold 'auto').
+ * Detect spots in a 3-D stack (C order z, y, x) with a TrackMate-style 3-D LoG detector:
+ * {@link logFilter3D} response, 3-D local maxima in the 3x3x3 neighbourhood (mirror border, one
+ * voxel per plateau) strictly above the threshold, quadratic sub-voxel refinement (3x3 Hessian
+ * system at the maximum; the integer voxel is kept where the Hessian is not negative definite or
+ * the fit does not settle within 0.5 voxel after up to 10 one-voxel moves, as imglib2's
+ * SubpixelLocalization). Quality (score) = response at the integer maximum.
+ *
+ * Threshold 'auto' (the 2-D LoG-FDR rule extended to volumes): m = median and s = 1.4826 MAD of
+ * the response; candidates = maxima above m + 3 s; Benjamini-Hochberg step-up at `fdr` (default
+ * 0.1) against the expected number of pure-noise maxima above u = (q - m) / s in the volume, from
+ * the Euler characteristic of a smooth Gaussian random field,
+ * E(u) ~ D H W sqrt(lambda_z lambda_y lambda_x) (u^2 - 1) exp(-u^2 / 2) / (2 pi)^2
+ * (+ face and edge terms), lambda_d = the response's gradient-to-value variance ratio along axis d
+ * (7 / (6 sigma^2) for isotropic voxels); capped at m + 8 s.
+ *
+ * Returns the spots, (z, y, x) in voxels, sorted by descending quality, and the threshold used.
  */
 export function detectLoG3D(stack: Stack, opts: Log3dOptions): { spots: Spot3D[]; threshold: number } {
   checkStack(stack);
