@@ -127,7 +127,8 @@ export function logFilter3D(stack: Stack, radius: number, radiusZ: number): Floa
   const A = new Float64Array(HW); // slice *x g
   const B = new Float64Array(HW); // slice *x h
   const pad = new Float64Array(W + 2 * k);
-  const rowsY = new Int32Array(2 * k + 1);
+  const rowS = new Float64Array(W);
+  const rowP = new Float64Array(W);
   for (let z = 0; z < D; z++) {
     const off = z * HW;
     // x pass
@@ -145,32 +146,37 @@ export function logFilter3D(stack: Stack, radius: number, radiusZ: number): Floa
         let a = g[0] * v;
         let b = h[0] * v;
         for (let j = 1; j <= k; j++) {
-          const s = pad[p - j] + pad[p + j];
-          a += g[j] * s;
-          b += h[j] * s;
+          const sm = pad[p - j] + pad[p + j];
+          a += g[j] * sm;
+          b += h[j] * sm;
         }
         A[o + c] = a;
         B[o + c] = b;
       }
     }
-    // y pass: whole rows at a time (contiguous inner loop)
+    // y pass: whole rows at a time (contiguous inner loops)
     for (let r = 0; r < H; r++) {
-      for (let j = -k; j <= k; j++) rowsY[j + k] = mirrorIndex(r + j, H) * W;
-      const o = off + r * W;
-      const r0 = rowsY[k];
+      const r0 = r * W;
       for (let c = 0; c < W; c++) {
         const a0 = A[r0 + c];
-        let s = h[0] * a0 + g[0] * B[r0 + c];
-        let pp = g[0] * a0;
-        for (let j = 1; j <= k; j++) {
-          const m = rowsY[k - j] + c;
-          const n = rowsY[k + j] + c;
-          const as = A[m] + A[n];
-          s += h[j] * as + g[j] * (B[m] + B[n]);
-          pp += g[j] * as;
+        rowS[c] = h[0] * a0 + g[0] * B[r0 + c];
+        rowP[c] = g[0] * a0;
+      }
+      for (let j = 1; j <= k; j++) {
+        const m = mirrorIndex(r - j, H) * W;
+        const n = mirrorIndex(r + j, H) * W;
+        const gj = g[j];
+        const hj = h[j];
+        for (let c = 0; c < W; c++) {
+          const as = A[m + c] + A[n + c];
+          rowS[c] += hj * as + gj * (B[m + c] + B[n + c]);
+          rowP[c] += gj * as;
         }
-        S[o + c] = s;
-        P[o + c] = pp;
+      }
+      const o = off + r0;
+      for (let c = 0; c < W; c++) {
+        S[o + c] = rowS[c];
+        P[o + c] = rowP[c];
       }
     }
   }
