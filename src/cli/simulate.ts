@@ -178,7 +178,7 @@ export function simulateCommand(): Command {
     )
     .option('--depth <n>', 'with --3d: slices per stack (default 16)', parsePositiveInt)
     .option('--sigma-z <range>', 'with --3d: axial PSF σ in slices, a value or "MIN,MAX" (default 1.5; --sigma defaults to 1.3)', parseRange)
-    .option('--z-step <um>', 'with --3d: z step in µm, recorded in simulation.json (the TIFF keeps no z spacing)', parsePositive)
+    .option('--z-step <um>', 'with --3d: z step in µm, written to the TIFF (ImageJ spacing, with --pixel-size) and simulation.json', parsePositive)
     .option('--pixel-size <um>', 'with --3d: µm per pixel written to the TIFFs ("0.1" or "Y,X")', parsePixelSize)
     .option('-f, --force', 'replace files (or a dataset folder) that deepblink did not write (default: refuse)', false)
     .action(async (o: SimOpts) => {

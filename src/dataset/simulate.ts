@@ -172,7 +172,7 @@ export interface SimulateStackOptions {
   prefix?: string;
   /** Lateral pixel size, µm, written to the TIFFs (X/YResolution) and simulation.json. */
   pixelSize?: PixelSize;
-  /** z step, µm: recorded in simulation.json only (the TIFF writer has no z spacing). */
+  /** z step, µm: written to the TIFFs (ImageJ `spacing`, with a pixel size) and simulation.json. */
   zStep?: number;
   /** Replace files in `output` that deepblink did not write (default: refuse). */
   force?: boolean;
@@ -196,7 +196,7 @@ export async function simulateStackFiles(opts: SimulateStackOptions): Promise<Si
   const options = { seed, number, prefix, threeD: true, pixelSize, zStep, params: resolved };
   return writeSimulated(output, names, { command: opts.command ?? 'simulateStackFiles', options, force: opts.force, onEvent }, (k) => {
     const sim = simulateStack(params, imageSeed(seed, k));
-    return { tif: stackTiffOf(sim, pixelSize), csv: formatCsv(stackTruthTable(sim)), spots: sim.spots.length };
+    return { tif: stackTiffOf(sim, pixelSize, zStep), csv: formatCsv(stackTruthTable(sim)), spots: sim.spots.length };
   });
 }
 

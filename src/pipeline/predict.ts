@@ -41,7 +41,7 @@ export interface PredictOptions extends DetectorOptions {
   threeD?: boolean | 'auto';
   /** 3-D: how detections of neighbouring planes are linked (radius, gap). */
   link?: LinkOptions;
-  /** 3-D: z step in µm per slice (for the µm columns); otherwise none. */
+  /** 3-D: z step in µm per slice (for the µm columns); default: from the file's metadata. */
   zStep?: number;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
 }
@@ -77,7 +77,7 @@ export async function predictImage(raw: RawImage, detector: PlaneDetector, opts:
   const head = { file: raw.path, axes, axesSource: source, shape, pixelSize, pixelSizeSource, scoreColumn: detector.scoreColumn } as const;
   if (detectsIn3D(axes, shape, opts.threeD)) {
     const { volumes, warnings } = await predictVolumes(raw, axes, detector, opts);
-    return { ...head, planes: [], volumes, zStep: opts.zStep, warnings };
+    return { ...head, planes: [], volumes, zStep: opts.zStep ?? raw.zStep, warnings };
   }
   const planes: PlaneResult[] = [];
   const warnings = [...raw.warnings];

@@ -37,14 +37,14 @@ export function stackTruthTable(sim: Sim3dResult): Table {
 }
 
 /** A simulated z-stack as a uint16 ImageJ TIFF with axes 'zyx' (and the pixel size, when given). */
-export function stackTiffOf(sim: Sim3dResult, pixelSize?: PixelSize): Uint8Array {
+export function stackTiffOf(sim: Sim3dResult, pixelSize?: PixelSize, zStep?: number): Uint8Array {
   const plane = sim.height * sim.width;
   const planes = Array.from({ length: sim.depth }, (_, z) => ({
     data: Uint16Array.from(sim.image.subarray(z * plane, (z + 1) * plane)),
     height: sim.height,
     width: sim.width,
   }));
-  return encodeTiff(planes, { axes: 'zyx', ...(pixelSize ? { pixelSize } : {}) });
+  return encodeTiff(planes, { axes: 'zyx', ...(pixelSize ? { pixelSize, zStep } : {}) });
 }
 
 /** Seed of image k of a run with base seed s: distinct and reproducible per image. */

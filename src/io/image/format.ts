@@ -48,6 +48,8 @@ export interface RawImage {
   axes?: string;
   /** µm per pixel from the file's metadata. */
   pixelSize?: PixelSize;
+  /** µm per slice (z step) from the file's metadata (ImageJ `spacing`, OME PhysicalSizeZ), when given in a length unit. */
+  zStep?: number;
   warnings: string[];
 }
 

@@ -137,6 +137,8 @@ export interface OmeMeta {
   physicalSizeXUnit?: string;
   physicalSizeY?: number;
   physicalSizeYUnit?: string;
+  physicalSizeZ?: number;
+  physicalSizeZUnit?: string;
   tiffData: OmeTiffData[];
 }
 
@@ -197,6 +199,10 @@ export function parseOmeXml(desc: string | undefined): OmeMeta | undefined {
   if (ux !== undefined) meta.physicalSizeXUnit = ux;
   const uy = attr(ptag, 'PhysicalSizeYUnit');
   if (uy !== undefined) meta.physicalSizeYUnit = uy;
+  const psz = num('PhysicalSizeZ');
+  if (psz !== undefined) meta.physicalSizeZ = psz;
+  const uz = attr(ptag, 'PhysicalSizeZUnit');
+  if (uz !== undefined) meta.physicalSizeZUnit = uz;
 
   // TiffData children of this Pixels element (up to its closing tag, if any).
   const start = pm.index + pm[0].length;

@@ -141,3 +141,15 @@ describe('encodePng', () => {
     assert.throws(() => encodePng(new Uint8Array(5), 3, 2), /do not fit/);
   });
 });
+
+test('a z step is written as ImageJ spacing and read back as zStep (µm per slice)', async () => {
+  const { decodeImageBytes } = await import('./read.js');
+  const planes = [0, 1, 2].map(() => ({ data: new Uint16Array(6 * 5).fill(7), height: 6, width: 5 }));
+  const img = await decodeImageBytes(encodeTiff(planes, { axes: 'zyx', pixelSize: { y: 0.1, x: 0.1 }, zStep: 0.35 }));
+  assert.equal(img.axes, 'zyx');
+  assert.ok(Math.abs(img.zStep! - 0.35) < 1e-12, String(img.zStep));
+  assert.ok(Math.abs(img.pixelSize!.x - 0.1) < 1e-6);
+  // without a length unit there is no z step
+  const bare = await decodeImageBytes(encodeTiff(planes, { axes: 'zyx', zStep: 0.35 }));
+  assert.equal(bare.zStep, undefined);
+});

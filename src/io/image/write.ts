@@ -34,6 +34,8 @@ export interface TiffPlane {
 export interface EncodeTiffOptions {
   /** µm per pixel; written as X/YResolution with ImageJ `unit=micron`. */
   pixelSize?: PixelSize;
+  /** µm per slice: written as ImageJ `spacing` (with `unit=micron`; needs `pixelSize`). */
+  zStep?: number;
   /**
    * Axis letters of the stack, ending in 'yx' (e.g. 'zyx', 'tyx', 'czyx'). Default: 'yx' for one
    * plane, 'zyx' for several. With two or more leading letters, `shape` gives their sizes.
@@ -158,6 +160,7 @@ export function encodeTiff(planes: TiffPlane[], opts: EncodeTiffOptions = {}): U
   if (nontrivial > 1) lines.push('hyperstack=true');
   if ((count.c as number) > 1) lines.push('mode=grayscale');
   if (opts.pixelSize) lines.push('unit=micron');
+  if (opts.pixelSize && opts.zStep !== undefined && opts.zStep > 0 && Number.isFinite(opts.zStep)) lines.push(`spacing=${opts.zStep}`);
   lines.push('loop=false');
   if (Number.isFinite(min) && Number.isFinite(max) && info.bits > 8) lines.push(`min=${min}`, `max=${max}`);
   const description = `${lines.join('\n')}\n`;

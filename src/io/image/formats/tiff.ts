@@ -151,7 +151,23 @@ async function decodeTiff(bytes: Uint8Array, limits: DecodeLimits = decodeLimits
   if (axes !== undefined) result.axes = `${axes}yx`;
   else if (shape.length === 2) result.axes = 'yx';
   if (pixelSize) result.pixelSize = pixelSize;
+  const zStep = ij ? imagejZStep(ij) : ome ? omeZStep(ome) : undefined;
+  if (zStep !== undefined) result.zStep = zStep;
   return result;
+}
+
+/** µm per slice from ImageJ's `spacing` in its length unit (none when the unit is pixels or unknown). */
+function imagejZStep(ij: ImageJMeta): number | undefined {
+  if (ij.spacing === undefined || !(ij.spacing > 0) || ij.unit === undefined || isPixelUnit(ij.unit)) return undefined;
+  const f = micronsPerUnit(ij.unit);
+  return f === undefined ? undefined : ij.spacing * f;
+}
+
+/** µm per slice from OME PhysicalSizeZ (default unit µm). */
+function omeZStep(ome: OmeMeta): number | undefined {
+  if (ome.physicalSizeZ === undefined || !(ome.physicalSizeZ > 0)) return undefined;
+  const f = ome.physicalSizeZUnit === undefined ? 1 : micronsPerUnit(ome.physicalSizeZUnit);
+  return f === undefined ? undefined : ome.physicalSizeZ * f;
 }
 
 /** Full-resolution pages (NewSubfileType bit 0 marks reduced-resolution copies, e.g. thumbnails). */
