@@ -286,3 +286,41 @@ test('a file that is not an image: one line naming it in the page; the next imag
   assert.deepEqual(problemsOf(page), []);
   await page.close();
 });
+
+test(
+  '3-D results: the spots of `predict` on a z-stack (sub-slice z) are marked on the planes within ±1 slice; a 3-D truth scores them',
+  { skip, timeout: 120_000 },
+  async () => {
+    const { simulateStack } = await import('../simulate/simulate3d.js');
+    const { stackTiffOf, stackTruthTable } = await import('../simulate/files.js');
+    const { formatCsv } = await import('../io/table.js');
+    const sim = simulateStack({ depth: 10, height: 96, width: 112, snr: 8, density: 6 }, 31);
+    const file = path.join(tmp, 'vol.tif');
+    writeFileSync(file, stackTiffOf(sim));
+    const truthCsv = path.join(tmp, 'vol_truth.csv');
+    writeFileSync(truthCsv, formatCsv(stackTruthTable(sim)));
+    const out = mkdtempSync(path.join(tmp, 'vol-'));
+    await run(process.execPath, [cli, 'predict', file, '-o', out]);
+    const ref = await cliRows(file, []);
+    assert.deepEqual(ref.columns.slice(0, 3), ['z [px]', 'y [px]', 'x [px]']);
+    const v = await viewer({ images: [file], spots: [path.join(out, 'vol.csv')], truth: [truthCsv], port: 0 });
+    const page = await open(v);
+    let s = await ready(page);
+    assert.equal(s.source, 'csv');
+    for (const z of [4, 7]) {
+      await page.locator('#plane-z').fill(String(z));
+      s = await ready(page, { source: 'csv', z });
+      const expected = ref.rows.filter((r) => Math.abs(r[0] - z) <= 1);
+      assert.ok(expected.length > 0, `no spots near plane ${z}`);
+      assertSameSpots(
+        s.spots.map((p) => [p[0], p[1]]),
+        expected.map((r) => [r[1], r[2]]),
+        `plane ${z}`,
+      );
+      assert.ok(s.metrics && s.metrics.f1 > 0.5, `truth scores on plane ${z}: ${JSON.stringify(s.metrics)}`);
+    }
+    assert.match((await page.textContent('#timing')) ?? '', /3-D: marked on the planes within ±1 slice/);
+    assert.deepEqual(problemsOf(page), []);
+    await page.close();
+  },
+);

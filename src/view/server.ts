@@ -321,16 +321,32 @@ export async function startViewer(opts: ViewerOptions): Promise<RunningViewer> {
   const labels = async (id: number, kind: 'spots' | 'truth') => {
     const csv = images[id][kind];
     if (csv === undefined) throw new HttpError(404, `no ${kind === 'spots' ? 'spots' : 'ground truth'} for this image`);
-    const { raw } = await loadOrFail(id);
+    const { raw, sizes } = await loadOrFail(id);
     try {
-      const l = await readLabels(csv, { pixelSize: raw.pixelSize });
-      const out: { file: string; points: Point[]; planes?: PlaneColumns; columns?: string[]; rows?: (number | string)[][]; warnings: string[] } = {
+      const text = await fsp.readFile(csv, 'utf8');
+      const header = text.slice(0, text.indexOf('\n') >>> 0).toLowerCase();
+      // a 3-D table (predict on a z-stack, simulate --3d): z is a coordinate, not a plane index
+      const threeD = sizes.z > 1 && (/z \[(px|µm)\]/.test(header) || !(await readLabels(csv, { pixelSize: raw.pixelSize }).then(() => true, () => false)));
+      const l = await readLabels(csv, { pixelSize: raw.pixelSize, ...(threeD ? { zAsCoordinate: true, voxelDepth: raw.zStep } : {}) });
+      const out: {
+        file: string;
+        points: Point[];
+        planes?: PlaneColumns;
+        z?: number[];
+        columns?: string[];
+        rows?: (number | string)[][];
+        warnings: string[];
+      } = {
         file: path.basename(csv),
         points: l.points,
         warnings: l.warnings,
       };
       if (l.planes) out.planes = l.planes;
-      const table = rawTable(await fsp.readFile(csv, 'utf8'));
+      if (threeD && l.points3d) {
+        out.z = l.points3d.map((p) => p[0]);
+        if (out.planes) delete out.planes.z;
+      }
+      const table = rawTable(text);
       if (table && table.rows.length === l.points.length) {
         out.columns = table.columns;
         out.rows = table.rows;

@@ -41,6 +41,8 @@ export interface SpotTable {
   file: string;
   points: [number, number][];
   planes?: { c?: number[]; t?: number[]; z?: number[] };
+  /** 3-D tables (predict on a z-stack, simulate --3d): each point's z in slices (sub-slice). */
+  z?: number[];
   columns?: string[];
   rows?: (number | string)[][];
 }

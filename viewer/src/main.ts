@@ -351,7 +351,7 @@ async function detect(gen = generation): Promise<void> {
       const max = Math.max(0, ...scores.values);
       configureThreshold(0, scores.column === 'p' ? 0.99 : max, scores.column === 'p' ? 0.01 : max / 200 || 1);
     }
-    $('timing').textContent = `spots from ${S.csv?.file}`;
+    $('timing').textContent = `spots from ${S.csv?.file}${S.csv?.z ? ` (3-D: marked on the planes within ±${Z_REACH} slice of their z)` : ''}`;
   }
   updateSpots();
   setState('ready');
@@ -366,11 +366,18 @@ function csvScores(): { column: string; values: number[] } | undefined {
   return { column: t.columns[j], values: t.rows.map((r) => Number(r[j])) };
 }
 
-/** Indices of a table's points that lie in the current plane (all when the table has no plane columns). */
+/** A 3-D spot is marked on the planes within this many slices of its z. */
+const Z_REACH = 1;
+
+/**
+ * Indices of a table's points shown on the current plane: those of its plane (c, t, z columns),
+ * all when it has none; a 3-D table's points within Z_REACH slices of the plane.
+ */
 function inPlane(t: api.SpotTable): number[] {
   const idx: number[] = [];
   const p = t.planes;
   for (let i = 0; i < t.points.length; i++) {
+    if (t.z && Math.abs(t.z[i] - S.z) > Z_REACH) continue;
     if (p?.c && p.c[i] !== S.c && S.meta!.sizes.c > 1) continue;
     if (p?.t && p.t[i] !== S.t && S.meta!.sizes.t > 1) continue;
     if (p?.z && p.z[i] !== S.z && S.meta!.sizes.z > 1) continue;
@@ -407,6 +414,9 @@ function updateSpots(): void {
   showScores();
   setMarks();
   showInfo(view.selected);
+  const m = S.meta;
+  const stack = m && m.sizes.c * m.sizes.t * m.sizes.z > 1;
+  if (m) status(`${m.name}${stack ? ` (c ${S.c}, t ${S.t}, z ${S.z})` : ''}: ${spots.length} spot${spots.length === 1 ? '' : 's'}`);
 }
 
 /** The CLI's measure step on these spots, each fit computed once per plane and start position. */
@@ -743,7 +753,6 @@ async function start(): Promise<void> {
   S.session.images.forEach((im) => sel.append(new Option(im.name, String(im.id))));
   sel.disabled = S.session.images.length < 2;
   await loadImage(0);
-  status(`${S.meta!.name}: ${S.spots.length} spots`);
 }
 
 void guard(start());
