@@ -284,7 +284,10 @@ test('c, t, z columns are read as plane indices; r,c keeps c as the column', () 
   assert.deepEqual(rc.points, [[1, 2]]);
   assert.deepEqual(rc.planes, { z: [0] });
   assert.equal(parseLabels('y,x\n1,2\n').planes, undefined);
-  throwsUser(() => parseLabels('y,x,z\n1,2,0.5\n'), /^row 2: z value '0.5' is not a whole number \(a plane index\)$/);
+  throwsUser(
+    () => parseLabels('y,x,z\n1,2,0.5\n'),
+    /^row 2: z value '0.5' is not a whole number \(a plane index\); for 3-D spots \(z in slices\) use evaluate --3d$/,
+  );
   throwsUser(() => parseLabels('y,x,z\n1,2,\n'), /^row 2: empty z value$/);
 });
 

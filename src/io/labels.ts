@@ -303,6 +303,10 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
     return { col, f };
   };
 
+  if (!z3 && (lower.includes('z [px]') || lower.includes('z [µm]'))) {
+    warnings.push("has a 'z [px]' column (3-D spots): their z is not used here; use --3d to match in 3-D");
+  }
+
   /** The points of the data rows from `from` on (those `keep` accepts), with the plane columns. */
   const finish = (format: string, point: (row: Row) => Point, coordCols: number[], from = 0, keep?: (row: Row) => boolean, zFactor = 1): LabelsResult => {
     const zc = z3 ? zColumn(format, zFactor) : undefined;
@@ -321,7 +325,10 @@ export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): Label
       for (let q = 0; q < planeCols.length; q++) {
         const v = num(row, planeCols[q].col, header[planeCols[q].col]);
         if (!Number.isInteger(v))
-          throw labelsError(`row ${row.line}: ${header[planeCols[q].col]} value '${row.cells[planeCols[q].col]}' is not a whole number (a plane index)`);
+          throw labelsError(
+            `row ${row.line}: ${header[planeCols[q].col]} value '${row.cells[planeCols[q].col]}' is not a whole number (a plane index)` +
+              (planeCols[q].key === 'z' ? '; for 3-D spots (z in slices) use evaluate --3d' : ''),
+          );
         values[q].push(v);
       }
     }

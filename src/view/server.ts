@@ -326,7 +326,13 @@ export async function startViewer(opts: ViewerOptions): Promise<RunningViewer> {
       const text = await fsp.readFile(csv, 'utf8');
       const header = text.slice(0, text.indexOf('\n') >>> 0).toLowerCase();
       // a 3-D table (predict on a z-stack, simulate --3d): z is a coordinate, not a plane index
-      const threeD = sizes.z > 1 && (/z \[(px|µm)\]/.test(header) || !(await readLabels(csv, { pixelSize: raw.pixelSize }).then(() => true, () => false)));
+      const threeD =
+        sizes.z > 1 &&
+        (/z \[(px|µm)\]/.test(header) ||
+          !(await readLabels(csv, { pixelSize: raw.pixelSize }).then(
+            () => true,
+            () => false,
+          )));
       const l = await readLabels(csv, { pixelSize: raw.pixelSize, ...(threeD ? { zAsCoordinate: true, voxelDepth: raw.zStep } : {}) });
       const out: {
         file: string;
