@@ -122,6 +122,20 @@ async function main(): Promise<void> {
     ].join('\n');
     process.stdout.write(embryoLine + '\n');
     images.push(`![C. elegans embryo: max projection, deepblink 3-D rings coloured by z](${png('celegans-embryo', r.stack, r.db)})`);
+    // a 120×120 crop of the middle, ×3, where single spots can be told apart
+    const C = 120;
+    const y0 = Math.floor((r.stack.height - C) / 2);
+    const x0 = Math.floor((r.stack.width - C) / 2);
+    const D = r.stack.depth;
+    const crop = new Float32Array(D * C * C);
+    for (let z = 0; z < D; z++)
+      for (let y = 0; y < C; y++) for (let x = 0; x < C; x++) crop[(z * C + y) * C + x] = r.stack.data[(z * r.stack.height + y0 + y) * r.stack.width + x0 + x];
+    const inCrop = r.db
+      .filter(([, y, x]) => y >= y0 - 0.5 && y < y0 + C - 0.5 && x >= x0 - 0.5 && x < x0 + C - 0.5)
+      .map(([z, y, x]) => [z, y - y0, x - x0] as Point3);
+    images.push(
+      `![C. elegans embryo, middle ${C}×${C} px (rows ${y0}–${y0 + C - 1}, columns ${x0}–${x0 + C - 1}) ×3](${png('celegans-embryo-crop', { data: crop, depth: D, height: C, width: C }, inCrop)})`,
+    );
   }
   await det.close();
 
