@@ -49,6 +49,13 @@ export interface PlaneDetector {
   /** Releases the inference session. */
   close(): Promise<void>;
   /**
+   * Network only: the spots of one plane at another probability threshold than the detector's
+   * (3-D detection looks at every plane with a lower one and keeps what several planes confirm).
+   */
+  detectAt?(plane: Plane, threshold: number, stats?: PlaneStats): Promise<Spot[]>;
+  /** Network only: the probability threshold the detector applies. */
+  threshold?: number;
+  /**
    * What loading the model found that does not stop it from being used (network only): e.g.
    * a 'warn' that its threshold was never calibrated (left out when a threshold is given).
    */
@@ -105,6 +112,8 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
   return {
     scoreColumn: 'p',
     detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
+    detectAt: (plane, t, stats) => detectNeural(plane, model.spec, predictor, { ...nopts, threshold: t }, stats),
+    threshold,
     close: () => predictor.dispose(),
     notes,
     describe: () => ({

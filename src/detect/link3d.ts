@@ -134,7 +134,40 @@ export function linkPlanes(planes: Iterable<PlaneDetections>, opts: LinkOptions 
     });
   }
   for (const ch of open) closed.push(ch);
-  return closed.map(chainSpot).sort((a, b) => a.z - b.z || a.y - b.y || a.x - b.x);
+  return closed
+    .flatMap(splitStacked)
+    .map(chainSpot)
+    .sort((a, b) => a.z - b.z || a.y - b.y || a.x - b.x);
+}
+
+/** A chain's signal must dip below this fraction of the smaller of two peaks for them to be two spots. */
+export const SPLIT_DIP = 0.6;
+
+/**
+ * Two spots above each other (within the link radius in x/y, a few slices apart in z) make one
+ * chain with two peaks in its axial signal profile: the chain is cut at the lowest point between
+ * two peaks when that point is below SPLIT_DIP × the smaller peak (recursively).
+ */
+export function splitStacked(ch: Member[]): Member[][] {
+  if (ch.length < 5) return [ch];
+  const v = ch.map((q) => q.signal);
+  // peaks: members higher than both neighbours (the ends count against their one neighbour)
+  const peaks: number[] = [];
+  for (let k = 0; k < v.length; k++) if ((k === 0 || v[k] > v[k - 1]) && (k === v.length - 1 || v[k] >= v[k + 1])) peaks.push(k);
+  let best: { cut: number; depth: number } | undefined;
+  for (let i = 0; i + 1 < peaks.length; i++) {
+    const [a, b] = [peaks[i], peaks[i + 1]];
+    let cut = a;
+    for (let k = a; k <= b; k++) if (v[k] < v[cut]) cut = k;
+    const lower = Math.min(v[a], v[b]);
+    const depth = lower > 0 ? v[cut] / lower : 1;
+    if (depth < SPLIT_DIP && cut > 0 && cut < v.length - 1 && (!best || depth < best.depth)) best = { cut, depth };
+  }
+  if (!best) return [ch];
+  // the dip plane goes with the side of its brighter neighbour
+  const k = best.cut;
+  const at = v[k - 1] >= v[k + 1] ? k + 1 : k;
+  return [...splitStacked(ch.slice(0, at)), ...splitStacked(ch.slice(at))];
 }
 
 /** One chain → one 3-D spot. */

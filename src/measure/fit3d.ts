@@ -42,7 +42,7 @@
 import { invertSpd } from '../math/linalg.js';
 import { pixelIntegratedGaussian } from '../math/psf.js';
 import { peakFraction } from './snr.js';
-import type { FitStatus, SpotFit3D, Stack } from '../core/types.js';
+import type { SpotFit3D, Stack } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { axisDerivatives, axisValues, lnGamma, MAX_HW, MAX_N, medianInPlace, solveDamped, stepScratch } from './fit-core.js';
 

@@ -46,6 +46,14 @@ export interface PredictOptions extends DetectorOptions {
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
 }
 
+/**
+ * 3-D detection: the per-plane probability threshold (or the detector's, when lower). A spot
+ * found only at this level must be seen in at least 2 neighbouring planes; one plane suffices
+ * above the detector's own threshold. Chosen on simulated stacks (bench:3d: SNR 2 F1-integral
+ * 0.45 → 0.56 with the model's threshold as the only level, SNR 4 and 7 unchanged).
+ */
+export const PLANE_THRESHOLD_3D = 0.3;
+
 /** Whether `predictImage` detects in 3-D: the threeD option, or 'auto' = the axes have z with ≥ 3 slices. */
 export function detectsIn3D(axes: string, shape: number[], threeD: boolean | 'auto' = 'auto'): boolean {
   const zi = axes.indexOf('z');
@@ -132,6 +140,9 @@ async function predictVolumes(
   const sizes = planeSizes(raw, axes);
   const warnings = [...raw.warnings];
   const volumes: VolumeResult[] = [];
+  // the network looks at every plane with a lower threshold; a spot is kept when one plane is
+  // sure of it (p above the detector's threshold) or when several neighbouring planes see it
+  const low = detector.detectAt && detector.threshold !== undefined ? Math.min(detector.threshold, PLANE_THRESHOLD_3D) : undefined;
   let skipped = 0;
   for (let c = 0; c < sizes.c; c++) {
     for (let t = 0; t < sizes.t; t++) {
@@ -141,7 +152,9 @@ async function predictVolumes(
         const plane = planeAt(raw, axes, c, t, z);
         let res;
         try {
-          res = await predictPlane(plane, detector, {}, `plane c=${c} t=${t} z=${z}`);
+          const where = `plane c=${c} t=${t} z=${z}`;
+          if (low !== undefined) res = { spots: await detector.detectAt!(plane, low, checkPlane(plane, where)), threshold: detector.threshold! };
+          else res = await predictPlane(plane, detector, {}, where);
         } catch (err) {
           if (!(err instanceof UserError && err.code === 'bad-plane')) throw err;
           warnings.push(`${err.message}; skipped`);
@@ -151,15 +164,22 @@ async function predictVolumes(
         threshold = res.threshold;
         found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y, s.x)) });
       }
-      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link).map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link)
+        .filter((s) => low === undefined || s.score > detector.threshold! || s.planes >= 2)
+        .map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
       // every 3-D position refined by the 3-D maximum-likelihood fit (kept where it converged and stayed)
       const f = opts.fit;
-      const fits = fitSpots3D(stackAt(raw, axes, c, t), spots, { halfWidth: f?.halfWidth, sigma: f?.sigma, gain: f?.gain, offset: f?.offset });
+      const fits = fitSpots3D(stackAt(raw, axes, c, t), spots, { halfWidth: f?.halfWidth, halfWidthZ: 4, sigma: f?.sigma, gain: f?.gain, offset: f?.offset });
       spots.forEach((s, k) => {
         s.fit3d = fits[k];
         s.detected = { z: s.z, y: s.y, x: s.x };
         if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
       });
+      // one spot per spot: two chains that the fit brought onto one spot (a chain broken by a
+      // missed plane, a low-threshold detection beside a spot) are one: the higher score stays
+      const kept = dedupe3D(spots);
+      spots.length = 0;
+      spots.push(...kept);
       if (opts.radius !== undefined) {
         for (const s of spots) {
           const plane = planeAt(raw, axes, c, t, Math.min(sizes.z - 1, Math.max(0, Math.round(s.z!))));
@@ -173,6 +193,38 @@ async function predictVolumes(
   if (skipped === sizes.c * sizes.t * sizes.z)
     throw new UserError(`every plane of the stack (${skipped}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
   return { volumes, warnings };
+}
+
+/** Spots closer than this in x/y (px) and in z (slices) after the 3-D fit are one spot. */
+export const DEDUPE_XY = 1.5;
+export const DEDUPE_Z = 1.5;
+
+/** Drops the lower-score one of every pair of spots within DEDUPE_XY px and DEDUPE_Z slices. */
+function dedupe3D<T extends Spot & { z: number }>(spots: T[]): T[] {
+  const order = [...spots].sort((a, b) => b.score - a.score);
+  const cell = (v: number) => Math.floor(v / DEDUPE_XY);
+  const grid = new Map<string, T[]>();
+  const out: T[] = [];
+  for (const s of order) {
+    let dup = false;
+    for (let dy = -1; dy <= 1 && !dup; dy++) {
+      for (let dx = -1; dx <= 1 && !dup; dx++) {
+        for (const o of grid.get(`${cell(s.y) + dy},${cell(s.x) + dx}`) ?? []) {
+          if (Math.abs(o.z - s.z) < DEDUPE_Z && (o.y - s.y) ** 2 + (o.x - s.x) ** 2 < DEDUPE_XY ** 2) {
+            dup = true;
+            break;
+          }
+        }
+      }
+    }
+    if (dup) continue;
+    out.push(s);
+    const key = `${cell(s.y)},${cell(s.x)}`;
+    const list = grid.get(key);
+    if (list) list.push(s);
+    else grid.set(key, [s]);
+  }
+  return out.sort((a, b) => a.z - b.z || a.y - b.y || a.x - b.x);
 }
 
 export async function predictFile(file: string, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
