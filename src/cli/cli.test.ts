@@ -609,3 +609,16 @@ test('Ctrl-C during predict: the current image is finished, the run is recorded 
   assert.ok(csvs.length >= 1 && csvs.length < 30, `${csvs.length} images done`);
   assert.equal(rec.outputs.length, csvs.length, 'every output is in the record');
 });
+
+test('predict then visualize a z-stack: one row per spot, and the maximum projection with the spots coloured by z', () => {
+  assert.equal(run(['simulate', '--3d', '-o', 'vis3d', '-n', '1', '-s', '64', '--depth', '8', '--snr', '8', '--density', '8', '--seed', '5']).code, 0);
+  const p = run(['predict', 'vis3d/sim_0000.tif', '-o', 'vis3d-out']);
+  assert.equal(p.code, 0, p.err);
+  assert.match(p.out, /spots in 3-D \(8 slices/);
+  const v = run(['visualize', '-i', 'vis3d/sim_0000.tif', '-s', 'vis3d-out/sim_0000.csv', '-t', 'vis3d/sim_0000.csv', '-o', 'vis3d.png']);
+  assert.equal(v.code, 0, v.err);
+  assert.match(v.out, /maximum projection of 8 slices, \d+×\d+, \d+ spots coloured by z .* \d+ truth crosses/);
+  const png = readFileSync(path.join(work, 'vis3d.png'));
+  assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
+  assert.equal(png.readUInt32BE(16), png.readUInt32BE(20));
+});

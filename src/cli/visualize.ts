@@ -2,10 +2,11 @@ import { Command, InvalidArgumentError } from 'commander';
 import path from 'node:path';
 import { makeLog, maxPixelsOption, parseNonNegative, parsePositiveInt, withCommon } from './common.js';
 import { readImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes } from '../io/image/axes.js';
+import { resolveAxes, iteratePlanes, stackAt } from '../io/image/axes.js';
 import { readLabels } from '../io/labels.js';
 import { loadSplit, SPLITS, type SplitName } from '../dataset/dataset.js';
 import { renderSpots, type Layer } from '../visualize/render.js';
+import { renderMaxProjection } from '../visualize/project.js';
 import { encodePng } from '../io/image/write.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { checkReplace } from '../io/provenance.js';
@@ -23,7 +24,7 @@ export function visualizeCommand(): Command {
       'Draw spots on an image and write a PNG: red rings = spots of --spots (e.g. predict output), green = --truth. ' +
         'Or show a dataset crop with its labels (--dataset).',
     )
-    .option('-i, --image <file>', 'image file (2-D; for stacks the first plane is shown)')
+    .option('-i, --image <file>', 'image file (2-D; a z-stack is shown as its maximum projection with spots coloured by z)')
     .option('-s, --spots <csv>', 'spots to draw in red (e.g. the CSV written by predict)')
     .option('-t, --truth <csv>', 'spots to draw in green (e.g. ground truth)')
     .option('-d, --dataset <dir>', 'a dataset folder: draw crop --index of --split with its labels in green')
@@ -62,6 +63,25 @@ export function visualizeCommand(): Command {
           if (!o.image) throw new UserError('give --image (with --spots/--truth) or --dataset');
           const raw = await readImage(o.image, { maxPixels: o.maxPixels });
           const { axes, shape } = resolveAxes(raw);
+          if (axes.includes('z') && shape[axes.indexOf('z')] > 1) {
+            // a z-stack: its maximum projection, spots coloured by z (blue = first slice … red = last), truth as white crosses
+            const stack = stackAt(raw, axes, 0, 0);
+            if (axes.includes('c') || axes.includes('t')) log.warn(`${o.image}: ${axes}: showing the z-stack of c = 0, t = 0`);
+            const points3 = async (csv: string | undefined): Promise<[number, number, number][]> => {
+              if (!csv) return [];
+              const l = await readLabels(csv, { pixelSize: raw.pixelSize, zAsCoordinate: true, voxelDepth: raw.zStep });
+              for (const w of l.warnings) log.warn(`${csv}: ${w}`);
+              return l.points3d ?? [];
+            };
+            const spots = await points3(o.spots);
+            const truth = await points3(o.truth);
+            const r = renderMaxProjection(stack, spots, { scale: o.scale, reference: truth });
+            await writeFileAtomic(o.output, encodePng(r.rgb, r.width, r.height, 3));
+            process.stdout.write(
+              `${o.output}: maximum projection of ${stack.depth} slices, ${r.width}×${r.height}, ${spots.length} spots coloured by z (blue = slice 0 … red = ${stack.depth - 1})${truth.length ? `, ${truth.length} truth crosses` : ''}\n`,
+            );
+            return;
+          }
           if (shape.length > 2) log.warn(`${o.image}: a stack (${axes}); showing its first plane with all spots`);
           plane = iteratePlanes(raw, axes).next().value!.plane;
           const add = async (csv: string | undefined, color: [number, number, number]) => {
