@@ -23,6 +23,7 @@ import {
   type AxisErrors,
   type ImageMatching,
   type MatchProgress,
+  type MetricsResult,
   type PlaneIds,
   type VoxelSize,
 } from './metrics.js';
@@ -85,10 +86,15 @@ export interface ScoreOptions {
 /** The scores of one image (2-D points [row, col] in px; see {@link ImageScore}). */
 export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 3, options: ScoreOptions = {}): ImageScore {
   const m = computeMetrics(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress });
+  return scoreOf(name, m, pred.length, truth.length, options.planes);
+}
+
+/** An image's score from its metrics (2-D or 3-D). */
+function scoreOf(name: string, m: MetricsResult, nPred: number, nTrue: number, planes?: PlaneIds): ImageScore {
   const score: ImageScore = {
     name,
-    nTrue: truth.length,
-    nPred: pred.length,
+    nTrue,
+    nPred,
     f1Integral: m.f1Integral,
     f1At3: m.f1AtMdist,
     precision: m.precisionAtMdist,
@@ -96,7 +102,7 @@ export function scoreImage(name: string, pred: Point[], truth: Point[], mdist = 
     meanEuclidean: m.meanEuclidean,
     rmse: m.rmseAtMdist,
   };
-  if (options.planes) score.planes = new Set([...Array.from(options.planes.pred), ...Array.from(options.planes.truth)]).size;
+  if (planes) score.planes = new Set([...Array.from(planes.pred), ...Array.from(planes.truth)]).size;
   return score;
 }
 
@@ -111,18 +117,7 @@ export interface Score3dOptions extends ScoreOptions {
  */
 export function scoreImage3d(name: string, pred: Point3[], truth: Point3[], mdist = 3, options: Score3dOptions = {}): ImageScore {
   const m = computeMetrics3d(pred, truth, { mdist, planes: options.planes, onProgress: options.onProgress, voxelSize: options.voxelSize });
-  const score: ImageScore = {
-    name,
-    nTrue: truth.length,
-    nPred: pred.length,
-    f1Integral: m.f1Integral,
-    f1At3: m.f1AtMdist,
-    precision: m.precisionAtMdist,
-    recall: m.recallAtMdist,
-    meanEuclidean: m.meanEuclidean,
-    rmse: m.rmseAtMdist,
-  };
-  if (options.planes) score.planes = new Set([...Array.from(options.planes.pred), ...Array.from(options.planes.truth)]).size;
+  const score = scoreOf(name, m, pred.length, truth.length, options.planes);
   score.axisErrors = m.axisErrors;
   return score;
 }
