@@ -117,6 +117,10 @@ export { tablePlanes, scoreImage, scoreImage3d, poolAxisErrors, type Score3dOpti
 export { evaluateFiles, pairFiles, scoreTable, type EvaluateFilesOptions, type EvaluateFilesResult, type EvaluateEvent } from './evaluate/files.js';
 export type { ImageScore, Summary } from './evaluate/evaluate.js';
 
+// colocalize: two spot sets (e.g. channels)
+export { colocalize, type ColocalizeOptions, type ColocalizeResult, type ColocPair } from './colocalize/colocalize.js';
+export { simulateColocalized, type SimColocOptions, type SimColoc } from './colocalize/simulate.js';
+
 // datasets: build from images + labels, or simulate
 export { createDataset, type CreateDatasetOptions, type CreateDatasetResult } from './dataset/create.js';
 export {
