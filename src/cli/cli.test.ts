@@ -47,7 +47,7 @@ const RUN_RECORD = /^deepblink-run-\d{8}T\d{6}Z-\d+(-\d+)?\.json$/;
 
 test('--version and --help on the program and on every verb', () => {
   assert.match(run(['--version']).out, new RegExp(VERSION.replace(/\./g, '\\.')));
-  for (const verb of ['predict', 'check', 'config', 'create', 'simulate', 'evaluate']) {
+  for (const verb of ['predict', 'check', 'config', 'create', 'simulate', 'evaluate', 'colocalize']) {
     const v = run([verb, '-V']);
     assert.equal(v.code, 0);
     assert.equal(v.out.trim(), `deepblink ${verb} ${VERSION}`);

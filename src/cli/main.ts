@@ -11,6 +11,7 @@ import { evaluateCommand } from './evaluate.js';
 import { createCommand } from './create.js';
 import { trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
+import { colocalizeCommand } from './colocalize.js';
 import { downloadCommand } from './download.js';
 import { viewCommand } from './view.js';
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     evaluateCommand(),
     trainCommand(),
     visualizeCommand(),
+    colocalizeCommand(),
     viewCommand(),
     downloadCommand(),
   ]) {
