@@ -20,11 +20,13 @@ function run(args: string[]) {
 const csv = (header: string, rows: (number | string)[][]) => `${header}\n${rows.map((r) => r.join(',')).join('\n')}\n`;
 
 let nA = 0;
+let sim0: ReturnType<typeof simulateColocalized>;
 let nB = 0;
 
 before(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'deepblink-coloc-'));
   const sim = simulateColocalized({ shape: { height: 256, width: 256 }, nA: 150, fraction: 0.6, extraB: 60, shift: [0.9, -0.6], seed: 3 });
+  sim0 = sim;
   nA = sim.a.length;
   nB = sim.b.length;
   writeFileSync(path.join(work, 'a.csv'), csv('y,x', sim.a));
@@ -74,6 +76,15 @@ test('colocalize: report, shift, pairs table; the same from one table split by -
   const noChance = (s: string) => s.replace(', mask: 65536 px inside', '').replace(/chance [\d.]+ %/g, 'chance');
   assert.equal(noChance(masked.out), noChance(r.out));
   assert.match(masked.out, /mask: 65536 px inside/);
+  assert.equal(masked.err, '');
+  // a mask of the top half: spots of the bottom half are outside it (a warning, not an error)
+  const half = new Uint8Array(256 * 256).fill(2, 0, 128 * 256);
+  writeFileSync(path.join(work, 'half.tif'), encodeTiff([{ data: half, height: 256, width: 256 }]));
+  const h = run(['a.csv', 'b.csv', '--mask', 'half.tif', '-n', '20']);
+  assert.equal(h.code, 0, h.err);
+  const outside = sim0.a.filter(([y]) => Math.round(y) >= 128).length;
+  assert.match(h.err, new RegExp(`^deepblink: warning: a\\.csv: ${outside} of ${nA} spots lie outside the mask`));
+  assert.match(h.out, /mask: 32768 px inside/);
 });
 
 test('colocalize: one-line errors', () => {

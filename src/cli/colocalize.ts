@@ -94,8 +94,8 @@ export function colocalizeCommand(): Command {
         pa = (await readTable(a, o, log)).points;
         pb = (await readTable(b!, o, log)).points;
       }
-      warnOutside(pa, o.channels ? `${a} (c = ${o.channels[0]})` : a, shape, log);
-      warnOutside(pb, o.channels ? `${a} (c = ${o.channels[1]})` : b!, shape, log);
+      warnOutside(pa, o.channels ? `${a} (c = ${o.channels[0]})` : a, shape, mask, log);
+      warnOutside(pb, o.channels ? `${a} (c = ${o.channels[1]})` : b!, shape, mask, log);
 
       const r = colocalize(pa, pb, {
         distance: o.distance,
@@ -139,9 +139,13 @@ async function imageShape(o: Options): Promise<{ shape: { height: number; width:
   return { shape: mshape, mask: m.data };
 }
 
-function warnOutside(points: readonly Point[], what: string, shape: { height: number; width: number }, log: Log): void {
-  const out = points.filter(([y, x]) => !(y >= -0.5 && y < shape.height - 0.5 && x >= -0.5 && x < shape.width - 0.5)).length;
+function warnOutside(points: readonly Point[], what: string, shape: { height: number; width: number }, mask: ArrayLike<number> | undefined, log: Log): void {
+  const inImage = ([y, x]: Point) => y >= -0.5 && y < shape.height - 0.5 && x >= -0.5 && x < shape.width - 0.5;
+  const out = points.filter((p) => !inImage(p)).length;
   if (out > 0) log.warn(`${what}: ${out} of ${points.length} spots lie outside the ${shape.height}×${shape.width} image (wrong --image or --size?)`);
+  if (!mask) return;
+  const outMask = points.filter((p) => inImage(p) && !mask[Math.round(p[0]) * shape.width + Math.round(p[1])]).length;
+  if (outMask > 0) log.warn(`${what}: ${outMask} of ${points.length} spots lie outside the mask (they are paired all the same)`);
 }
 
 const pct = (v: number) => `${(100 * v).toFixed(1)} %`;
