@@ -206,7 +206,7 @@ export function predictCommand(): Command {
         }
         const record = await RunRecord.start(outDir, {
           command: ['deepblink', ...process.argv.slice(2)].join(' '),
-          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings },
+          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings, mask: o.mask === undefined ? undefined : path.resolve(o.mask) },
           inputs: files.map((f) => path.resolve(f)),
           model: desc.model,
           force: o.force,
