@@ -69,6 +69,7 @@ export { detectLoG3D, logFilter3D, type Log3dOptions, type Spot3D } from './dete
 export { fitSpots, fitSpot, type FitOptions, type FitStart } from './measure/fit.js';
 export { fitSpots3D, fitSpot3D, type Fit3dOptions, type FitStart3D, type SpotFit3D } from './measure/fit3d.js';
 export { measureSpots, type MeasureOptions } from './measure/spots.js';
+export { cellOf, assignCells, cellTable, checkMask, toLabelImage, type LabelImage } from './measure/cells.js';
 export { diskIntensity, localSignal, type PlaneLike, type IntensityMethod } from './measure/intensity.js';
 export {
   crlbGaussian2D,
@@ -82,7 +83,8 @@ export {
 } from './measure/crlb.js';
 
 // write
-export { resultTable as spotTable } from './pipeline/table.js';
+export { resultTable as spotTable, resultCellTable } from './pipeline/table.js';
+export { loadMask } from './pipeline/predict.js';
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
 export { RunRecord, checkReplace, recordedOutputs, type Provenance, type ProvenanceOutput, type RunRecordInit } from './io/provenance.js';
 

@@ -622,3 +622,57 @@ test('predict then visualize a z-stack: one row per spot, and the maximum projec
   assert.equal(png.subarray(1, 4).toString('latin1'), 'PNG');
   assert.equal(png.readUInt32BE(16), png.readUInt32BE(20));
 });
+
+test('predict --mask: a cell column, <name>-cells.csv with cell 0 first; a folder of masks paired by name; a mask of another size fails its image only', () => {
+  const [h, w] = [48, 64];
+  const spots: [number, number][] = [
+    [10, 10],
+    [12, 24],
+    [30, 50],
+    [40, 8],
+  ];
+  const data = new Uint16Array(h * w).fill(100);
+  for (const [y, x] of spots)
+    for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) data[r * w + c] += Math.round(2000 * Math.exp(-((r - y) ** 2 + (c - x) ** 2) / 4.5));
+  // cell 1: rows 0–20 × cols 0–31 (two spots); cell 2: rows 24–47 × cols 40–63 (one); spot (40, 8) outside
+  const mask = new Uint16Array(h * w);
+  for (let r = 0; r < h; r++) for (let c = 0; c < w; c++) mask[r * w + c] = r <= 20 && c < 32 ? 1 : r >= 24 && c >= 40 ? 2 : 0;
+  mkdirSync(path.join(work, 'mcells'));
+  mkdirSync(path.join(work, 'mmasks'));
+  writeFileSync(path.join(work, 'mcells', 'a.tif'), encodeTiff([{ data, height: h, width: w }], {}));
+  writeFileSync(path.join(work, 'mcells', 'b.tif'), encodeTiff([{ data, height: h, width: w }], {}));
+  writeFileSync(path.join(work, 'mmasks', 'a_mask.tif'), encodeTiff([{ data: mask, height: h, width: w }], {}));
+  writeFileSync(path.join(work, 'mmasks', 'b.mask.tif'), encodeTiff([{ data: new Uint8Array(32 * 32), height: 32, width: 32 }], {}));
+  const one = run(['predict', path.join('mcells', 'a.tif'), '-o', 'mout1', '--method', 'log', '--mask', path.join('mmasks', 'a_mask.tif')]);
+  assert.equal(one.code, 0, one.err);
+  const t = csvRows(path.join(work, 'mout1', 'a.csv'));
+  assert.deepEqual(t.header, ['y [px]', 'x [px]', 'quality', 'cell']);
+  assert.deepEqual(t.rows.map((r) => `${Math.round(r[0])},${Math.round(r[1])}:${r[3]}`).sort(), ['10,10:1', '12,24:1', '30,50:2', '40,8:0']);
+  const c = csvRows(path.join(work, 'mout1', 'a-cells.csv'));
+  assert.deepEqual(c.header, ['cell', 'spots', 'area', 'centroid_y', 'centroid_x']);
+  assert.deepEqual(
+    c.rows.map((r) => r.slice(0, 3)),
+    [
+      [0, 1, h * w - 21 * 32 - 24 * 24],
+      [1, 2, 21 * 32],
+      [2, 1, 24 * 24],
+    ],
+  );
+  assert.deepEqual(c.rows[1].slice(3), [10, 15.5]);
+  const rec = readdirSync(path.join(work, 'mout1')).find((f) => RUN_RECORD.test(f))!;
+  const outs = (JSON.parse(readFileSync(path.join(work, 'mout1', rec), 'utf8')) as { outputs: { file: string }[] }).outputs.map((o) => o.file);
+  assert.deepEqual(outs.sort(), ['a-cells.csv', 'a.csv'], 'both tables are in the run record');
+  // a folder of masks: a ↔ a_mask.tif; b ↔ b.mask.tif, 32×32: b fails with one line naming the mask, a is done
+  const batch = run(['predict', 'mcells', '-o', 'mout2', '--method', 'log', '--mask', 'mmasks']);
+  assert.equal(batch.code, 1);
+  assert.match(batch.err, new RegExp(`deepblink: error: ${path.join('mmasks', 'b.mask.tif').replace(/\./g, '\\.')}: mask is 32×32, image is 48×64`));
+  assert.ok(existsSync(path.join(work, 'mout2', 'a-cells.csv')));
+  assert.equal(readFileSync(path.join(work, 'mout2', 'a-cells.csv'), 'utf8'), readFileSync(path.join(work, 'mout1', 'a-cells.csv'), 'utf8'));
+  assert.equal(existsSync(path.join(work, 'mout2', 'b.csv')), false);
+  assert.match(batch.out, /1\/2 images done/);
+  // no mask for an image in the folder: that image fails
+  writeFileSync(path.join(work, 'mcells', 'c.tif'), encodeTiff([{ data, height: h, width: w }], {}));
+  const none = run(['predict', path.join('mcells', 'c.tif'), '-o', 'mout3', '--method', 'log', '--mask', 'mmasks']);
+  assert.equal(none.code, 1);
+  assert.match(none.err, /c\.tif: no mask in mmasks \(looked for c\.tif, c_mask\.\*, c\.mask\.\*\)/);
+});

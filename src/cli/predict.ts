@@ -18,7 +18,7 @@ import {
   errorLine,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
-import { resultTable } from '../pipeline/table.js';
+import { resultCellTable, resultTable } from '../pipeline/table.js';
 import { resultSpots } from '../pipeline/result.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
@@ -27,7 +27,7 @@ import os from 'node:os';
 import { formatCsv } from '../io/csv.js';
 import { RunRecord } from '../io/provenance.js';
 import { UserError } from '../core/errors.js';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
 
@@ -105,6 +105,11 @@ export function predictCommand(): Command {
     .option('--per-plane', 'z-stacks: one row per detection in each plane (columns c, t, z), as 2-D images')
     .option('--voxel-size <um>', 'µm per voxel "Z,Y,X" (z step and pixel size; adds µm columns)', parseVoxelSize)
     .option('--link-radius <px>', '3-D: largest x/y distance between the detections of neighbouring planes that are one spot (default 2)', parsePositive)
+    .option(
+      '--mask <file|folder>',
+      'cell mask (label image: 0 = background, k = cell k; 2-D, or z,y,x for z-stacks) or a folder of them paired by name ' +
+        '(cells.tif ↔ cells.tif, cells_mask.*, cells.mask.*): adds a column cell and writes <name>-cells.csv (spots per cell)',
+    )
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -135,6 +140,7 @@ export function predictCommand(): Command {
           perPlane?: boolean;
           voxelSize?: { z: number; y: number; x: number };
           linkRadius?: number;
+          mask?: string;
           verbose: boolean;
         },
       ) => {
@@ -148,6 +154,8 @@ export function predictCommand(): Command {
         const outDir = o.output ?? defaultOutputDir(input);
         ensureOutputDir(outDir);
         const names = outputNames(files);
+        if (o.mask !== undefined && !existsSync(o.mask)) throw new UserError('mask not found', o.mask, 'not-found');
+        const maskDir = o.mask !== undefined && statSync(o.mask).isDirectory();
         const opts: PredictOptions = {
           method: o.method,
           model: o.model,
@@ -198,7 +206,7 @@ export function predictCommand(): Command {
         }
         const record = await RunRecord.start(outDir, {
           command: ['deepblink', ...process.argv.slice(2)].join(' '),
-          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings },
+          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings, mask: o.mask === undefined ? undefined : path.resolve(o.mask) },
           inputs: files.map((f) => path.resolve(f)),
           model: desc.model,
           force: o.force,
@@ -213,10 +221,13 @@ export function predictCommand(): Command {
             (f) => f,
             async (f) => {
               const name = names.get(f)!;
+              const cellsName = name.replace(/\.csv$/, '-cells.csv');
               record.target(name); // refuse early (before the work) when the output may not be replaced
+              if (o.mask !== undefined) record.target(cellsName);
               let res;
               try {
-                res = await predictFile(f, detector, opts);
+                const mask = o.mask === undefined ? undefined : maskDir ? maskFor(f, o.mask) : o.mask;
+                res = await predictFile(f, detector, mask === undefined ? opts : { ...opts, mask });
               } catch (err) {
                 await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
                 throw err;
@@ -227,6 +238,8 @@ export function predictCommand(): Command {
               }
               const n = resultSpots(res).length;
               const out = await record.write(name, formatCsv(resultTable(res, opts)), { input: path.resolve(f), spots: n });
+              const cells = resultCellTable(res);
+              if (cells) await record.write(cellsName, formatCsv(cells), { input: path.resolve(f), cells: cells.rows.length - 1 });
               total += n;
               done++;
               const how = res.volumes
@@ -266,4 +279,23 @@ export function defaultOutputDir(input: string): string {
   const resolved = path.resolve(input);
   const base = statSync(resolved).isDirectory() ? path.basename(resolved) : stem(resolved);
   return path.join(path.dirname(resolved), `${base}-spots`);
+}
+
+/** Mask file names tried for an image `cells.tif` in a mask folder, in order (any image extension for the suffixed ones). */
+export const MASK_SUFFIXES = ['', '_mask', '.mask'];
+
+/**
+ * The mask of `image` in the folder `dir`: a file of the same name (`cells.tif`), else
+ * `cells_mask.EXT` or `cells.mask.EXT` with any image extension. A UserError naming the image when none is there.
+ */
+export function maskFor(image: string, dir: string): string {
+  const same = path.join(dir, path.basename(image));
+  if (existsSync(same)) return same;
+  for (const suffix of MASK_SUFFIXES.slice(1)) {
+    for (const ext of imageExtensions()) {
+      const f = path.join(dir, stem(image) + suffix + ext);
+      if (existsSync(f)) return f;
+    }
+  }
+  throw new UserError(`no mask in ${dir} (looked for ${path.basename(image)}, ${stem(image)}_mask.*, ${stem(image)}.mask.*)`, image, 'not-found');
 }

@@ -77,6 +77,8 @@ export interface Spot {
   planes?: number;
   /** The detector's own position, kept when a later step (the fit) moved the spot. */
   detected?: { y: number; x: number; z?: number };
+  /** The label of a label image (a cell mask) at the spot's rounded position, 0 outside every cell (measure/cells.ts). */
+  cell?: number;
 }
 
 /** Result of one 3-D spot fit. Intensities in photons (see measure/fit3d.ts). */

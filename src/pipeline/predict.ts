@@ -16,6 +16,8 @@ import { diskIntensity, localSignal } from '../measure/intensity.js';
 import { fitSpots3D } from '../measure/fit3d.js';
 import { linkPlanes, type LinkOptions, type PlaneDetections } from '../detect/link3d.js';
 import type { ImageResult, PlaneResult, VolumeResult } from './result.js';
+import { resultSpots } from './result.js';
+import { assignCells, checkMask, toLabelImage, type LabelImage } from '../measure/cells.js';
 
 export { measureSpots } from '../measure/spots.js';
 export type { ImageResult, PlaneResult, VolumeResult } from './result.js';
@@ -43,6 +45,13 @@ export interface PredictOptions extends DetectorOptions {
   link?: LinkOptions;
   /** 3-D: z step in µm per slice (for the µm columns); default: from the file's metadata. */
   zStep?: number;
+  /**
+   * A cell mask: a label image (0 = background, k = cell k; 2-D, or 3-D (z, y, x) for a z-stack
+   * of the same depth) or the path of one. Every spot gets `cell` (the label at its rounded
+   * position; a 2-D mask serves every plane) and the result keeps the mask (for `cellTable`).
+   * Its rows and columns must match the image's (a UserError naming the mask file).
+   */
+  mask?: LabelImage | string;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
 }
 
@@ -80,6 +89,29 @@ export async function predictPlane(
 /** Runs detection and measurement on every plane of an already-read image (z-stacks: in 3-D, see {@link PredictOptions.threeD}). */
 export async function predictImage(raw: RawImage, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
   const { axes, shape, source } = resolveAxes(raw, opts.axes);
+  const mask = opts.mask === undefined ? undefined : await loadMask(opts.mask, opts.maxPixels);
+  if (mask) checkMask(mask, shape[axes.indexOf('y')], shape[axes.indexOf('x')], axes.includes('z') ? shape[axes.indexOf('z')] : undefined);
+  const res = await predictSpots(raw, axes, shape, source, detector, opts);
+  if (mask) {
+    assignCells(mask, resultSpots(res));
+    res.mask = mask;
+  }
+  return res;
+}
+
+/** A label image, or the one read from a file (see {@link toLabelImage}). */
+export async function loadMask(mask: LabelImage | string, maxPixels?: number): Promise<LabelImage> {
+  return typeof mask === 'string' ? toLabelImage(await readImage(mask, { maxPixels })) : mask;
+}
+
+async function predictSpots(
+  raw: RawImage,
+  axes: string,
+  shape: number[],
+  source: ImageResult['axesSource'],
+  detector: PlaneDetector,
+  opts: PredictOptions,
+): Promise<ImageResult> {
   const pixelSize = opts.pixelSize ?? raw.pixelSize;
   const pixelSizeSource = opts.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none';
   const head = { file: raw.path, axes, axesSource: source, shape, pixelSize, pixelSizeSource, scoreColumn: detector.scoreColumn } as const;

@@ -1,5 +1,6 @@
 /** What the pipeline returns for one image (no file system here: the viewer's page builds these too). */
 import type { PixelSize, Spot } from '../core/types.js';
+import type { LabelImage } from '../measure/cells.js';
 
 export interface PlaneResult {
   c: number;
@@ -38,6 +39,8 @@ export interface ImageResult {
   zStep?: number;
   scoreColumn: 'p' | 'quality';
   warnings: string[];
+  /** The cell mask (label image) the spots were looked up in, when one was given: every spot then has `cell`. */
+  mask?: LabelImage;
 }
 
 /** Every spot of a result: the planes' (2-D) or the volumes' (3-D), in order. */

@@ -1,7 +1,8 @@
 /** The write step's table: one row per Spot record, the columns the README documents. */
 import type { Table } from '../io/table.js';
 import type { MeasureOptions } from '../measure/spots.js';
-import type { ImageResult } from './result.js';
+import { resultSpots, type ImageResult } from './result.js';
+import { cellTable } from '../measure/cells.js';
 
 /** Columns added by --fit to the 3-D table (the 3-D fit, measure/fit3d.ts; σ_z and crlb_z in slices). */
 export const FIT3D_COLUMNS = [
@@ -38,7 +39,8 @@ export const FIT_COLUMNS = [
  * The output table. Columns: `y [px]`, `x [px]` (row, column; 0-based; pixel centre at
  * integers — with --fit the fitted position, else the detector's), then `y [µm]`, `x [µm]` when
  * a pixel size is known, the detector's score (`quality` for LoG, `p` for the network), `i`
- * when a radius was given, the fit columns with --fit, and `c`, `t`, `z` for stacks. Columns are
+ * when a radius was given, the fit columns with --fit, `c`, `t`, `z` for stacks, and `cell` (the
+ * label of the cell mask at the spot, 0 outside) when the result has a mask. Columns are
  * never dropped, whatever their values (the original drops constant columns, so a one-spot
  * image lost every column).
  */
@@ -54,6 +56,7 @@ export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
   if (withI) columns.push('i');
   if (withFit) columns.push(...FIT_COLUMNS);
   if (stack) columns.push('c', 't', 'z');
+  if (res.mask) columns.push('cell');
   const rows: (number | string)[][] = [];
   for (const p of res.planes) {
     for (const s of p.spots) {
@@ -64,6 +67,7 @@ export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
       const f = s.fit;
       if (f) row.push(s.detected!.y, s.detected!.x, f.photons, f.background, f.sigma, f.fwhm, f.amplitude, f.snr, f.crlbY, f.crlbX, f.status);
       if (stack) row.push(p.c, p.t, p.z);
+      if (res.mask) row.push(s.cell ?? 0);
       rows.push(row);
     }
   }
@@ -76,7 +80,7 @@ export function resultTable(res: ImageResult, opts: MeasureOptions): Table {
  * is known and `y [µm]`, `x [µm]` when the pixel size is, the score, `i` with a radius,
  * `planes` (the planes the spot was detected in), the 3-D fit's columns with --fit (positions
  * are always the fit's where it was accepted; `*_det` the linked detection's), and `c`, `t`
- * when the image has them.
+ * when the image has them, `cell` with a mask.
  */
 function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
   const um = res.pixelSize !== undefined && !(res.pixelSize.x === 1 && res.pixelSize.y === 1);
@@ -92,6 +96,7 @@ function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
   columns.push('planes');
   if (withFit) columns.push(...FIT3D_COLUMNS);
   if (ct) columns.push('c', 't');
+  if (res.mask) columns.push('cell');
   const rows: (number | string)[][] = [];
   for (const v of res.volumes ?? []) {
     for (const s of v.spots) {
@@ -109,8 +114,21 @@ function volumeTable(res: ImageResult, opts: MeasureOptions): Table {
         else row.push(NaN, NaN, NaN, NaN, NaN, NaN, NaN, NaN, 'none');
       }
       if (ct) row.push(v.c, v.t);
+      if (res.mask) row.push(s.cell ?? 0);
       rows.push(row);
     }
   }
   return { columns, rows, decimals: { 'z [µm]': 5, 'y [µm]': 5, 'x [µm]': 5, 'crlb_z [px]': 5, 'crlb_y [px]': 5, 'crlb_x [px]': 5 } };
+}
+
+/**
+ * The per-cell table of a result predicted with a cell mask (`PredictOptions.mask`): cell 0
+ * (outside every cell) first, then one row per cell with `spots`, `area`, the centroid and, for
+ * images with channels, `spots_c0`, `spots_c1`, … (see measure/cells.ts `cellTable`).
+ * Undefined without a mask.
+ */
+export function resultCellTable(res: ImageResult): Table | undefined {
+  if (!res.mask) return undefined;
+  const ci = res.axes.indexOf('c');
+  return cellTable(res.mask, resultSpots(res), { channels: ci < 0 ? 1 : res.shape[ci] });
 }
