@@ -26,6 +26,7 @@ export const LAYERS = [
   'dataset', // training datasets: crops, splits, building
   'train', // training loop, config, checkpoints
   'visualize', // overlays
+  'track', // linking spots over time into tracks, simulated tracks
   'view', // the local server behind `deepblink view` (the page itself is built separately)
   'index.ts', // the public API
   'cli', // parse options, print
