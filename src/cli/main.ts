@@ -13,6 +13,7 @@ import { trainCommand } from './train.js';
 import { visualizeCommand } from './visualize.js';
 import { downloadCommand } from './download.js';
 import { viewCommand } from './view.js';
+import { trackCommand } from './track.js';
 
 export function buildProgram(): Command {
   const program = new Command('deepblink')
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
     evaluateCommand(),
     trainCommand(),
     visualizeCommand(),
+    trackCommand(),
     viewCommand(),
     downloadCommand(),
   ]) {
