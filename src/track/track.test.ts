@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { LinearSumAssignmentSolver } from '../evaluate/assignment.js';
 import { assignLinks, linkTracks, trackStats, type TrackPoint } from './track.js';
 import { simulateTracks } from './simulate.js';
 
@@ -32,6 +33,42 @@ test('assignLinks: optimal, not greedy; nothing beyond the cutoff', () => {
     assignLinks(1, 1, () => 4.01, 4),
     [],
   );
+});
+
+test('assignLinks: solving by components gives the cost of the whole augmented matrix', () => {
+  let seed = 7;
+  const rand = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+  for (let trial = 0; trial < 30; trial++) {
+    const n = 1 + Math.floor(rand() * 25);
+    const m = 1 + Math.floor(rand() * 25);
+    const a = Array.from({ length: n }, () => [rand() * 30, rand() * 30]);
+    const b = Array.from({ length: m }, () => [rand() * 30, rand() * 30]);
+    const cost = (i: number, j: number) => (a[i][0] - b[j][0]) ** 2 + (a[i][1] - b[j][1]) ** 2;
+    const maxCost = 16;
+    const alt = 1.05 * maxCost;
+    const total = (links: [number, number][]) => links.reduce((s, [i, j]) => s + cost(i, j), 0) + (n + m - 2 * links.length) * alt;
+    // the dense (n+m)² matrix in one piece
+    const size = n + m;
+    const c = new Float64Array(size * size).fill(Infinity);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < m; j++) {
+        if (cost(i, j) <= maxCost) {
+          c[i * size + j] = cost(i, j);
+          c[(n + j) * size + m + i] = 0;
+        }
+      }
+      c[i * size + m + i] = alt;
+    }
+    for (let j = 0; j < m; j++) c[(n + j) * size + j] = alt;
+    const d = new LinearSumAssignmentSolver().solve(c, size, size);
+    const dense: [number, number][] = [];
+    for (let k = 0; k < d.rows.length; k++) if (d.rows[k] < n && d.cols[k] < m) dense.push([d.rows[k], d.cols[k]]);
+    const split = assignLinks(n, m, cost, maxCost);
+    assert.ok(Math.abs(total(split) - total(dense)) < 1e-9, `trial ${trial}`);
+    for (const [i, j] of split) assert.ok(cost(i, j) <= maxCost);
+    assert.equal(new Set(split.map((l) => l[0])).size, split.length);
+    assert.equal(new Set(split.map((l) => l[1])).size, split.length);
+  }
 });
 
 test('linkTracks: well-separated Brownian particles are linked perfectly', () => {

@@ -48,10 +48,13 @@ function resolve(opts: TrackLinkOptions): Required<TrackLinkOptions> {
 }
 
 /**
- * Optimal links from `a` (rows) to `b` (columns), as pairs [row, col]: the augmented LAP of
- * Jaqaman et al. ((n+m)² matrix: link block with d², or blocked (+∞) beyond `maxCost`;
+ * Optimal links from `n` rows to `m` columns, as pairs [row, col]: the augmented LAP of
+ * Jaqaman et al. ((n+m)² matrix: link block with `cost`, or blocked (+∞) above `maxCost`;
  * "no link" diagonals at 1.05·maxCost; the lower-right block the transposed link block at 0),
- * so that a spot stays unlinked when that is cheaper overall.
+ * so that a spot stays unlinked when that is cheaper overall. The problem splits exactly into
+ * the connected components of the allowed links (a blocked pair costs +∞ and each spot's
+ * "no link" is its own), which are solved one by one: memory and time follow the largest
+ * cluster of mutually reachable spots, not the frame.
  */
 export function assignLinks(
   n: number,
@@ -60,28 +63,62 @@ export function assignLinks(
   maxCost: number,
   solver = new LinearSumAssignmentSolver(),
 ): [number, number][] {
-  if (n === 0 || m === 0) return [];
-  const size = n + m;
-  const alt = ALTERNATIVE_COST_FACTOR * maxCost;
-  const c = new Float64Array(size * size).fill(Infinity);
-  let any = false;
+  // allowed links, and the components they connect (union-find over rows 0…n−1, columns n…n+m−1)
+  const ei: number[] = [];
+  const ej: number[] = [];
+  const ec: number[] = [];
+  const parent = Int32Array.from({ length: n + m }, (_, k) => k);
+  const root = (k: number): number => {
+    while (parent[k] !== k) k = parent[k] = parent[parent[k]];
+    return k;
+  };
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < m; j++) {
       const v = cost(i, j);
       if (v <= maxCost) {
-        c[i * size + j] = v;
-        c[(n + j) * size + m + i] = 0; // lower right: the transposed link block
-        any = true;
+        ei.push(i);
+        ej.push(j);
+        ec.push(v);
+        const a = root(i);
+        const b = root(n + j);
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
       }
     }
-    c[i * size + m + i] = alt; // upper right: row i not linked
   }
-  if (!any) return [];
-  for (let j = 0; j < m; j++) c[(n + j) * size + j] = alt; // lower left: column j not linked
-  const { rows, cols } = solver.solve(c, size, size);
+  if (ei.length === 0) return [];
+  // members of each component with links, in index order
+  const comp = new Map<number, { rows: number[]; cols: number[]; edges: number[] }>();
+  for (let e = 0; e < ei.length; e++) {
+    const r = root(ei[e]);
+    let c = comp.get(r);
+    if (!c) comp.set(r, (c = { rows: [], cols: [], edges: [] }));
+    c.edges.push(e);
+  }
+  for (let i = 0; i < n; i++) comp.get(root(i))?.rows.push(i);
+  for (let j = 0; j < m; j++) comp.get(root(n + j))?.cols.push(j);
+  const alt = ALTERNATIVE_COST_FACTOR * maxCost;
   const links: [number, number][] = [];
-  for (let k = 0; k < rows.length; k++) if (rows[k] < n && cols[k] < m) links.push([rows[k], cols[k]]);
-  return links;
+  const rowAt = new Int32Array(n);
+  const colAt = new Int32Array(m);
+  for (const { rows, cols, edges } of comp.values()) {
+    const a = rows.length;
+    const b = cols.length;
+    const size = a + b;
+    rows.forEach((r, k) => (rowAt[r] = k));
+    cols.forEach((c, k) => (colAt[c] = k));
+    const c = new Float64Array(size * size).fill(Infinity);
+    for (const e of edges) {
+      const i = rowAt[ei[e]];
+      const j = colAt[ej[e]];
+      c[i * size + j] = ec[e];
+      c[(a + j) * size + b + i] = 0; // lower right: the transposed link block
+    }
+    for (let i = 0; i < a; i++) c[i * size + b + i] = alt; // upper right: row i not linked
+    for (let j = 0; j < b; j++) c[(a + j) * size + j] = alt; // lower left: column j not linked
+    const res = solver.solve(c, size, size);
+    for (let k = 0; k < res.rows.length; k++) if (res.rows[k] < a && res.cols[k] < b) links.push([rows[res.rows[k]], cols[res.cols[k]]]);
+  }
+  return links.sort((p, q) => p[0] - q[0]);
 }
 
 function isFrames(input: readonly TrackPoint[] | readonly TrackFrame[]): input is readonly TrackFrame[] {
