@@ -173,6 +173,16 @@ test('trackStats: D within 20 % on long simulated tracks; drift shows in the spe
     for (const s of stats) assert.ok(Math.abs(s.D / D - 1) < 0.35, `single track D ${s.D} vs ${D}`);
   }
   assert.ok(Number.isNaN(trackStats([{ t: 3, y: 1, x: 1 }], [0])[0].D));
+  // a still particle seen with localisation noise σ = 0.5 px per axis: D = σ²/3 (the documented bias)
+  let seed = 5;
+  const gauss = () => {
+    let u = 0;
+    for (let k = 0; k < 12; k++) u += (seed = (seed * 48271) % 2147483647) / 2147483647;
+    return u - 6;
+  };
+  const still = Array.from({ length: 20000 }, (_, t) => ({ t, y: 10 + 0.5 * gauss(), x: 10 + 0.5 * gauss() }));
+  const bias = trackStats(still, new Array<number>(still.length).fill(0))[0].D;
+  assert.ok(Math.abs(bias / (0.25 / 3) - 1) < 0.05, `noise-only D ${bias}`);
   const drift = simulateTracks({ height: 2000, width: 2000, frames: 20, particles: 3, D: 0, drift: [0.6, 0.8], images: false }, 1);
   for (const s of trackStats(
     drift.truth,

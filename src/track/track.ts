@@ -226,7 +226,7 @@ export interface TrackStats {
    * Diffusion coefficient, px²/frame, from MSD(τ) = 4Dτ fitted by least squares through the
    * origin over lags τ = 1 … {@link MSD_LAGS} (pairs of the track's spots exactly τ frames apart;
    * lags without such pairs are left out): D = Σ τ·MSD(τ) / (4 Σ τ²). NaN without any pair.
-   * Localisation error σ adds about σ² to D (MSD offset 4σ²), drift adds v²τ/4.
+   * Localisation error σ per axis adds σ²/3 to D (MSD offset 4σ²), a drift of v px/frame adds 5v²/6 (MSD + v²τ²).
    */
   D: number;
   /** Number of spots. */
