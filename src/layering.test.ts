@@ -27,6 +27,7 @@ export const LAYERS = [
   'train', // training loop, config, checkpoints
   'visualize', // overlays
   'colocalize', // pairs of two spot sets, chance level, chromatic shift
+  'track', // linking spots over time into tracks, simulated tracks
   'view', // the local server behind `deepblink view` (the page itself is built separately)
   'index.ts', // the public API
   'cli', // parse options, print

@@ -14,6 +14,7 @@ import { visualizeCommand } from './visualize.js';
 import { colocalizeCommand } from './colocalize.js';
 import { downloadCommand } from './download.js';
 import { viewCommand } from './view.js';
+import { trackCommand } from './track.js';
 
 export function buildProgram(): Command {
   const program = new Command('deepblink')
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     trainCommand(),
     visualizeCommand(),
     colocalizeCommand(),
+    trackCommand(),
     viewCommand(),
     downloadCommand(),
   ]) {
