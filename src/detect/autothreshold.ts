@@ -100,6 +100,27 @@ export function expectedNoiseMaxima(u: number, area: number, sigmaLoG: number): 
  */
 export function autoThresholdFromResponse(f: Float32Array, H: number, W: number, radius: number, opts: AutoThresholdOptions = {}): number {
   checkRadius(radius);
+  const sigmaLoG = radius / Math.SQRT2;
+  return fdrThreshold(
+    f,
+    (floor) => findLocalMaxima(f, H, W, floor),
+    (u) => expectedNoiseMaxima(u, H * W, sigmaLoG),
+    opts,
+  );
+}
+
+/**
+ * The FDR rule on any LoG response (2-D or 3-D): robust level, candidate maxima above
+ * median + kMin·σ (`peaks`), Benjamini–Hochberg against the expected number of noise maxima
+ * above u noise units (`expected`), capped at median + kMax·σ; returns a threshold just below
+ * the last accepted candidate.
+ */
+export function fdrThreshold(
+  f: Float32Array,
+  peaks: (floor: number) => ArrayLike<number>,
+  expected: (u: number) => number,
+  opts: AutoThresholdOptions = {},
+): number {
   const fdr = opts.fdr ?? AUTO_FDR;
   const kMin = opts.kMin ?? AUTO_K_MIN;
   const kMax = Math.max(kMin, opts.kMax ?? AUTO_K_MAX);
@@ -107,7 +128,7 @@ export function autoThresholdFromResponse(f: Float32Array, H: number, W: number,
   const median = level.median;
   let sigma = level.sigma;
   if (!(sigma > 0)) {
-    // (nearly) noise-free plane: scale by the largest deviation so that real structure passes
+    // (nearly) noise-free response: scale by the largest deviation so that real structure passes
     let dev = 0;
     for (let i = 0; i < f.length; i++) {
       const d = Math.abs(f[i] - median);
@@ -118,18 +139,16 @@ export function autoThresholdFromResponse(f: Float32Array, H: number, W: number,
   }
   const floor = median + kMin * sigma;
   const cap = median + kMax * sigma;
-  const peaks = findLocalMaxima(f, H, W, floor);
-  if (peaks.length === 0) return floor;
-  const scores = new Float64Array(peaks.length);
-  for (let i = 0; i < peaks.length; i++) scores[i] = f[peaks[i]];
+  const found = peaks(floor);
+  if (found.length === 0) return floor;
+  const scores = new Float64Array(found.length);
+  for (let i = 0; i < found.length; i++) scores[i] = f[found[i]];
   scores.sort();
   scores.reverse();
-  const sigmaLoG = radius / Math.SQRT2;
-  const area = H * W;
   let best = -1;
   for (let i = 0; i < scores.length; i++) {
     const u = (scores[i] - median) / sigma;
-    if (expectedNoiseMaxima(u, area, sigmaLoG) <= fdr * (i + 1)) best = i;
+    if (expected(u) <= fdr * (i + 1)) best = i;
   }
   if (best < 0) return cap;
   // just below scores[best]: the next strictly smaller candidate quality, else the floor

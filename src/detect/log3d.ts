@@ -35,7 +35,7 @@ import type { Stack } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { mirrorIndex } from '../math/mirror.js';
 import { checkRadius, logKernel } from './logfilter.js';
-import { AUTO_FDR, AUTO_K_MAX, AUTO_K_MIN, expectedNoiseMaxima, robustLevel, type AutoThresholdOptions } from './autothreshold.js';
+import { expectedNoiseMaxima, fdrThreshold, type AutoThresholdOptions } from './autothreshold.js';
 
 /** Options of {@link detectLoG3D}. */
 export interface Log3dOptions {
@@ -425,45 +425,14 @@ export function autoThreshold3D(
 ): number {
   checkRadius(radius);
   checkRadius(radiusZ);
-  const fdr = opts.fdr ?? AUTO_FDR;
-  const kMin = opts.kMin ?? AUTO_K_MIN;
-  const kMax = Math.max(kMin, opts.kMax ?? AUTO_K_MAX);
-  const level = robustLevel(f);
-  const median = level.median;
-  let sigma = level.sigma;
-  if (!(sigma > 0)) {
-    let dev = 0;
-    for (let i = 0; i < f.length; i++) {
-      const d = Math.abs(f[i] - median);
-      if (d > dev) dev = d;
-    }
-    sigma = dev > 0 ? dev * 1e-6 : 0;
-    if (sigma === 0) return median;
-  }
-  const floor = median + kMin * sigma;
-  const cap = median + kMax * sigma;
-  const peaks = findLocalMaxima3D(f, depth, height, width, floor);
-  if (peaks.length === 0) return floor;
-  const scores = new Float64Array(peaks.length);
-  for (let i = 0; i < peaks.length; i++) scores[i] = f[peaks[i]];
-  scores.sort();
-  scores.reverse();
   const sLat = radius / Math.SQRT2;
   const sZ = radiusZ / Math.SQRT2;
-  let best = -1;
-  for (let i = 0; i < scores.length; i++) {
-    const u = (scores[i] - median) / sigma;
-    if (expectedNoiseMaxima3D(u, depth, height, width, sLat, sZ) <= fdr * (i + 1)) best = i;
-  }
-  if (best < 0) return cap;
-  let thr = floor;
-  for (let j = best + 1; j < scores.length; j++) {
-    if (scores[j] < scores[best]) {
-      thr = scores[j];
-      break;
-    }
-  }
-  return Math.min(thr, cap);
+  return fdrThreshold(
+    f,
+    (floor) => findLocalMaxima3D(f, depth, height, width, floor),
+    (u) => expectedNoiseMaxima3D(u, depth, height, width, sLat, sZ),
+    opts,
+  );
 }
 
 /**
