@@ -8,8 +8,7 @@
  * pixel (r, c) lies at (r·k + (k−1)/2, c·k + (k−1)/2); shrunk by s, at ((r + 0.5)/s − 0.5, …).
  */
 import type { Stack } from '../core/types.js';
-import { quantile } from '../math/select.js';
-import type { Rendered } from './render.js';
+import { greyPicture, type Rendered } from './render.js';
 
 export interface ProjectionOptions {
   /** Integer up-scaling factor (default: so the longer side is about `maxSide`, at most 8). */
@@ -84,23 +83,9 @@ export function renderMaxProjection(
         pic[r * w0 + c] = s / (shrink * shrink);
       }
   }
-  const lo = quantile(pic, (opts.low ?? 0.5) / 100);
-  const hi = quantile(pic, (opts.high ?? 99.5) / 100);
-  const span = hi > lo ? hi - lo : 1;
   const w = w0 * k;
   const h = h0 * k;
-  const rgb = new Uint8Array(w * h * 3);
-  for (let r = 0; r < h; r++) {
-    const sr = Math.floor(r / k) * w0;
-    for (let c = 0; c < w; c++) {
-      const v = (pic[sr + Math.floor(c / k)] - lo) / span;
-      const g = Math.round(255 * Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)));
-      const o = (r * w + c) * 3;
-      rgb[o] = g;
-      rgb[o + 1] = g;
-      rgb[o + 2] = g;
-    }
-  }
+  const rgb = greyPicture(pic, h0, w0, k, opts.low, opts.high);
   const at = (y: number, x: number): [number, number] =>
     shrink > 1 ? [(y + 0.5) / shrink - 0.5, (x + 0.5) / shrink - 0.5] : [y * k + (k - 1) / 2, x * k + (k - 1) / 2];
   const put = (y: number, x: number, color: readonly number[]) => {

@@ -4,7 +4,7 @@
  * Pixel centres are at integer coordinates; in the up-scaled picture of factor k the centre of
  * pixel (r, c) lies at (r·k + (k−1)/2, c·k + (k−1)/2).
  */
-import type { Plane, Point } from '../core/types.js';
+import type { Plane, PlaneData, Point } from '../core/types.js';
 import { quantile } from '../math/select.js';
 
 export interface Layer {
@@ -19,11 +19,13 @@ export interface Rendered {
   scale: number;
 }
 
-export function renderSpots(plane: Plane, layers: Layer[], opts: { scale?: number; low?: number; high?: number; radius?: number } = {}): Rendered {
-  const { height: H, width: W } = plane;
-  const k = opts.scale ?? Math.max(1, Math.min(8, Math.floor(1024 / Math.max(H, W))));
-  const lo = quantile(plane.data, (opts.low ?? 0.5) / 100);
-  const hi = quantile(plane.data, (opts.high ?? 99.5) / 100);
+/**
+ * An H×W grey picture as RGB, contrast-stretched between the `low` and `high` percentiles
+ * (default 0.5 and 99.5; NaN → black) and up-scaled k× by nearest neighbour.
+ */
+export function greyPicture(data: PlaneData, H: number, W: number, k: number, low = 0.5, high = 99.5): Uint8Array {
+  const lo = quantile(data, low / 100);
+  const hi = quantile(data, high / 100);
   const span = hi > lo ? hi - lo : 1;
   const w = W * k;
   const h = H * k;
@@ -31,7 +33,7 @@ export function renderSpots(plane: Plane, layers: Layer[], opts: { scale?: numbe
   for (let r = 0; r < h; r++) {
     const sr = Math.floor(r / k) * W;
     for (let c = 0; c < w; c++) {
-      const v = (plane.data[sr + Math.floor(c / k)] - lo) / span;
+      const v = (data[sr + Math.floor(c / k)] - lo) / span;
       const g = Math.round(255 * Math.min(1, Math.max(0, Number.isFinite(v) ? v : 0)));
       const o = (r * w + c) * 3;
       rgb[o] = g;
@@ -39,6 +41,15 @@ export function renderSpots(plane: Plane, layers: Layer[], opts: { scale?: numbe
       rgb[o + 2] = g;
     }
   }
+  return rgb;
+}
+
+export function renderSpots(plane: Plane, layers: Layer[], opts: { scale?: number; low?: number; high?: number; radius?: number } = {}): Rendered {
+  const { height: H, width: W } = plane;
+  const k = opts.scale ?? Math.max(1, Math.min(8, Math.floor(1024 / Math.max(H, W))));
+  const rgb = greyPicture(plane.data, H, W, k, opts.low, opts.high);
+  const w = W * k;
+  const h = H * k;
   const radius = opts.radius ?? Math.max(3, 2.5 * k);
   for (const layer of layers) {
     for (const [pr, pc] of layer.points) {
