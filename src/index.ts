@@ -85,6 +85,20 @@ export {
 // write
 export { resultTable as spotTable, resultCellTable } from './pipeline/table.js';
 export { loadMask } from './pipeline/predict.js';
+// chunk-wise runs: the I-th of N parts of an image, and their merge into the whole run's result
+export {
+  predictPart,
+  mergeParts,
+  mergePartFiles,
+  parsePartFile,
+  partCore,
+  wholeImageSource,
+  PART_FORMAT,
+  type PartRequest,
+  type PartResult,
+  type PartFile,
+  type BoxSource,
+} from './pipeline/parts.js';
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
 export { RunRecord, checkReplace, recordedOutputs, type Provenance, type ProvenanceOutput, type RunRecordInit } from './io/provenance.js';
 

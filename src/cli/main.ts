@@ -14,6 +14,7 @@ import { visualizeCommand } from './visualize.js';
 import { colocalizeCommand } from './colocalize.js';
 import { downloadCommand } from './download.js';
 import { viewCommand } from './view.js';
+import { mergeCommand } from './merge.js';
 import { trackCommand } from './track.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     visualizeCommand(),
     colocalizeCommand(),
     trackCommand(),
+    mergeCommand(),
     viewCommand(),
     downloadCommand(),
   ]) {

@@ -30,6 +30,63 @@ import { UserError } from '../core/errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
+import type { Log } from './common.js';
+import type { PlaneDetector } from '../detect/detector.js';
+import { readImage } from '../io/image/read.js';
+import { PART_FORMAT, predictPart, wholeImageSource, type PartFile, type PartRequest } from '../pipeline/parts.js';
+import { VERSION } from '../core/version.js';
+
+/** `--part I/N`: the I-th (1-based) of N parts. */
+export function parsePart(s: string): PartRequest {
+  const m = /^(\d+)\/(\d+)$/.exec(s.trim());
+  if (!m) throw new InvalidArgumentError('expected I/N, e.g. 3/16 (the third of 16 parts)');
+  const index = Number(m[1]);
+  const count = Number(m[2]);
+  if (!(count >= 1 && index >= 1 && index <= count)) throw new InvalidArgumentError('expected 1 ≤ I ≤ N');
+  return { index, count };
+}
+
+/** The name of part I of N of an image's results. */
+export const partFileName = (image: string, p: PartRequest) => `${stem(image)}.part-${p.index}-of-${p.count}.json`;
+
+/** predict --part: one part of one image → its part file. */
+async function predictPartFile(
+  f: string,
+  detector: PlaneDetector,
+  opts: PredictOptions,
+  req: PartRequest,
+  record: RunRecord,
+  log: Log,
+  quiet: boolean,
+): Promise<void> {
+  const name = partFileName(f, req);
+  record.target(name);
+  let res;
+  let dtype;
+  try {
+    const source = wholeImageSource(await readImage(f, { maxPixels: opts.maxPixels }));
+    dtype = source.dtype;
+    res = await predictPart(source, detector, opts, req);
+  } catch (err) {
+    await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
+    throw err;
+  }
+  for (const w of res.result.warnings) log.warn(`${f}: ${w}`);
+  const file: PartFile = {
+    format: PART_FORMAT,
+    version: 1,
+    tool: `deepblink ${VERSION}`,
+    order: detector.partOrder,
+    image: { name: path.basename(f), shape: res.result.shape, dtype },
+    settings: detector.describe(),
+    table: { radius: opts.radius, fit: opts.fit },
+    ...res,
+  };
+  const n = resultSpots(res.result).length;
+  const out = await record.write(name, JSON.stringify(file), { input: path.resolve(f), spots: n });
+  const { rs, re, cs, ce } = res.part;
+  if (!quiet) process.stdout.write(`${f}: part ${req.index}/${req.count} (rows ${rs}–${re}, columns ${cs}–${ce}): ${n} spots → ${out}\n`);
+}
 
 function parseNormalization(s: string): Normalization {
   if (s === 'zscore') return { method: 'zscore' };
@@ -110,6 +167,12 @@ export function predictCommand(): Command {
       'cell mask (label image: 0 = background, k = cell k; 2-D, or z,y,x for z-stacks) or a folder of them paired by name ' +
         '(cells.tif ↔ cells.tif, cells_mask.*, cells.mask.*): adds a column cell and writes <name>-cells.csv (spots per cell)',
     )
+    .option(
+      '--part <I/N>',
+      'process only the I-th of N parts of each image (blocks of whole tiles; a cluster job each) and write <name>.part-I-of-N.json; ' +
+        "`deepblink merge` gathers the N parts into exactly the whole run's table",
+      parsePart,
+    )
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -141,6 +204,7 @@ export function predictCommand(): Command {
           voxelSize?: { z: number; y: number; x: number };
           linkRadius?: number;
           mask?: string;
+          part?: PartRequest;
           verbose: boolean;
         },
       ) => {
@@ -220,6 +284,11 @@ export function predictCommand(): Command {
             files,
             (f) => f,
             async (f) => {
+              if (o.part) {
+                await predictPartFile(f, detector, opts, o.part, record, log, quietBar);
+                done++;
+                return;
+              }
               const name = names.get(f)!;
               const cellsName = name.replace(/\.csv$/, '-cells.csv');
               record.target(name); // refuse early (before the work) when the output may not be replaced

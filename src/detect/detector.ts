@@ -11,8 +11,10 @@ import { tilingFor } from '../preprocess/tiles.js';
 import type { LoadedModel, ModelNote } from '../model/model.js';
 import { sha256 } from '../io/provenance.js';
 import { modelName, resolveModel } from '../model/bundled.js';
-import { detectLoGWithThreshold } from './log.js';
-import { detectNeural } from './neural.js';
+import { detectLoGPart, detectLoGWithThreshold, logKernel } from './log.js';
+import { detectNeural, detectNeuralPart, partTiles, type PartSpots, type PlanePart } from './neural.js';
+import { planTiles, tileCores } from '../preprocess/tiles.js';
+import { inputMultiple } from '../network/spec.js';
 
 export type Method = 'deepblink' | 'log';
 
@@ -49,6 +51,18 @@ export interface PlaneDetector {
   /** Releases the inference session. */
   close(): Promise<void>;
   /**
+   * How an H×W plane is cut into parts that give exactly the whole plane's spots
+   * (pipeline/parts.ts): the bands of rows and of columns a part's core is made of (network: its
+   * tiles' cores; LoG: squares of PART_UNIT px), and, for a core, the box of the plane the
+   * detector reads to find the core's spots.
+   */
+  partGrid(height: number, width: number): { rows: [number, number][]; cols: [number, number][] };
+  partBox(part: Omit<PlanePart, 'y0' | 'x0' | 'globals'>): { r0: number; r1: number; c0: number; c1: number };
+  /** The spots of a part's core from its box (see PlanePart); `order`: how the whole run orders them (by key, or by descending score then key). */
+  detectPart(box: Plane, part: PlanePart): Promise<PartSpots & { threshold: number }>;
+  /** How the whole run orders a plane's spots, given the keys of detectPart. */
+  partOrder: 'key' | 'score-then-key';
+  /**
    * Network only: the spots of one plane at another probability threshold than the detector's
    * (3-D detection looks at every plane with a lower one and keeps what several planes confirm).
    */
@@ -80,12 +94,26 @@ export interface DetectorDescription {
   runtime?: string;
 }
 
+/** LoG parts are made of squares of this many px (the filter needs no tiles; any size would do). */
+export const PART_UNIT = 256;
+
 export function logDetector(opts: DetectorOptions): PlaneDetector {
   const radius = opts.radius ?? DEFAULT_LOG_RADIUS;
   const threshold = opts.threshold ?? 'auto';
+  // the filter's kernel half-width + 2: the maxima's 3×3 test and the sub-pixel refinement's moves
+  const reach = logKernel(radius).half + 12;
   return {
     scoreColumn: 'quality',
     detect: async (plane) => detectLoGWithThreshold(plane, { radius, threshold }),
+    partGrid: (h, w) => ({ rows: tileCores(h, PART_UNIT), cols: tileCores(w, PART_UNIT) }),
+    partBox: (p) => ({
+      r0: Math.max(0, p.rs - reach),
+      r1: Math.min(p.height, p.re + reach),
+      c0: Math.max(0, p.cs - reach),
+      c1: Math.min(p.width, p.ce + reach),
+    }),
+    detectPart: async (box, part) => ({ ...detectLoGPart(box, part, { radius, threshold }), threshold: threshold as number }),
+    partOrder: 'score-then-key',
     close: async () => undefined,
     describe: () => ({ method: 'log', settings: { radius, threshold } }),
   };
@@ -113,6 +141,31 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
     scoreColumn: 'p',
     detect: async (plane, stats) => ({ spots: await detectNeural(plane, model.spec, predictor, nopts, stats), threshold }),
     detectAt: (plane, t, stats) => detectNeural(plane, model.spec, predictor, { ...nopts, threshold: t }, stats),
+    partGrid: (h, w) => {
+      const tiles = planTiles(h, w, nopts.tileSize, nopts.overlap, inputMultiple(model.spec));
+      const uniq = (pairs: [number, number][]) => [...new Map(pairs.map((p) => [p[0], p])).values()];
+      return { rows: uniq(tiles.map((t) => [t.rs, t.re])), cols: uniq(tiles.map((t) => [t.cs, t.ce])) };
+    },
+    partBox: (p) => {
+      const tiles = partTiles(p, model.spec, nopts).map((t) => t.tile);
+      return {
+        r0: Math.min(...tiles.map((t) => t.r0)),
+        r1: Math.max(...tiles.map((t) => t.r0 + t.h)),
+        c0: Math.min(...tiles.map((t) => t.c0)),
+        c1: Math.max(...tiles.map((t) => t.c0 + t.w)),
+      };
+    },
+    detectPart: async (box, part) => {
+      if (nopts.normalization.method !== 'noise') {
+        throw new UserError(
+          `parts of an image need the model's "noise" normalisation (its other normalisations are computed from the whole plane)`,
+          undefined,
+          'invalid-option',
+        );
+      }
+      return { ...(await detectNeuralPart(box, part, model.spec, predictor, nopts)), threshold };
+    },
+    partOrder: 'key',
     threshold,
     close: () => predictor.dispose(),
     notes,

@@ -26,7 +26,7 @@ import type { Plane, Spot } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { autoThresholdFromResponse } from './autothreshold.js';
 import { checkPlane, checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
-import { findLocalMaxima, refineSubpixel } from './maxima.js';
+import { findLocalMaxima, refineSubpixel, subpixelSteps } from './maxima.js';
 
 export { logKernel, logKernel2D, logFilterKernel, logFilter, medianFilter3x3, type LogKernel, type LogFilterOptions } from './logfilter.js';
 export { findLocalMaxima, refineSubpixel } from './maxima.js';
@@ -93,4 +93,43 @@ export function detectLoGWithThreshold(plane: Plane, opts: LogOptions): { spots:
   // stable sort: equal qualities keep raster order
   spots.sort((a, b) => b.score - a.score);
   return { spots, threshold };
+}
+
+/**
+ * The LoG spots of a part of a plane (pipeline/parts.ts): the filter on `box` (the part's box
+ * of the whole plane, reaching at least the kernel's half-width + 2 px beyond the core, or to the
+ * plane's edge), the maxima whose pixel lies in the core [rs, re) × [cs, ce) (whole-plane
+ * coordinates), refined as detectLoG refines them. The filter, maxima and refinement are local,
+ * so these are exactly the whole plane's spots in the core; `keys` are their whole-plane raster
+ * indices (the whole run lists spots by descending quality, ties in raster order). The
+ * threshold must be a number: 'auto' is a property of the whole plane's response.
+ */
+export function detectLoGPart(
+  box: Plane,
+  part: { y0: number; x0: number; width: number; rs: number; re: number; cs: number; ce: number },
+  opts: LogOptions,
+): { spots: Spot[]; keys: number[] } {
+  checkRadius(opts.radius);
+  if (typeof opts.threshold !== 'number' || Number.isNaN(opts.threshold)) {
+    throw new UserError("a part of an image needs a numeric LoG threshold (--threshold); 'auto' is computed from the whole image", undefined, 'invalid-option');
+  }
+  const { height: H, width: W } = box;
+  const src = opts.median ? medianFilter3x3(box) : box;
+  const f = logFilter(src, opts.radius, { exact: opts.exactKernel });
+  const peaks = findLocalMaxima(f, H, W, opts.threshold);
+  const found: { spot: Spot; key: number }[] = [];
+  for (const p of peaks) {
+    const r = Math.floor(p / W);
+    const c = p - r * W;
+    const gr = r + part.y0;
+    const gc = c + part.x0;
+    if (gr < part.rs || gr >= part.re || gc < part.cs || gc >= part.ce) continue;
+    // the base pixel moved to the whole plane, then the offset added: the whole plane's arithmetic
+    const [br, or, bc, oc] = (opts.subpixel ?? true) ? subpixelSteps(f, H, W, r, c) : [r, 0, c, 0];
+    const y = br + part.y0 + or;
+    const x = bc + part.x0 + oc;
+    found.push({ spot: { y, x, score: f[p] }, key: gr * part.width + gc });
+  }
+  found.sort((a, b) => b.spot.score - a.spot.score || a.key - b.key);
+  return { spots: found.map((s) => s.spot), keys: found.map((s) => s.key) };
 }

@@ -77,10 +77,20 @@ export function findLocalMaxima(f: Float32Array, H: number, W: number, threshold
  * negative definite (our addition). A singular Hessian gives offset 0 (imglib2).
  */
 export function refineSubpixel(f: Float32Array, H: number, W: number, r: number, c: number): [number, number] {
+  const [br, or, bc, oc] = subpixelSteps(f, H, W, r, c);
+  return [br + or, bc + oc];
+}
+
+/**
+ * refineSubpixel's answer as the integer base pixel and the offset from it ([row, row offset,
+ * column, column offset]), so that a caller working on a box cut from a larger plane can move
+ * the base to the whole plane's pixel before adding the offset (the whole plane's arithmetic).
+ */
+export function subpixelSteps(f: Float32Array, H: number, W: number, r: number, c: number): [number, number, number, number] {
   let br = r;
   let bc = c;
   for (let move = 0; move < 10; move++) {
-    if (br < 1 || br > H - 2 || bc < 1 || bc > W - 2) return [r, c];
+    if (br < 1 || br > H - 2 || bc < 1 || bc > W - 2) return [r, 0, c, 0];
     const p = br * W + bc;
     const v = f[p];
     const up = f[p - W];
@@ -96,7 +106,7 @@ export function refineSubpixel(f: Float32Array, H: number, W: number, r: number,
     let or = 0;
     let oc = 0;
     if (det !== 0 && Number.isFinite(det)) {
-      if (!(hrr < 0 && det > 0)) return [r, c];
+      if (!(hrr < 0 && det > 0)) return [r, 0, c, 0];
       or = -(hcc * gr - hrc * gc) / det;
       oc = -(hrr * gc - hrc * gr) / det;
     }
@@ -110,7 +120,7 @@ export function refineSubpixel(f: Float32Array, H: number, W: number, r: number,
       bc += oc > 0 ? 1 : -1;
       stable = false;
     }
-    if (stable) return [br + or, bc + oc];
+    if (stable) return [br, or, bc, oc];
   }
-  return [r, c];
+  return [r, 0, c, 0];
 }

@@ -14,6 +14,7 @@ import type { Predictor } from '../engine/engine.js';
 import { inputMultiple, type NetworkSpec } from '../network/spec.js';
 import { detectSpots } from '../network/grid-spots.js';
 import { normalizer, refinesByDefault, type Normalization } from '../preprocess/normalize.js';
+import type { NoiseGlobals } from '../preprocess/noise.js';
 import type { PlaneStats } from '../preprocess/check.js';
 import { planTiles, type Tile } from '../preprocess/tiles.js';
 import { gaussianMaskCentroid } from '../measure/centroid.js';
@@ -112,4 +113,69 @@ export async function detectNeural(plane: Plane, spec: NetworkSpec, predictor: P
     if (tiles.length > 1) opts.progress?.(++done, tiles.length);
   }
   return out;
+}
+
+/**
+ * A box cut from a larger plane, and the part of the whole plane whose spots are wanted from it
+ * (pipeline/parts.ts). Coordinates in the whole plane; the box starts on the noise model's block
+ * grid and reaches far enough around the core for every step to see what it sees in the whole.
+ */
+export interface PlanePart {
+  /** The box's first row and column in the whole plane. */
+  y0: number;
+  x0: number;
+  /** The whole plane's rows and columns. */
+  height: number;
+  width: number;
+  /** The part's core [rs, re) × [cs, ce): its share of the whole plane's spots. */
+  rs: number;
+  re: number;
+  cs: number;
+  ce: number;
+  /** The whole plane's noise-model quantities (preprocess/noise.ts). */
+  globals: NoiseGlobals;
+}
+
+/** Spots of a part, in whole-plane coordinates, with the key that orders them as the whole plane's run does. */
+export interface PartSpots {
+  spots: Spot[];
+  /** Per spot: the whole run's order is ascending key (tile index · 2^24 + rank in the tile). */
+  keys: number[];
+}
+
+/** The network's tiles of the whole plane that lie in a part's core, with their index in the whole plane's tiling. */
+export function partTiles(
+  part: Omit<PlanePart, 'y0' | 'x0' | 'globals'>,
+  spec: NetworkSpec,
+  opts: Pick<NeuralOptions, 'tileSize' | 'overlap'>,
+): { tile: Tile; index: number }[] {
+  return planTiles(part.height, part.width, opts.tileSize, opts.overlap, inputMultiple(spec))
+    .map((tile, index) => ({ tile, index }))
+    .filter(({ tile: t }) => t.rs >= part.rs && t.re <= part.re && t.cs >= part.cs && t.ce <= part.ce);
+}
+
+/**
+ * The spots of the tiles in a part's core, computed from `box` (the part's box of the whole plane)
+ * exactly as detectNeural computes them on the whole plane: the same tiles, the same normalised
+ * windows (the noise model's plane-wide quantities come from `part.globals`), the same network
+ * inputs, positions added to the same whole-plane tile origin.
+ */
+export async function detectNeuralPart(box: Plane, part: PlanePart, spec: NetworkSpec, predictor: Predictor, opts: NeuralOptions): Promise<PartSpots> {
+  const cell = spec.config.cellSize;
+  const norm = normalizer(box, opts.normalization, undefined, part.globals);
+  const refine = opts.refine ?? refinesByDefault(opts.normalization);
+  const tiles = partTiles(part, spec, opts);
+  const spots: Spot[] = [];
+  const keys: number[] = [];
+  let done = 0;
+  for (const { tile, index } of tiles) {
+    const input = norm(tile.r0 - part.y0, tile.c0 - part.x0, tile.h, tile.w);
+    const grid = await predictor.run(input, tile.h, tile.w);
+    tileSpots(tile, input, grid, cell, opts.threshold, refine).forEach((s, k) => {
+      spots.push(s);
+      keys.push(index * 2 ** 24 + k);
+    });
+    if (tiles.length > 1) opts.progress?.(++done, tiles.length);
+  }
+  return { spots, keys };
 }

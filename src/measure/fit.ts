@@ -85,6 +85,12 @@ export interface FitOptions {
   tolerance?: number;
   /** {@link fitSpots} only: largest accepted move from the start, px (clamped to ≤ h). Default 1. */
   maxShift?: number;
+  /**
+   * The plane is a box cut from a larger plane whose first row and column are (y, x): starts
+   * and results are in the larger plane's coordinates, and the fit gives exactly what it gives
+   * on the larger plane (it works in window coordinates either way). Default (0, 0).
+   */
+  origin?: { y: number; x: number };
 }
 
 /** Why a position was or was not taken from the fit. */
@@ -363,20 +369,28 @@ export function fitSpot(plane: Plane, r0: number, c0: number, opts: FitOptions =
   const maxIter = opts.maxIterations ?? 30;
   const tol = opts.tolerance ?? 1e-6;
 
-  // Window, clipped to the image.
-  const rc = Math.min(height - 1, Math.max(0, Math.round(r0)));
-  const cc = Math.min(width - 1, Math.max(0, Math.round(c0)));
+  // Window, clipped to the image; the parameters are in window coordinates (pixel (top, left)
+  // at 0), so that a box of a larger plane (opts.origin) gives the larger plane's fit exactly:
+  // start − window corner is exact in floating point whichever plane it is computed in.
+  const oy = opts.origin?.y ?? 0;
+  const ox = opts.origin?.x ?? 0;
+  const rb = r0 - oy;
+  const cb = c0 - ox;
+  const rc = Math.min(height - 1, Math.max(0, Math.round(rb)));
+  const cc = Math.min(width - 1, Math.max(0, Math.round(cb)));
   const top = Math.max(0, rc - hw);
   const left = Math.max(0, cc - hw);
   const ny = Math.min(height - 1, rc + hw) - top + 1;
   const nx = Math.min(width - 1, cc + hw) - left + 1;
   const fitSigma = fixedSigma === undefined;
   const p = fitSigma ? 5 : 4;
-  const ctx: Ctx = { top, left, ny, nx, r2, fitSigma };
-  const yLo = top - 0.5;
-  const yHi = top + ny - 0.5;
-  const xLo = left - 0.5;
-  const xHi = left + nx - 0.5;
+  const ctx: Ctx = { top: 0, left: 0, ny, nx, r2, fitSigma };
+  const ry0 = rb - top;
+  const rx0 = cb - left;
+  const yLo = -0.5;
+  const yHi = ny - 0.5;
+  const xLo = -0.5;
+  const xHi = nx - 0.5;
   lo[0] = yLo;
   hi[0] = yHi;
   lo[1] = xLo;
@@ -406,8 +420,8 @@ export function fitSpot(plane: Plane, r0: number, c0: number, opts: FitOptions =
   }
   const npix = ny * nx;
   const med = medianInPlace(perim, np);
-  theta[0] = Math.min(yHi, Math.max(yLo, r0));
-  theta[1] = Math.min(xHi, Math.max(xLo, c0));
+  theta[0] = Math.min(yHi, Math.max(yLo, ry0));
+  theta[1] = Math.min(xHi, Math.max(xLo, rx0));
   theta[3] = Math.max(0, med - r2);
   theta[2] = Math.max(1, sum - npix * (theta[3] + r2));
   theta[4] = fixedSigma ?? Math.min(sHi, Math.max(sLo, opts.sigmaStart ?? 1.3));
@@ -508,8 +522,8 @@ export function fitSpot(plane: Plane, r0: number, c0: number, opts: FitOptions =
     }
   }
 
-  const y = theta[0];
-  const x = theta[1];
+  const y = top + oy + theta[0];
+  const x = left + ox + theta[1];
   const n = theta[2];
   const b = theta[3];
   const s = theta[4];
@@ -530,7 +544,7 @@ export function fitSpot(plane: Plane, r0: number, c0: number, opts: FitOptions =
     iterations,
     logLikelihood: logL,
     status: converged ? 'ok' : 'not-converged',
-    shift: Math.hypot(y - r0, x - c0),
+    shift: Math.hypot(theta[0] - ry0, theta[1] - rx0),
   };
 }
 

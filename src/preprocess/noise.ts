@@ -85,31 +85,56 @@ function medianFilter3(g: Float32Array, gh: number, gw: number): Float32Array {
 }
 
 /**
- * Smallest positive difference between distinct values in an even sample of the plane: the
- * quantisation step of integer-valued data (times any scale applied to it); tiny for float data.
+ * The plane-wide quantities of the noise model: everything else in it is local (one block and
+ * its neighbours). A part of a plane processed on its own (pipeline/parts.ts) is given these,
+ * computed over the whole plane, and then normalises exactly as the whole plane would.
  */
-function quantisationStep(d: PlaneData): number {
-  if (!(d instanceof Float32Array || d instanceof Float64Array)) return 1;
-  const step = Math.max(1, Math.floor(d.length / 2048));
-  const s = new Float64Array(Math.ceil(d.length / step));
-  let n = 0;
-  for (let i = 0; i < d.length; i += step) s[n++] = d[i];
-  const v = s.subarray(0, n).sort();
+export interface NoiseGlobals {
+  /** Quantisation step of the data (1 for integer data). */
+  q: number;
+  /** Median noise of the blocks with measurable noise (> q), after the 3×3 median; q when none. */
+  typical: number;
+  /** Floor of the noise map: max(q, typical / 4), or 1e-3 of the plane's range when that is 0. */
+  floor: number;
+}
+
+/** Every how many values of the flattened plane quantisationStep samples one (about 2048 samples). */
+export const quantisationStride = (n: number) => Math.max(1, Math.floor(n / 2048));
+
+/**
+ * Smallest positive difference between distinct values of a sample: the quantisation step of
+ * integer-valued data (times any scale applied to it); tiny for float data.
+ */
+function smallestStep(sample: Float64Array): number {
+  const v = sample.sort();
   let q = Infinity;
-  for (let i = 1; i < n; i++) {
+  for (let i = 1; i < v.length; i++) {
     const dv = v[i] - v[i - 1];
     if (dv > 0 && dv < q) q = dv;
   }
   return Number.isFinite(q) ? q : 0;
 }
 
-/** Background and noise maps of a plane (see the module comment). */
-export function noiseModel(plane: Plane, block = NOISE_BLOCK, stats?: PlaneStats): NoiseModel {
-  const { data: d, height: H, width: W } = plane;
-  const gh = Math.max(1, Math.ceil(H / block));
+/** Whether the data is floating point (its quantisation step must be measured; integers have 1). */
+const isFloat = (d: PlaneData) => d instanceof Float32Array || d instanceof Float64Array;
+
+/** Quantisation step of a whole plane's data, from every quantisationStride-th value. */
+function quantisationStep(d: PlaneData): number {
+  if (!isFloat(d)) return 1;
+  const step = quantisationStride(d.length);
+  const s = new Float64Array(Math.ceil(d.length / step));
+  let n = 0;
+  for (let i = 0; i < d.length; i += step) s[n++] = d[i];
+  return smallestStep(s.subarray(0, n));
+}
+
+/**
+ * Raw background and noise estimates of the blocks of rows [0, H) of `d` (W columns), written
+ * into `bg` / `ns` from block row `rowOffset` on (gw blocks per row).
+ */
+function blockEstimates(d: PlaneData, H: number, W: number, block: number, bg: Float32Array, ns: Float32Array, rowOffset = 0): void {
+  const gh = Math.ceil(H / block);
   const gw = Math.max(1, Math.ceil(W / block));
-  const bg = new Float32Array(gh * gw);
-  const ns = new Float32Array(gh * gw);
   const vals = new Float32Array(block * block);
   for (let i = 0; i < gh; i++) {
     const r0 = i * block;
@@ -129,27 +154,108 @@ export function noiseModel(plane: Plane, block = NOISE_BLOCK, stats?: PlaneStats
       const p10 = quantileSelect(vals, n, 0.1);
       const p30 = quantileSelect(vals, n, 0.3);
       const sd = (p30 - p10) / 0.7573; // Φ⁻¹(0.3) − Φ⁻¹(0.1) = 0.7573 for Gaussian noise
-      bg[i * gw + j] = p30 + 0.5244 * sd; // P30 = μ − 0.5244·σ
-      ns[i * gw + j] = sd;
+      bg[(rowOffset + i) * gw + j] = p30 + 0.5244 * sd; // P30 = μ − 0.5244·σ
+      ns[(rowOffset + i) * gw + j] = sd;
     }
   }
-  const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
-  const noise = gh * gw > 1 ? medianFilter3(ns, gh, gw) : ns;
-  // floors: one quantisation step of the data (a block of all-equal integers, e.g. a clipped
-  // background, has no measurable noise, but its next value is one step away), and a quarter
-  // of the typical noise of the blocks that have any
-  const q = quantisationStep(d);
+}
+
+/**
+ * The plane-wide floors from the (median-filtered) noise map: one quantisation step of the data
+ * (a block of all-equal integers, e.g. a clipped background, has no measurable noise, but its
+ * next value is one step away), and a quarter of the typical noise of the blocks that have any.
+ */
+function globalsFrom(noise: Float32Array, q: number, range: () => { min: number; max: number }): NoiseGlobals {
   const measurable = Float32Array.from(noise.filter((v) => v > q));
   const typical = measurable.length ? median(measurable, measurable.length) : q;
   let floor = Math.max(q, 0.25 * (Number.isFinite(typical) ? typical : 0));
   if (!(floor > 0)) {
     // a plane with no measurable noise at all (e.g. a noiseless simulation): use its range
-    const { min, max } = stats ?? planeStats(plane);
+    const { min, max } = range();
     floor = max > min ? 1e-3 * (max - min) : 1;
   }
+  return { q, typical, floor };
+}
+
+/**
+ * Background and noise maps of a plane (see the module comment). `globals`, when given, replace
+ * the plane-wide quantities measured on `plane` (a part of a larger plane uses the whole's; its
+ * rows and columns must then start on the whole plane's block grid).
+ */
+export function noiseModel(plane: Plane, block = NOISE_BLOCK, stats?: PlaneStats, globals?: NoiseGlobals): NoiseModel {
+  const { data: d, height: H, width: W } = plane;
+  const gh = Math.max(1, Math.ceil(H / block));
+  const gw = Math.max(1, Math.ceil(W / block));
+  const bg = new Float32Array(gh * gw);
+  const ns = new Float32Array(gh * gw);
+  blockEstimates(d, H, W, block, bg, ns);
+  const background = gh * gw > 1 ? medianFilter3(bg, gh, gw) : bg;
+  const noise = gh * gw > 1 ? medianFilter3(ns, gh, gw) : ns;
+  const { typical, floor } = globals ?? globalsFrom(noise, quantisationStep(d), () => stats ?? planeStats(plane));
   for (let i = 0; i < noise.length; i++) if (!(noise[i] >= floor)) noise[i] = floor;
   for (let i = 0; i < background.length; i++) if (Number.isNaN(background[i])) background[i] = typical;
   return { block, gh, gw, background, noise };
+}
+
+/**
+ * The plane-wide quantities of the noise model of an H×W plane read band by band (bands of whole
+ * block rows, top to bottom), so that a plane too large to hold, or held by other processes in
+ * parts, gives exactly the NoiseGlobals (and min/max/non-finite count) that noiseModel would
+ * measure on it whole. Memory: two floats per block.
+ */
+export class NoiseGlobalsAccumulator {
+  private readonly gw: number;
+  private readonly gh: number;
+  private readonly bg: Float32Array;
+  private readonly ns: Float32Array;
+  private readonly stride: number;
+  private readonly sample: number[] = [];
+  private next = 0;
+  private float: boolean | undefined;
+  min = Infinity;
+  max = -Infinity;
+  nonFinite = 0;
+  constructor(
+    readonly height: number,
+    readonly width: number,
+    readonly block = NOISE_BLOCK,
+  ) {
+    this.gh = Math.max(1, Math.ceil(height / block));
+    this.gw = Math.max(1, Math.ceil(width / block));
+    this.bg = new Float32Array(this.gh * this.gw);
+    this.ns = new Float32Array(this.gh * this.gw);
+    this.stride = quantisationStride(height * width);
+  }
+
+  /** Rows [r0, r0 + band.length / width) of the plane; r0 must be the row after the previous band's and a multiple of the block. */
+  add(band: PlaneData, r0: number): void {
+    const W = this.width;
+    const rows = band.length / W;
+    if (r0 !== this.next || r0 % this.block !== 0 || (r0 + rows < this.height && rows % this.block !== 0)) {
+      throw new Error(`noise bands must be whole block rows in order (got rows ${r0}–${r0 + rows})`);
+    }
+    this.float ??= isFloat(band);
+    blockEstimates(band, rows, W, this.block, this.bg, this.ns, r0 / this.block);
+    const first = r0 * W;
+    for (let i = Math.ceil(first / this.stride) * this.stride; i < first + band.length; i += this.stride) this.sample.push(band[i - first]);
+    for (let i = 0; i < band.length; i++) {
+      const v = band[i];
+      if (!Number.isFinite(v)) this.nonFinite++;
+      else {
+        if (v < this.min) this.min = v;
+        if (v > this.max) this.max = v;
+      }
+    }
+    this.next = r0 + rows;
+  }
+
+  /** The plane-wide quantities, once every row has been added. */
+  result(): NoiseGlobals {
+    if (this.next !== this.height) throw new Error(`noise globals: ${this.next} of ${this.height} rows added`);
+    const noise = this.gh * this.gw > 1 ? medianFilter3(this.ns, this.gh, this.gw) : this.ns;
+    const q = this.float ? smallestStep(Float64Array.from(this.sample)) : 1;
+    return globalsFrom(noise, q, () => ({ min: this.min, max: this.max }));
+  }
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { FloatPlane, Plane, PlaneData } from '../core/types.js';
 import { mirrorIndex } from '../math/mirror.js';
 import { quantile } from '../math/select.js';
-import { noiseModel, noiseWindow } from './noise.js';
+import { noiseModel, noiseWindow, type NoiseGlobals } from './noise.js';
 import { planeStats, type PlaneStats } from './check.js';
 
 /**
@@ -68,10 +68,10 @@ export type Normalizer = (r0: number, c0: number, h: number, w: number) => Float
  * window (tiles), so no normalised copy of the whole image is ever made. 'noise' = local
  * background and noise maps (preprocess/noise.ts); the others are one affine map per plane.
  */
-export function normalizer(plane: Plane, n: Normalization, stats?: PlaneStats): Normalizer {
+export function normalizer(plane: Plane, n: Normalization, stats?: PlaneStats, globals?: NoiseGlobals): Normalizer {
   const { data, height: H, width: W } = plane;
   if (n.method === 'noise') {
-    const model = noiseModel(plane, undefined, stats);
+    const model = noiseModel(plane, undefined, stats, globals);
     return (r0, c0, h, w) => noiseWindow(data, H, W, r0, c0, h, w, model, mirrorIndex);
   }
   const affine = normalization(plane, n, stats);

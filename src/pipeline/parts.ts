@@ -1,0 +1,357 @@
+/**
+ * Chunk-wise runs: the I-th of N parts of an image, processed on its own (one job of a
+ * cluster), and the merge of the N parts' results into exactly the whole run's result.
+ *
+ * A part is a rectangle of the plane made of whole units of the detector's own partition (the
+ * network: its tiles' cores, so every tile is computed from the same window as in the whole run;
+ * the LoG: squares of PART_UNIT px). The part reads a box of every plane: the windows of its
+ * tiles (the LoG: its core + the filter's reach), plus two blocks of the noise model (its 3×3
+ * median and bilinear interpolation look one block further each) and the measurement's reach (fit
+ * window, intensity disk), aligned to the noise model's block grid. The noise model's plane-wide
+ * quantities (NoiseGlobals: quantisation step, typical noise) are measured on the whole plane,
+ * read band by band — the one thing a part reads all of. It keeps the spots of its core and, per
+ * spot, the key that orders the whole run's spots; merge sorts the parts' spots by plane and key.
+ *
+ * Exactness: detection positions, scores and the tile/LoG arithmetic are bit-identical to the
+ * whole run (tested). A `--fit` runs on the box in box coordinates, so fitted values may differ
+ * from the whole run's in the last bits (never in the written 4-decimal table, in the tests).
+ *
+ * Not supported (a clear error): z-stacks detected in 3-D (use per-plane detection), cell
+ * masks, normalisations other than the models' 'noise', the LoG's automatic threshold — each
+ * needs more of the whole image than a part reads.
+ */
+import path from 'node:path';
+import type { Plane, Spot } from '../core/types.js';
+import { UserError } from '../core/errors.js';
+import type { RawImage } from '../io/image/read.js';
+import { alignAxes, planeAt, resolveAxes } from '../io/image/axes.js';
+import { NOISE_BLOCK, NoiseGlobalsAccumulator, type NoiseGlobals } from '../preprocess/noise.js';
+import { fitSpots } from '../measure/fit.js';
+import { diskIntensity } from '../measure/intensity.js';
+import { PART_UNIT, type PlaneDetector } from '../detect/detector.js';
+import type { PlanePart } from '../detect/neural.js';
+import { detectsIn3D, type PredictOptions } from './predict.js';
+import type { ImageResult, PlaneResult } from './result.js';
+
+/** The I-th (1-based) of N parts. */
+export interface PartRequest {
+  index: number;
+  count: number;
+}
+
+/**
+ * An image opened for reading boxes of it (io/image: openImage). Any object with these members
+ * will do; {@link wholeImageSource} wraps an image already in memory.
+ */
+export interface BoxSource {
+  readonly path: string;
+  readonly shape: number[];
+  readonly dtype: string;
+  readonly axes?: string;
+  readonly pixelSize?: RawImage['pixelSize'];
+  readonly warnings: string[];
+  /** Pixels of [start, stop) (one pair per dimension of `shape`), C order. */
+  read(start: number[], stop: number[]): Promise<RawImage>;
+}
+
+/** A BoxSource over an image in memory (boxes are copied out of it). */
+export function wholeImageSource(raw: RawImage): BoxSource {
+  return {
+    path: raw.path,
+    shape: raw.shape,
+    dtype: raw.dtype,
+    axes: raw.axes,
+    pixelSize: raw.pixelSize,
+    warnings: raw.warnings,
+    read: async (start, stop) => {
+      const shape = stop.map((e, i) => e - start[i]);
+      const n = shape.reduce((a, b) => a * b, 1);
+      const Ctor = raw.data.constructor as new (n: number) => RawImage['data'];
+      const out = new Ctor(n);
+      const strides = raw.shape.map((_, i) => raw.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+      const last = shape.length - 1;
+      const rowLen = shape[last];
+      const idx = new Array(shape.length).fill(0);
+      for (let k = 0; k < n; k += rowLen) {
+        let src = start[last];
+        for (let d = 0; d < last; d++) src += (start[d] + idx[d]) * strides[d];
+        out.set(raw.data.subarray(src, src + rowLen), k);
+        for (let d = last - 1; d >= 0; d--) {
+          if (++idx[d] < shape[d]) break;
+          idx[d] = 0;
+        }
+      }
+      return { ...raw, data: out, shape, warnings: [] };
+    },
+  };
+}
+
+/** Splits `count` over a grid of bands: rows × columns of parts with rows ≤ bands of rows, columns ≤ bands of columns, the most square parts. */
+export function partSplit(
+  grid: { rows: [number, number][]; cols: [number, number][] },
+  height: number,
+  width: number,
+  count: number,
+): { pr: number; pc: number } {
+  let best: { pr: number; pc: number; score: number } | undefined;
+  for (let pr = 1; pr <= count; pr++) {
+    if (count % pr !== 0) continue;
+    const pc = count / pr;
+    if (pr > grid.rows.length || pc > grid.cols.length) continue;
+    const score = Math.abs(Math.log(height / pr / (width / pc)));
+    if (!best || score < best.score) best = { pr, pc, score };
+  }
+  if (!best) {
+    throw new UserError(
+      `cannot cut this image into ${count} parts: its plane (${height}×${width}) is ${grid.rows.length}×${grid.cols.length} units ` +
+        `(the network's tiles; the LoG's squares of ${PART_UNIT} px) and a part is a rectangle of them; ` +
+        `use fewer parts or a count that fits (network: a smaller --tile makes more tiles)`,
+      undefined,
+      'invalid-option',
+    );
+  }
+  return { pr: best.pr, pc: best.pc };
+}
+
+/** Bands [0, n) split into k runs of consecutive bands as evenly as possible; run i. */
+function run<T>(bands: T[], k: number, i: number): T[] {
+  const a = Math.floor((i * bands.length) / k);
+  const b = Math.floor(((i + 1) * bands.length) / k);
+  return bands.slice(a, b);
+}
+
+/** The core [rs, re) × [cs, ce) of part `index` (1-based, row-major over the pr × pc grid of parts). */
+export function partCore(
+  grid: { rows: [number, number][]; cols: [number, number][] },
+  height: number,
+  width: number,
+  req: PartRequest,
+): { rs: number; re: number; cs: number; ce: number; pr: number; pc: number } {
+  if (!(Number.isInteger(req.count) && req.count >= 1 && Number.isInteger(req.index) && req.index >= 1 && req.index <= req.count)) {
+    throw new UserError(`part ${req.index}/${req.count}: expected I/N with 1 ≤ I ≤ N`, undefined, 'invalid-option');
+  }
+  const { pr, pc } = partSplit(grid, height, width, req.count);
+  const i = Math.floor((req.index - 1) / pc);
+  const j = (req.index - 1) % pc;
+  const rows = run(grid.rows, pr, i);
+  const cols = run(grid.cols, pc, j);
+  return { rs: rows[0][0], re: rows[rows.length - 1][1], cs: cols[0][0], ce: cols[cols.length - 1][1], pr, pc };
+}
+
+/** How far beyond the detector's box the measurement reads (fit window, intensity disk), px. */
+function measureReach(opts: PredictOptions): number {
+  return Math.max(opts.fit ? (opts.fit.halfWidth ?? 3) + 2 : 0, opts.radius !== undefined ? Math.ceil(opts.radius) + 2 : 0);
+}
+
+/** A part's result: the whole run's spots in the part's core, each plane's spots with their keys. */
+export interface PartResult {
+  result: ImageResult;
+  /** Per plane of result.planes, per spot: the key that orders the whole run's spots (see PlaneDetector.partOrder). */
+  keys: number[][];
+  part: PartRequest & { rs: number; re: number; cs: number; ce: number; box: { r0: number; r1: number; c0: number; c1: number } };
+}
+
+/** Rows a band of the whole plane holds while the noise model's plane-wide quantities are measured (about 16 M values). */
+const bandRows = (width: number) => Math.max(NOISE_BLOCK, Math.floor((1 << 24) / width / NOISE_BLOCK) * NOISE_BLOCK);
+
+/**
+ * The I-th of N parts of an image: every plane's spots whose position lies in the part's core,
+ * as the whole run (predictImage) finds and measures them, with their ordering keys.
+ */
+export async function predictPart(source: BoxSource, detector: PlaneDetector, opts: PredictOptions, req: PartRequest): Promise<PartResult> {
+  if (opts.mask !== undefined) throw new UserError('--mask is not supported with --part yet (run the mask on the merged table)', undefined, 'invalid-option');
+  const raw = { ...source, data: new Uint8Array(0) } as unknown as RawImage;
+  const { axes, shape, source: axesSource } = resolveAxes(raw, opts.axes);
+  if (detectsIn3D(axes, shape, opts.threeD)) {
+    throw new UserError('parts of z-stacks detected in 3-D are not supported yet; add --per-plane (one row per plane detection)', undefined, 'invalid-option');
+  }
+  // the letter of every dimension of the file's shape (undefined: a dropped singleton)
+  const letters =
+    opts.axes !== undefined ? alignAxes(source.shape, axes)! : source.axes?.length === source.shape.length ? [...source.axes] : alignAxes(source.shape, axes)!;
+  const dim = (l: string) => letters.indexOf(l);
+  const H = shape[axes.indexOf('y')];
+  const W = shape[axes.indexOf('x')];
+  const sizeOf = (l: string) => (axes.includes(l) ? shape[axes.indexOf(l)] : 1);
+  const grid = detector.partGrid(H, W);
+  const core = partCore(grid, H, W, req);
+  const det = detector.partBox({ height: H, width: W, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce });
+  const reach = 2 * NOISE_BLOCK + measureReach(opts);
+  const box = {
+    r0: Math.max(0, Math.floor((det.r0 - reach) / NOISE_BLOCK) * NOISE_BLOCK),
+    r1: Math.min(H, Math.ceil((det.r1 + reach) / NOISE_BLOCK) * NOISE_BLOCK),
+    c0: Math.max(0, Math.floor((det.c0 - reach) / NOISE_BLOCK) * NOISE_BLOCK),
+    c1: Math.min(W, Math.ceil((det.c1 + reach) / NOISE_BLOCK) * NOISE_BLOCK),
+  };
+  // one plane's rows [r0, r1) × columns [c0, c1) as a Plane (rows = y, columns = x)
+  const readPlane = async (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number): Promise<Plane> => {
+    const at: Record<string, [number, number]> = { c: [c, c + 1], t: [t, t + 1], z: [z, z + 1], y: [r0, r1], x: [c0, c1] };
+    const start = letters.map((l) => (l === undefined ? 0 : at[l][0]));
+    const stop = letters.map((l) => (l === undefined ? 1 : at[l][1]));
+    const got = await source.read(start, stop);
+    const yx = dim('y') < dim('x') ? 'yx' : 'xy';
+    const two = yx === 'yx' ? [r1 - r0, c1 - c0] : [c1 - c0, r1 - r0];
+    return planeAt({ ...got, shape: two }, yx, 0, 0, 0);
+  };
+  const multi = shape.length > 2;
+  const warnings = [...source.warnings];
+  const planes: PlaneResult[] = [];
+  const keys: number[][] = [];
+  for (let c = 0; c < sizeOf('c'); c++) {
+    for (let t = 0; t < sizeOf('t'); t++) {
+      for (let z = 0; z < sizeOf('z'); z++) {
+        const where = multi ? `plane c=${c} t=${t} z=${z}` : 'image';
+        let globals: NoiseGlobals;
+        try {
+          globals = await planeGlobals((r0, r1) => readPlane(c, t, z, r0, r1, 0, W), H, W, where);
+        } catch (err) {
+          // as the whole run: one bad plane (blank, NaN) does not cost the stack's other planes
+          if (!multi || !(err instanceof UserError && err.code === 'bad-plane')) throw err;
+          warnings.push(`${err.message}; skipped`);
+          continue;
+        }
+        const plane = await readPlane(c, t, z, box.r0, box.r1, box.c0, box.c1);
+        const part: PlanePart = { y0: box.r0, x0: box.c0, height: H, width: W, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce, globals };
+        const found = await detector.detectPart(plane, part);
+        measureInBox(plane, found.spots, box.r0, box.c0, opts);
+        if (multi) for (const s of found.spots) Object.assign(s, { channel: c, frame: t, z });
+        planes.push({ c, t, z, spots: found.spots, threshold: found.threshold });
+        keys.push(found.keys);
+      }
+    }
+  }
+  if (multi && planes.length === 0) throw new UserError(`every plane of the stack is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
+  const pixelSize = opts.pixelSize ?? source.pixelSize;
+  return {
+    result: {
+      file: source.path,
+      axes,
+      axesSource,
+      shape,
+      pixelSize,
+      pixelSizeSource: opts.pixelSize ? 'option' : source.pixelSize ? 'metadata' : 'none',
+      planes,
+      scoreColumn: detector.scoreColumn,
+      warnings,
+    },
+    keys,
+    part: { ...req, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce, box },
+  };
+}
+
+/**
+ * The noise model's plane-wide quantities of a whole plane, read in bands; the whole run's
+ * check too (NaN pixels, a constant plane: a 'bad-plane' UserError naming `where`).
+ */
+async function planeGlobals(read: (r0: number, r1: number) => Promise<Plane>, H: number, W: number, where: string): Promise<NoiseGlobals> {
+  const acc = new NoiseGlobalsAccumulator(H, W);
+  const rows = bandRows(W);
+  for (let r = 0; r < H; r += rows) acc.add((await read(r, Math.min(H, r + rows))).data, r);
+  if (acc.nonFinite > 0) throw new UserError(`${where} has ${acc.nonFinite} NaN/infinite pixel(s); replace them before detection`, undefined, 'bad-plane');
+  if (!(acc.max > acc.min)) throw new UserError(`${where} is constant (every pixel = ${acc.min}); there is nothing to detect`, undefined, 'bad-plane');
+  return acc.result();
+}
+
+/**
+ * measureSpots on a box of the plane whose first row and column are (y0, x0), with positions in
+ * whole-plane coordinates: the fit works in window coordinates (FitOptions.origin), so it gives
+ * the whole run's values exactly; the disk intensity sums the same pixels.
+ */
+function measureInBox(box: Plane, spots: Spot[], y0: number, x0: number, opts: PredictOptions): void {
+  if (opts.fit) {
+    const fits = fitSpots(box, spots, { ...opts.fit, origin: { y: y0, x: x0 } });
+    spots.forEach((s, k) => {
+      s.detected = { y: s.y, x: s.x };
+      s.fit = fits[k];
+      s.y = fits[k].y;
+      s.x = fits[k].x;
+    });
+  }
+  if (opts.radius !== undefined) {
+    const pts = spots.map((s) => [(s.detected?.y ?? s.y) - y0, (s.detected?.x ?? s.x) - x0] as [number, number]);
+    const sums = diskIntensity(box, pts, Math.round(opts.radius));
+    spots.forEach((s, k) => (s.intensity = sums[k]));
+  }
+}
+
+/**
+ * The whole run's result from all N parts' results (any order): every plane's spots sorted by
+ * the whole run's order. Refuses parts of different images or settings, a missing or repeated
+ * part (UserErrors).
+ */
+export function mergeParts(parts: readonly PartResult[], order: 'key' | 'score-then-key'): ImageResult {
+  if (parts.length === 0) throw new UserError('no parts to merge', undefined, 'invalid-option');
+  const n = parts[0].part.count;
+  const seen = new Map<number, number>();
+  parts.forEach((p, k) => {
+    if (p.part.count !== n)
+      throw new UserError(`parts of different splits: ${p.part.index}/${p.part.count} and ${parts[0].part.index}/${n}`, undefined, 'invalid-option');
+    if (seen.has(p.part.index)) throw new UserError(`part ${p.part.index}/${n} given twice`, undefined, 'invalid-option');
+    seen.set(p.part.index, k);
+  });
+  const missing = Array.from({ length: n }, (_, i) => i + 1).filter((i) => !seen.has(i));
+  if (missing.length)
+    throw new UserError(`missing part${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')}`, undefined, 'invalid-option');
+  const first = parts[0].result;
+  const planes: PlaneResult[] = first.planes.map((p, i) => {
+    const all: { s: Spot; key: number }[] = [];
+    for (const part of parts) {
+      const q = part.result.planes[i];
+      if (!q || q.c !== p.c || q.t !== p.t || q.z !== p.z) throw new UserError('parts of different images (their planes differ)', undefined, 'invalid-option');
+      q.spots.forEach((s, k) => all.push({ s, key: part.keys[i][k] }));
+    }
+    all.sort(order === 'key' ? (a, b) => a.key - b.key : (a, b) => b.s.score - a.s.score || a.key - b.key);
+    return { ...p, spots: all.map((e) => e.s) };
+  });
+  const warnings = [...new Set(parts.flatMap((p) => p.result.warnings))];
+  return { ...first, planes, warnings };
+}
+
+/** The file a part's result is stored in (pipeline/parts.ts → merge). */
+export interface PartFile extends PartResult {
+  format: 'deepblink-part';
+  version: 1;
+  /** The tool that wrote it. */
+  tool: string;
+  /** How the whole run orders a plane's spots (PlaneDetector.partOrder). */
+  order: 'key' | 'score-then-key';
+  /** The image: file name, shape and data type (merge refuses parts of different images). */
+  image: { name: string; shape: number[]; dtype: string };
+  /** The detector's description and the table's options (merge refuses parts of different settings). */
+  settings: unknown;
+  table: { radius?: number; fit?: unknown };
+}
+
+export const PART_FORMAT = 'deepblink-part';
+
+/** A part file's contents checked (a UserError naming `file` when it is not one). */
+export function parsePartFile(text: string, file: string): PartFile {
+  let v: PartFile;
+  try {
+    v = JSON.parse(text) as PartFile;
+  } catch {
+    throw new UserError('not a deepblink part file (not JSON)', file, 'invalid-input');
+  }
+  if (v?.format !== PART_FORMAT || v.version !== 1 || !v.result || !Array.isArray(v.keys) || !v.part) {
+    throw new UserError('not a deepblink part file (made by predict --part)', file, 'invalid-input');
+  }
+  return v;
+}
+
+/** Merges part files: the same image, settings and split, every part once (UserErrors otherwise). */
+export function mergePartFiles(files: readonly { file: string; part: PartFile }[]): { result: ImageResult; table: PartFile['table'] } {
+  const [a] = files;
+  for (const { file, part } of files) {
+    if (JSON.stringify(part.image) !== JSON.stringify(a.part.image))
+      throw new UserError(`a part of another image (${part.image.name}, not ${a.part.image.name})`, file, 'invalid-input');
+    if (JSON.stringify(part.settings) !== JSON.stringify(a.part.settings) || JSON.stringify(part.table) !== JSON.stringify(a.part.table)) {
+      throw new UserError(`made with other settings than ${path.basename(a.file)}`, file, 'invalid-input');
+    }
+  }
+  return {
+    result: mergeParts(
+      files.map((f) => f.part),
+      a.part.order,
+    ),
+    table: a.part.table,
+  };
+}
