@@ -62,6 +62,8 @@ export type { ImageResult, PlaneResult, VolumeResult, PredictOptions } from './p
 export { resultSpots } from './pipeline/result.js';
 export { linkPlanes, axialPeak, type Member as LinkMember, type LinkOptions, type LinkedSpot, type PlaneDetections } from './detect/link3d.js';
 export { createDetector, type PlaneDetector, type DetectorOptions, type DetectorDescription, type Method } from './detect/detector.js';
+export type { PlanePart, PartSpots } from './detect/neural.js';
+export type { NoiseGlobals } from './preprocess/noise.js';
 export { detectLoG, type LogOptions } from './detect/log.js';
 export { detectLoG3D, logFilter3D, type Log3dOptions, type Spot3D } from './detect/log3d.js';
 
