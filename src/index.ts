@@ -155,9 +155,11 @@ export {
 export type { DatasetManifest, DatasetEvent, DatasetItem, SplitName } from './dataset/dataset.js';
 export type { ItemEvent, ItemFailure, MessageEvent } from './core/progress.js';
 
-// track: link spots over time (LAP with gap closing), per-track statistics, simulated tracks
+// track: link spots over time (LAP with gap closing), per-track statistics, simulated tracks, ISBI scores, detection in a movie
 export { linkTracks, trackStats, MSD_LAGS, type TrackPoint, type TrackFrame, type TrackLinkOptions, type TrackStats } from './track/track.js';
 export { simulateTracks, defaultTrackSimParams, type TrackSimParams, type TrackSimResult, type TrackTruth } from './track/simulate.js';
+export { scoreTracks, trackDistance, groupTracks, type TrackScores, type TrackScoreOptions, type TrackPair } from './track/score.js';
+export { detectFrames, timeSeriesAxes, type FrameDetectionOptions, type FrameDetections } from './track/movie.js';
 
 // view: the local server behind `deepblink view` (the page itself is built into dist/viewer/)
 export { startViewer, type ViewerOptions, type RunningViewer } from './view/server.js';

@@ -2,11 +2,14 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { repoRoot } from '../testutil/shared.js';
 import { simulateTracks } from '../track/simulate.js';
+import { groupTracks, scoreTracks } from '../track/score.js';
+import { snrPresets } from '../simulate/simulate.js';
+import { encodeTiff } from '../io/image/write.js';
 
 const BIN = path.join(repoRoot, 'dist', 'cli', 'main.js');
 let work = '';
@@ -23,18 +26,58 @@ function csv(file: string): { header: string[]; rows: string[][] } {
 
 const sim = simulateTracks({ height: 256, width: 256, frames: 12, particles: 10, D: 0.2, blinkProbability: 0.05, images: false }, 5);
 
+const movie = simulateTracks({ height: 64, width: 64, frames: 8, particles: 6, D: 0.3, margin: 6, image: { ...snrPresets[7], sigma: [1.5, 1.5] } }, 11);
+
 before(() => {
   work = mkdtempSync(path.join(os.tmpdir(), 'deepblink-track-'));
   // a predict-like table of a time series: y [px], x [px], p, c, t, z
   const lines = ['y [px],x [px],p,c,t,z', ...sim.truth.map((s) => `${s.y.toFixed(4)},${s.x.toFixed(4)},0.9,0,${s.t},0`)];
   writeFileSync(path.join(work, 'movie.csv'), lines.join('\n') + '\n');
   writeFileSync(path.join(work, 'still.csv'), 'y [px],x [px],p\n1,2,0.5\n');
+  // a small movie (t, y, x) of the same kind of particles, and a z-stack of the same planes
+  const planes = movie.frames.map((f) => ({ data: Uint16Array.from(f.image), height: f.height, width: f.width }));
+  writeFileSync(path.join(work, 'movie.tif'), encodeTiff(planes, { axes: 'tyx', pixelSize: { y: 0.1, x: 0.1 } }));
+  writeFileSync(path.join(work, 'stack.tif'), encodeTiff(planes, { axes: 'zyx' }));
 });
+
+/** Tracks spanning all 8 frames with at most one spot missing (the 6 particles when detection and linking work). */
+function fullTracks(file: string): number {
+  return csv(file).rows.filter((r) => r[1] === '8' && Number(r[6]) >= 7).length;
+}
+
+/** The ISBI α of a written tracks table against the movie's true tracks. */
+function alphaOf(file: string): { alpha: number; beta: number } {
+  const t = csv(file);
+  const [yi, xi, ti, idi] = ['y [px]', 'x [px]', 't', 'track_id'].map((c) => t.header.indexOf(c));
+  const points = t.rows.map((r) => ({ t: Number(r[ti]), y: Number(r[yi]), x: Number(r[xi]) }));
+  const est = groupTracks(
+    points,
+    t.rows.map((r) => Number(r[idi])),
+  );
+  const truth = groupTracks(
+    movie.truth,
+    movie.truth.map((s) => s.particle),
+  );
+  const s = scoreTracks(truth, est);
+  return { alpha: s.alpha, beta: s.beta };
+}
 
 test('track --help describes the verb and its options', () => {
   const h = run(['track', '--help']);
   assert.equal(h.code, 0);
-  for (const s of ['--max-distance', '--max-gap', '--gap-distance', '--force', '-tracks.csv', '-track-stats.csv']) assert.ok(h.out.includes(s), s);
+  for (const s of [
+    '--max-distance',
+    '--max-gap',
+    '--gap-distance',
+    '--force',
+    '-tracks.csv',
+    '-track-stats.csv',
+    '--method',
+    '--axes',
+    '--model',
+    '--threshold',
+  ])
+    assert.ok(h.out.includes(s), s);
 });
 
 test('track: a table without a t column is a one-line error naming the file', () => {
@@ -95,4 +138,44 @@ test('track refuses to replace files it did not write, unless --force', () => {
   const f = run(['track', 'movie.csv', '-o', fresh, '--force']);
   assert.equal(f.code, 0, f.err);
   assert.match(readFileSync(path.join(fresh, 'movie-track-stats.csv'), 'utf8'), /^track_id,length/);
+});
+
+test('track MOVIE.tif --method log: detects every frame, then links; predict columns + track_id, µm from the metadata', () => {
+  const r = run(['track', 'movie.tif', '-o', 'img-log', '--method', 'log']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^movie\.tif: \d+ tracks from \d+ spots → img-log\/movie-tracks\.csv$/m);
+  const t = csv('img-log/movie-tracks.csv');
+  assert.deepEqual(t.header, ['y [px]', 'x [px]', 'y [µm]', 'x [µm]', 'quality', 'c', 't', 'z', 'track_id']);
+  assert.ok(t.rows.length >= movie.truth.length - 2 && t.rows.length <= movie.truth.length + 4, `${t.rows.length} spots`);
+  assert.deepEqual([...new Set(t.rows.map((row) => row[6]))], ['0', '1', '2', '3', '4', '5', '6', '7']);
+  const { alpha, beta } = alphaOf('img-log/movie-tracks.csv');
+  assert.ok(alpha > 0.9 && beta > 0.85, `alpha ${alpha}, beta ${beta}`);
+  assert.equal(fullTracks('img-log/movie-track-stats.csv'), 6);
+  const records = readdirSync(path.join(work, 'img-log')).filter((f) => f.startsWith('deepblink-run-'));
+  const rec = JSON.parse(readFileSync(path.join(work, 'img-log', records[0]), 'utf8')) as { status: string; options: { detection: { method: string } } };
+  assert.equal(rec.status, 'done');
+  assert.equal(rec.options.detection.method, 'log');
+});
+
+test('track MOVIE.tif with the default model; -v reports each frame on stderr', () => {
+  const r = run(['track', 'movie.tif', '-o', 'img-net', '-v']);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.err, /movie\.tif: frame 8\/8/);
+  const t = csv('img-net/movie-tracks.csv');
+  assert.equal(t.header[4], 'p');
+  const { alpha, beta } = alphaOf('img-net/movie-tracks.csv');
+  assert.ok(alpha > 0.9 && beta > 0.85, `alpha ${alpha}, beta ${beta}`);
+  assert.equal(fullTracks('img-net/movie-track-stats.csv'), 6);
+});
+
+test('track IMAGE without a t axis is a one-line error; --axes tyx reads the planes as frames', () => {
+  const r = run(['track', 'stack.tif', '-o', 'img-z', '--method', 'log']);
+  assert.equal(r.code, 1);
+  assert.equal(r.err.trim().split('\n').length, 1, r.err);
+  assert.ok(!existsSync(path.join(work, 'img-z')), 'checked before the output folder is made');
+  assert.match(r.err, /^deepblink: error: stack\.tif: no t axis \(axes 'zyx' \(metadata\), shape \(8, 64, 64\)\): tracking needs a time series; pass --axes/m);
+  const a = run(['track', 'stack.tif', '-o', 'img-z', '--method', 'log', '--axes', 'tyx']);
+  assert.equal(a.code, 0, a.err);
+  assert.match(a.out, /^stack\.tif: \d+ tracks/m);
+  assert.equal(fullTracks('img-z/stack-track-stats.csv'), 6);
 });
