@@ -243,13 +243,19 @@ export function parseFormats(s: string): ExportFormat[] {
   }
 }
 
-/** What --format says in --help: the formats, their files, the default. `base` is the output's name (`NAME`, `NAME-tracks`). */
-export function formatsHelp(base: string): string {
-  return (
-    `output formats, comma-separated (${EXPORT_FORMATS.join(', ')}; default csv): csv = ${base}.csv (deepblink's table); ` +
-    `trackmate = ${base}.xml (TrackMate XML: Fiji > TrackMate > Load a TrackMate file); napari = ${base}-napari.csv (napari points: index, axis-0…, properties); ` +
-    `tsv = ${base}.tsv (x, y, z, gene, tab-separated; x = column, y = row, z = 0 in 2-D; in µm when the pixel size is known, else px)`
-  );
+/**
+ * --format LIST (default csv), with its --help: the formats and their files. `base` is the
+ * output's name (`NAME`, `NAME-tracks`); `extra` is appended to the help text.
+ */
+export function formatOption(base: string, extra = ''): Option {
+  return new Option(
+    '--format <list>',
+    `output formats, comma-separated (${EXPORT_FORMATS.join(', ')}): csv = ${base}.csv (deepblink's table); ` +
+      `trackmate = ${base}.xml (TrackMate XML: Fiji > TrackMate > Load a TrackMate file); napari = ${base}-napari.csv (napari points: index, axis-0…, properties); ` +
+      `tsv = ${base}.tsv (x, y, z, gene, tab-separated; x = column, y = row, z = 0 in 2-D; in µm when the pixel size is known, else px)${extra}`,
+  )
+    .argParser(parseFormats)
+    .default(['csv'], 'csv');
 }
 
 /** --gene NAME[,NAME…]: one gene (target) name per channel, for the TSV's gene column. */

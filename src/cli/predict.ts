@@ -16,8 +16,7 @@ import {
   withCommon,
   withInterrupt,
   errorLine,
-  formatsHelp,
-  parseFormats,
+  formatOption,
   parseGenes,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
@@ -117,7 +116,7 @@ export function predictCommand(): Command {
       'cell mask (label image: 0 = background, k = cell k; 2-D, or z,y,x for z-stacks) or a folder of them paired by name ' +
         '(cells.tif ↔ cells.tif, cells_mask.*, cells.mask.*): adds a column cell and writes <name>-cells.csv (spots per cell)',
     )
-    .option('--format <list>', formatsHelp('NAME'), parseFormats, ['csv'])
+    .addOption(formatOption('NAME'))
     .option('--gene <names>', "tsv: the gene column's name for each channel, comma-separated, channel 0 first (default: the channel index)", parseGenes)
     .addOption(maxPixelsOption())
     .action(

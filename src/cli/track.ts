@@ -1,18 +1,6 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import {
-  ensureOutputDir,
-  formatsHelp,
-  makeLog,
-  parseFormats,
-  parseGenes,
-  parseInteger,
-  parsePixelSize,
-  parsePositive,
-  parseVoxelSize,
-  stem,
-  withCommon,
-} from './common.js';
+import { ensureOutputDir, formatOption, makeLog, parseGenes, parseInteger, parsePixelSize, parsePositive, parseVoxelSize, stem, withCommon } from './common.js';
 import { UserError } from '../core/errors.js';
 import type { PixelSize } from '../core/types.js';
 import { formatCsv } from '../io/csv.js';
@@ -36,7 +24,7 @@ export function trackCommand(): Command {
     .option('--max-distance <px>', 'largest distance of a link between consecutive frames, px', parsePositive, 5)
     .option('--max-gap <n>', 'most consecutive frames a spot may be missing within one track (0: no gap closing)', parseInteger, 2)
     .option('--gap-distance <px>', 'largest distance bridged across a gap, px (default: --max-distance)', parsePositive)
-    .option('--format <list>', `${formatsHelp('NAME-tracks')}; NAME-track-stats.csv is written with any of them`, parseFormats, ['csv'])
+    .addOption(formatOption('NAME-tracks', '; NAME-track-stats.csv is written with any of them'))
     .option(
       '--pixel-size <um>',
       'trackmate, tsv: µm per pixel ("0.1" or "Y,X"; default: from the table\'s y [µm] and x [µm] columns, else pixels)',

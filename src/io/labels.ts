@@ -1,9 +1,10 @@
 /**
- * Import of spot coordinates (ground-truth labels or other tools' detections) from CSV files,
+ * Import of spot coordinates (ground-truth labels or other tools' detections) from CSV files
+ * (and TrackMate XML files),
  * returned in this package's convention: [row, col] in pixels, 0-based, with the CENTRE of
  * pixel (r, c) at (r, c).
  *
- * Accepted formats (detected from the header row):
+ * Accepted formats (detected from the header row; a file starting with `<` is TrackMate XML):
  *
  *  | format      | columns                                   | conversion                        |
  *  |-------------|-------------------------------------------|-----------------------------------|
@@ -12,8 +13,7 @@
  *  | napari      | `index`,`axis-0`,`axis-1`[,`axis-2`…]     | r = second-to-last, c = last axis |
  *  | fiji        | `X`,`Y` (Measure export, ` ` index col)   | r = Y, c = X                      |
  *  | plain       | `y,x` / `row,col` / `r,c` (any case)      | r = y, c = x                      |
- *  | trackmate-xml | TrackMate XML file (`.xml`, spots of     | r = Y/pixelheight, c = X/pixelwidth |
- *  |             | AllSpots; FRAME → t, CHANNEL → c)         | (the file's ImageData calibration) |
+ *  | trackmate-xml | TrackMate `.xml` (AllSpots; FRAME → t)  | r = Y/pixelheight, c = X/pixelwidth (its ImageData) |
  *
  * Pixel-centre conventions (established from the sources; none of the formats needs a ±0.5
  * shift to reach ours):
