@@ -104,6 +104,23 @@ export {
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
 export { RunRecord, checkReplace, recordedOutputs, type Provenance, type ProvenanceOutput, type RunRecordInit } from './io/provenance.js';
 
+// formats other tools read: TrackMate XML (written and read), napari points CSV, x/y/z/gene TSV
+export { EXPORT_FORMATS, EXPORT_SUFFIXES, formatSpots, parseExportFormats, type ExportFormat, type ExportOptions } from './io/export/format.js';
+export { exportUnits, type ExportSet, type ExportSpot, type ExportUnits } from './io/export/set.js';
+export {
+  formatTrackMateXml,
+  parseTrackMateXml,
+  readTrackMateXml,
+  TRACKMATE_FILE_VERSION,
+  type TrackMateWriteOptions,
+  type TrackMateReadOptions,
+  type TrackMateData,
+  type TrackMateSpot,
+  type TrackMateTrack,
+} from './io/export/trackmate.js';
+export { formatNapariPoints, napariAxes, formatSpotTsv, type SpotTsvOptions } from './io/export/tables.js';
+export { resultExportSet } from './pipeline/export.js';
+
 // simulate
 export { simulateImage, simToPlane, defaultSimParams, type SimParams, type SimResult, type SimSpot, type Placement } from './simulate/simulate.js';
 export { simulateStack, addSpot3D, defaultSim3dParams, resolveSim3dParams, type Sim3dParams, type Sim3dResult, type Sim3dSpot } from './simulate/simulate3d.js';
@@ -160,6 +177,7 @@ export { linkTracks, trackStats, MSD_LAGS, type TrackPoint, type TrackFrame, typ
 export { simulateTracks, defaultTrackSimParams, type TrackSimParams, type TrackSimResult, type TrackTruth } from './track/simulate.js';
 export { scoreTracks, trackDistance, groupTracks, type TrackScores, type TrackScoreOptions, type TrackPair } from './track/score.js';
 export { detectFrames, timeSeriesAxes, type FrameDetectionOptions, type FrameDetections } from './track/movie.js';
+export { readTrackTable, parseTrackTable, tracksTable, trackExportSet, type TrackTable, type TrackExportOptions } from './track/table.js';
 
 // view: the local server behind `deepblink view` (the page itself is built into dist/viewer/)
 export { startViewer, type ViewerOptions, type RunningViewer } from './view/server.js';

@@ -6,6 +6,8 @@ import { UserError, describeError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
 import { forEachItem, type ItemEvent, type MessageEvent } from '../core/progress.js';
 
+import { EXPORT_FORMATS, parseExportFormats, type ExportFormat } from '../io/export/format.js';
+
 export { listInputs, ensureOutputDir, stem } from '../io/files.js';
 
 /** Logging that honours -v/--verbose; all diagnostics go to stderr, results to stdout. */
@@ -229,4 +231,37 @@ export async function withInterrupt<T>(fn: (signal: AbortSignal) => Promise<T>, 
   } finally {
     process.off('SIGINT', onSigint);
   }
+}
+
+/** --format LIST: output formats, comma-separated (an unknown name lists the choices). */
+export function parseFormats(s: string): ExportFormat[] {
+  try {
+    return parseExportFormats(s);
+  } catch (err) {
+    if (err instanceof UserError) throw new InvalidArgumentError(err.message);
+    throw err;
+  }
+}
+
+/**
+ * --format LIST (default csv), with its --help: the formats and their files. `base` is the
+ * output's name (`NAME`, `NAME-tracks`); `extra` is appended to the help text.
+ */
+export function formatOption(base: string, extra = ''): Option {
+  return new Option(
+    '--format <list>',
+    `output formats, comma-separated (${EXPORT_FORMATS.join(', ')}): csv = ${base}.csv (deepblink's table); ` +
+      `trackmate = ${base}.xml (TrackMate XML: Fiji > TrackMate > Load a TrackMate file); napari = ${base}-napari.csv (napari points: index, axis-0…, properties); ` +
+      `tsv = ${base}.tsv (x, y, z, gene, tab-separated; x = column, y = row, z = 0 in 2-D; in µm when the pixel size is known, else px)${extra}`,
+  )
+    .argParser(parseFormats)
+    .default(['csv'], 'csv');
+}
+
+/** --gene NAME[,NAME…]: one gene (target) name per channel, for the TSV's gene column. */
+export function parseGenes(s: string): string[] {
+  const names = s.split(',').map((n) => n.trim());
+  if (names.some((n) => n === '' || /[\t\r\n]/.test(n)))
+    throw new InvalidArgumentError('expected gene names separated by commas (one per channel, channel 0 first)');
+  return names;
 }

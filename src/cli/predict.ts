@@ -16,6 +16,8 @@ import {
   withCommon,
   withInterrupt,
   errorLine,
+  formatOption,
+  parseGenes,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
 import { resultCellTable, resultTable } from '../pipeline/table.js';
@@ -87,6 +89,9 @@ async function predictPartFile(
   const { rs, re, cs, ce } = res.part;
   if (!quiet) process.stdout.write(`${f}: part ${req.index}/${req.count} (rows ${rs}–${re}, columns ${cs}–${ce}): ${n} spots → ${out}\n`);
 }
+import { EXPORT_SUFFIXES, formatSpots, type ExportFormat } from '../io/export/format.js';
+import { exportUnits, type ExportSet } from '../io/export/set.js';
+import { resultExportSet } from '../pipeline/export.js';
 
 function parseNormalization(s: string): Normalization {
   if (s === 'zscore') return { method: 'zscore' };
@@ -119,7 +124,8 @@ export function predictCommand(): Command {
   return withCommon(new Command('predict'))
     .description(
       'Detect spots in an image or a folder of images; writes OUTDIR/<name>.csv per image with ' +
-        'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)).',
+        'columns y [px], x [px] (row, column; 0-based; the centre of pixel (r, c) is at (r, c)), ' +
+        'and/or the formats other tools read (--format: TrackMate XML, napari points, x/y/z/gene TSV).',
     )
     .argument('[input]', `image file or folder of images (${imageExtensions().join(' ')}); or -i`)
     .option('-i, --input <path>', 'image file or folder of images (same as the argument)')
@@ -173,6 +179,8 @@ export function predictCommand(): Command {
         "`deepblink merge` gathers the N parts into exactly the whole run's table",
       parsePart,
     )
+    .addOption(formatOption('NAME'))
+    .option('--gene <names>', "tsv: the gene column's name for each channel, comma-separated, channel 0 first (default: the channel index)", parseGenes)
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -205,12 +213,15 @@ export function predictCommand(): Command {
           linkRadius?: number;
           mask?: string;
           part?: PartRequest;
+          format: ExportFormat[];
+          gene?: string[];
           verbose: boolean;
         },
       ) => {
         if (o['3d'] && o.perPlane) throw new UserError('--3d and --per-plane exclude each other', undefined, 'invalid-option');
         if (o.voxelSize && o.pixelSize) throw new UserError('give the pixel size once: --voxel-size Z,Y,X or --pixel-size', undefined, 'invalid-option');
         const log = makeLog(o.verbose);
+        if (o.gene && !o.format.includes('tsv')) log.warn('--gene names the channels of the TSV only (--format tsv); ignored');
         if (inputArg && o.input && inputArg !== o.input) throw new UserError('give the input once (as the argument or with -i)', undefined, 'invalid-option');
         const input = inputArg ?? o.input;
         if (!input) throw new UserError('no input: deepblink predict IMAGE|FOLDER [-o OUTDIR] (see --help)', undefined, 'invalid-option');
@@ -270,7 +281,15 @@ export function predictCommand(): Command {
         }
         const record = await RunRecord.start(outDir, {
           command: ['deepblink', ...process.argv.slice(2)].join(' '),
-          options: { ...opts, progress: undefined, method: desc.method, ...desc.settings, mask: o.mask === undefined ? undefined : path.resolve(o.mask) },
+          options: {
+            ...opts,
+            progress: undefined,
+            method: desc.method,
+            ...desc.settings,
+            mask: o.mask === undefined ? undefined : path.resolve(o.mask),
+            format: o.format,
+            gene: o.gene,
+          },
           inputs: files.map((f) => path.resolve(f)),
           model: desc.model,
           force: o.force,
@@ -290,8 +309,10 @@ export function predictCommand(): Command {
                 return;
               }
               const name = names.get(f)!;
-              const cellsName = name.replace(/\.csv$/, '-cells.csv');
-              record.target(name); // refuse early (before the work) when the output may not be replaced
+              const base = name.replace(/\.csv$/, '');
+              const cellsName = `${base}-cells.csv`;
+              const outputs = o.format.map((format) => ({ format, name: base + EXPORT_SUFFIXES[format] }));
+              for (const out of outputs) record.target(out.name); // refuse early (before the work) when an output may not be replaced
               if (o.mask !== undefined) record.target(cellsName);
               let res;
               try {
@@ -306,7 +327,27 @@ export function predictCommand(): Command {
                 log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
               }
               const n = resultSpots(res).length;
-              const out = await record.write(name, formatCsv(resultTable(res, opts)), { input: path.resolve(f), spots: n });
+              // every text first: a problem (e.g. --gene against the channels) fails the image before anything is written
+              let set: ExportSet | undefined;
+              let texts: string[];
+              try {
+                texts = outputs.map(({ format }) => {
+                  if (format === 'csv') return formatCsv(resultTable(res, opts));
+                  set ??= resultExportSet(res, { radius: opts.radius });
+                  return formatSpots(set, format, { genes: o.gene });
+                });
+              } catch (err) {
+                await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
+                throw err;
+              }
+              const note = set && (o.format.includes('trackmate') || o.format.includes('tsv')) ? exportUnits(set).note : undefined;
+              if (note) log.warn(`${f}: ${note}`);
+              const written: string[] = [];
+              for (let k = 0; k < outputs.length; k++) {
+                const { format, name: file } = outputs[k];
+                written.push(await record.write(file, texts[k], { input: path.resolve(f), spots: n, ...(format === 'csv' ? {} : { format }) }));
+              }
+              const out = written.join(', ');
               const cells = resultCellTable(res);
               if (cells) await record.write(cellsName, formatCsv(cells), { input: path.resolve(f), cells: cells.rows.length - 1 });
               total += n;

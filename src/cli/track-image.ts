@@ -1,7 +1,7 @@
 /** `deepblink track MOVIE.tif`: detect the spots of every frame (as predict does), then link them. */
 import os from 'node:os';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { maxPixelsOption, parsePixelSize, parsePositive, workBar, type Log } from './common.js';
+import { maxPixelsOption, parsePositive, workBar, type Log } from './common.js';
 import type { PixelSize } from '../core/types.js';
 import { formatCsv } from '../io/csv.js';
 import { readImage } from '../io/image/read.js';
@@ -42,7 +42,6 @@ export function addTrackImageOptions(cmd: Command): Command {
     )
     .option('-r, --radius <px>', 'image input: spot radius (LoG scale, default 2); adds the disk intensity column i', parsePositive)
     .option('-a, --axes <letters>', 'image input: axis order with t (e.g. tyx); default: from metadata, else guessed')
-    .option('--pixel-size <um>', 'image input: µm per pixel ("0.1" or "Y,X"); default: from metadata; adds µm columns', parsePixelSize)
     .addOption(maxPixelsOption());
 }
 

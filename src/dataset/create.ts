@@ -116,7 +116,7 @@ export async function createDataset(opts: CreateDatasetOptions): Promise<CreateD
   return { manifest, images: images.length - failures.length, failures };
 }
 
-/** The crops of one image and its label file (LABELDIR/STEM.csv). */
+/** The crops of one image and its label file (LABELDIR/STEM.csv, else LABELDIR/STEM.xml from TrackMate). */
 async function cropsOf(
   f: string,
   labelDir: string,
@@ -126,8 +126,11 @@ async function cropsOf(
   onEvent: ((e: DatasetEvent) => void) | undefined,
   maxPixels: number | undefined,
 ): Promise<DatasetEntry[]> {
-  const csv = path.join(labelDir, `${stem(f)}.csv`);
-  if (!existsSync(csv)) throw new UserError(`no label file ${csv} (labels are paired by name)`);
+  // STEM.csv, else a TrackMate file STEM.xml
+  const csvFile = path.join(labelDir, `${stem(f)}.csv`);
+  const xmlFile = path.join(labelDir, `${stem(f)}.xml`);
+  const csv = existsSync(csvFile) || !existsSync(xmlFile) ? csvFile : xmlFile;
+  if (!existsSync(csv)) throw new UserError(`no label file ${csvFile} (labels are paired by name)`);
   const raw = await readImage(f, { maxPixels });
   const { axes, shape } = resolveAxes(raw);
   if (shape.length !== 2) throw new UserError(`create needs 2-D images; this one has axes '${axes}' (${shape.join('×')})`);

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { evaluateFiles, pairFiles, scoreTable, type EvaluateEvent } from './files.js';
 import { DeepblinkError } from '../core/errors.js';
+import { formatTrackMateXml } from '../io/export/trackmate.js';
 
 const csv = (points: [number, number][]) => 'y,x\n' + points.map(([y, x]) => `${y},${x}`).join('\n') + '\n';
 
@@ -157,6 +158,37 @@ test('evaluateFiles reports the progress of matching a pair', async () => {
     assert.ok(seen.length > 10);
     assert.ok(seen.every(([d, t], k) => t === seen[0][1] && d <= t && (k === 0 || d >= seen[k - 1][0])));
     assert.deepEqual(seen[seen.length - 1], [seen[0][1], seen[0][1]]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('truth folders may hold TrackMate XML files: paired by name, a CSV of the same name first', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-evalxml-'));
+  try {
+    const pred = path.join(dir, 'pred');
+    const truth = path.join(dir, 'truth');
+    mkdirSync(pred);
+    mkdirSync(truth);
+    const pts: [number, number][] = [
+      [10, 10],
+      [20, 25],
+    ];
+    for (const n of ['a', 'b']) writeFileSync(path.join(pred, `${n}.csv`), csv(pts));
+    writeFileSync(path.join(truth, 'a.csv'), csv(pts));
+    writeFileSync(path.join(truth, 'a.xml'), '<not read/>');
+    writeFileSync(path.join(truth, 'b.xml'), formatTrackMateXml({ spots: pts.map(([y, x]) => ({ y, x })), axes: 'yx', pixelSize: { y: 0.2, x: 0.2 } }));
+    const { pairs, unpaired } = pairFiles(pred, truth);
+    assert.deepEqual(
+      pairs.map(([p, t]) => [path.basename(p), path.basename(t)]),
+      [
+        ['a.csv', 'a.csv'],
+        ['b.csv', 'b.xml'],
+      ],
+    );
+    assert.deepEqual(unpaired, []);
+    const res = await evaluateFiles(pred, truth);
+    assert.deepEqual([res.summary!.pooled.tp, res.summary!.pooled.fp, res.summary!.pooled.fn], [4, 0, 0]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

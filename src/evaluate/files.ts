@@ -60,18 +60,20 @@ export interface EvaluateFilesResult {
 
 /**
  * Pairs prediction and truth CSVs: two files pair with each other; two folders pair their .csv
- * files by name (stem), the files without a partner being returned as `unpaired`. A missing
+ * files by name (stem; truth may also be TrackMate .xml files, a .csv of the same stem first), the files without a partner being returned as `unpaired`. A missing
  * path, an empty folder, a file given with a folder, or two folders without a name in common is
  * an error.
  */
 export function pairFiles(pred: string, truth: string): { pairs: [string, string][]; unpaired: string[] } {
   const ps = listInputs(pred, ['.csv']);
-  const tsList = listInputs(truth, ['.csv']);
+  // truth may also be TrackMate XML files (a CSV of the same name wins)
+  const tsList = listInputs(truth, ['.csv', '.xml']).sort((a, b) => Number(a.toLowerCase().endsWith('.xml')) - Number(b.toLowerCase().endsWith('.xml')));
   const pIsDir = statSync(pred).isDirectory();
   const tIsDir = statSync(truth).isDirectory();
   if (!pIsDir && !tIsDir) return { pairs: [[pred, truth]], unpaired: [] };
   if (pIsDir !== tIsDir) throw new UserError('give two files or two folders', pIsDir ? truth : pred);
-  const ts = new Map(tsList.map((f) => [stem(f), f]));
+  const ts = new Map<string, string>();
+  for (const f of tsList) if (!ts.has(stem(f))) ts.set(stem(f), f);
   const pairs: [string, string][] = [];
   const unpaired: string[] = [];
   for (const p of ps) {

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readLabels, parseLabels, parseQuoted, splitLines, type Rows } from './labels.js';
 import { UserError } from '../core/errors.js';
+import { formatTrackMateXml } from './export/trackmate.js';
 
 let dir = '';
 before(() => {
@@ -330,5 +331,50 @@ describe('3-D: z as a coordinate (zAsCoordinate)', () => {
     const f = path.join(dir, 'flat.csv');
     fs.writeFileSync(f, 'y [px],x [px]\n1,2\n');
     await assert.rejects(readLabels(f, { zAsCoordinate: true }), (e: unknown) => e instanceof UserError && e.file === f && /'z \[px\]'/.test(e.message));
+  });
+});
+
+describe('TrackMate XML files', () => {
+  const set = {
+    spots: [
+      { y: 10, x: 20, z: 2, t: 0, c: 1, score: 0.9, trackId: 0 },
+      { y: 11.5, x: 21.25, z: 2, t: 1, c: 1, score: 0.8, trackId: 0 },
+      { y: 40, x: 5, z: 0, t: 3, c: 0, score: 0.7 },
+    ],
+    axes: 'tczyx',
+    pixelSize: { y: 0.2, x: 0.1 },
+    zStep: 0.5,
+  };
+  test('spots → [row, col] px with the file’s own calibration; frame → t, CHANNEL → c, whole-number z → z', async () => {
+    const file = put('tracks.xml', formatTrackMateXml(set));
+    // the file's ImageData wins over a pixel size given for the image
+    const r = await readLabels(file, { pixelSize: { y: 1, x: 1 } });
+    assert.equal(r.format, 'trackmate-xml');
+    close(r.points, [
+      [10, 20],
+      [11.5, 21.25],
+      [40, 5],
+    ]);
+    assert.deepEqual(r.planes, { t: [0, 1, 3], c: [1, 1, 0], z: [2, 2, 0] });
+    assert.deepEqual(r.warnings, []);
+    const r3 = parseLabels(formatTrackMateXml(set), { zAsCoordinate: true });
+    close(r3.points3d!, [
+      [2, 10, 20],
+      [2, 11.5, 21.25],
+      [0, 40, 5],
+    ]);
+    assert.equal(r3.planes?.z, undefined);
+  });
+  test('sub-slice z is not a plane: warned (use --3d); spots TrackMate hides are left out, with a warning', () => {
+    const sub = parseLabels(formatTrackMateXml({ ...set, spots: set.spots.map((s) => ({ ...s, z: s.z + 0.4 })) }));
+    assert.equal(sub.planes?.z, undefined);
+    assert.match(sub.warnings.join(' '), /sub-slice z .*--3d/);
+    const hidden = parseLabels(formatTrackMateXml(set).replace('VISIBILITY="1"', 'VISIBILITY="0"'));
+    assert.equal(hidden.points.length, 2);
+    assert.match(hidden.warnings.join(' '), /1 spot\(s\) hidden by TrackMate's filters/);
+  });
+  test('a broken XML file is a one-line error naming the file', async () => {
+    const file = put('broken.xml', formatTrackMateXml(set).slice(0, 500));
+    await assert.rejects(readLabels(file), (e: unknown) => e instanceof UserError && e.file === file && e.code === 'bad-labels' && /truncated/.test(e.message));
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Import of spot coordinates (ground-truth labels or other tools' detections) from CSV files,
+ * Import of spot coordinates (ground-truth labels or other tools' detections) from CSV files
+ * (and TrackMate XML files),
  * returned in this package's convention: [row, col] in pixels, 0-based, with the CENTRE of
  * pixel (r, c) at (r, c).
  *
- * Accepted formats (detected from the header row):
+ * Accepted formats (detected from the header row; a file starting with `<` is TrackMate XML):
  *
  *  | format      | columns                                   | conversion                        |
  *  |-------------|-------------------------------------------|-----------------------------------|
@@ -12,6 +13,7 @@
  *  | napari      | `index`,`axis-0`,`axis-1`[,`axis-2`…]     | r = second-to-last, c = last axis |
  *  | fiji        | `X`,`Y` (Measure export, ` ` index col)   | r = Y, c = X                      |
  *  | plain       | `y,x` / `row,col` / `r,c` (any case)      | r = y, c = x                      |
+ *  | trackmate-xml | TrackMate `.xml` (AllSpots; FRAME → t)  | r = Y/pixelheight, c = X/pixelwidth (its ImageData) |
  *
  * Pixel-centre conventions (established from the sources; none of the formats needs a ±0.5
  * shift to reach ours):
@@ -54,6 +56,12 @@
  *    §1.1, "axis-naming trap"); such files read here come out transposed.
  *  - plain y,x / row,col / r,c: already our convention (e.g. shared/data insta-semisynthetic).
  *
+ *  - TrackMate XML (a file saved by TrackMate, or written by `--format trackmate`): the spots
+ *    of AllSpots that TrackMate shows (VISIBILITY ≠ 0), positions divided by the file's own
+ *    ImageData pixel width / height / voxel depth (io/export/trackmate.ts). Their frame is the
+ *    plane column `t`, deepblink's CHANNEL feature `c`, and a whole-number slice `z` (spots with
+ *    sub-slice z are 3-D: z is then used only with `zAsCoordinate`, in slices).
+ *
  * Plane columns: `c`, `t` and `z` (as `deepblink predict` writes for stacks; any case) are read
  * as whole numbers into `planes` when the table has them (besides its coordinate columns: in a
  * plain `r,c` table `c` is the column coordinate), so that evaluation can match spots plane by
@@ -76,6 +84,7 @@ import { parse } from 'csv-parse/sync';
 import type { PixelSize, Point, Point3 } from '../core/types.js';
 import { UserError, fsCode, type ErrorCode } from '../core/errors.js';
 import { micronsPerUnit } from './image/metadata.js';
+import { parseTrackMateXml, type TrackMateData } from './export/trackmate.js';
 
 /** A user-facing error of this stage (code 'bad-labels' unless given). */
 const labelsError = (message: string, file?: string, code: ErrorCode = 'bad-labels') => new UserError(message, file, code);
@@ -106,7 +115,7 @@ export interface LabelsResult {
   points3d?: Point3[];
   /** The `c`, `t`, `z` columns, one value per point, when the table has any of them. */
   planes?: PlaneColumns;
-  /** 'deepblink' | 'trackmate' | 'napari' | 'fiji' | 'plain' */
+  /** 'deepblink' | 'trackmate' | 'trackmate-xml' | 'napari' | 'fiji' | 'plain' */
   format: string;
   warnings: string[];
 }
@@ -251,6 +260,7 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): LabelsResult {
   const text = textIn.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw labelsError('empty file (no header row)');
+  if (text.trimStart().startsWith('<')) return trackMateLabels(parseTrackMateXml(text, { pixelSize: opts.pixelSize }), opts);
   const delimiter = detectDelimiter(text);
   const data = parseRows(text, delimiter);
   if (!data) throw labelsError('empty file (no header row)');
@@ -490,4 +500,24 @@ function readTrackMate(
     fz = (unit !== undefined ? (micronsPerUnit(unit) as number) : 1) / vz;
   }
   return finish('trackmate', (row): Point => [num(row, yi, header[yi] as string) * fy, num(row, xi, header[xi] as string) * fx], [xi, yi], k, undefined, fz);
+}
+
+/** The spots TrackMate shows of a TrackMate XML file, as labels (see the module comment). */
+function trackMateLabels(data: TrackMateData, opts: ReadLabelsOptions): LabelsResult {
+  const warnings: string[] = [];
+  const spots = data.spots.filter((s) => s.visible);
+  if (spots.length < data.spots.length) {
+    warnings.push(`${data.spots.length - spots.length} spot(s) hidden by TrackMate's filters (VISIBILITY 0) left out`);
+  }
+  const points: Point[] = spots.map((s) => [s.y, s.x]);
+  const planes: PlaneColumns = { t: spots.map((s) => s.t) };
+  if (spots.length > 0 && spots.every((s) => Number.isInteger(s.features.CHANNEL))) planes.c = spots.map((s) => s.features.CHANNEL);
+  const res: LabelsResult = { points, planes, format: 'trackmate-xml', warnings };
+  if (opts.zAsCoordinate) res.points3d = spots.map((s) => [s.z, s.y, s.x]);
+  else if (spots.some((s) => s.z !== 0)) {
+    const whole = spots.map((s) => Math.round(s.z));
+    if (spots.every((s, i) => Math.abs(s.z - whole[i]) < 1e-6)) planes.z = whole;
+    else warnings.push('spots have sub-slice z (3-D spots): their z is not used here; use --3d to match in 3-D');
+  }
+  return res;
 }

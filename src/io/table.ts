@@ -9,7 +9,8 @@ export interface Table {
   decimals?: Record<string, number>;
 }
 
-function formatNumber(v: number, decimals: number): string {
+/** A number as the tables write it: integers as they are, else at most `decimals` decimals (trailing zeros trimmed); NaN, Inf, -Inf. */
+export function formatNumber(v: number, decimals: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? 'Inf' : '-Inf';
   if (Number.isInteger(v)) return String(v);

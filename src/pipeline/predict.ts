@@ -152,6 +152,7 @@ async function predictSpots(
     planes,
     scoreColumn: detector.scoreColumn,
     warnings,
+    ...(axes.includes('z') && (opts.zStep ?? raw.zStep) !== undefined ? { zStep: opts.zStep ?? raw.zStep } : {}),
   };
 }
 

@@ -35,7 +35,7 @@ export interface ImageResult {
   planes: PlaneResult[];
   /** 3-D mode (a z-stack detected as volumes): one entry per (c, t) volume. */
   volumes?: VolumeResult[];
-  /** z step, µm per slice (3-D mode), when known. */
+  /** z step, µm per slice, when known (z-stacks; the 3-D table's `z [µm]` column, the export formats' z). */
   zStep?: number;
   scoreColumn: 'p' | 'quality';
   warnings: string[];

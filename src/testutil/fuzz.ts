@@ -19,6 +19,7 @@ import { DeepblinkError } from '../core/errors.js';
 import { decodeImageBytes } from '../io/image/read.js';
 import { encodeTiff } from '../io/image/write.js';
 import { parseLabels } from '../io/labels.js';
+import { formatTrackMateXml } from '../io/export/trackmate.js';
 import { loadConfigFile } from '../train/config.js';
 import { configYaml } from '../train/config-schema.js';
 import { decodeModel, encodeModel, makeCard } from '../model/card.js';
@@ -90,6 +91,15 @@ function samples(format: FuzzFormat): Uint8Array[] {
         'X,Y\n1,2\n3,4\n',
         'POSITION_X,POSITION_Y,FRAME\nLabel,x,y\n1.0,2.0,0\n',
         'y [µm],x [µm]\n0.1,0.2\n',
+        // a TrackMate XML file (readLabels takes those too)
+        formatTrackMateXml({
+          spots: [
+            { y: 1, x: 2, t: 0, trackId: 0 },
+            { y: 1.5, x: 2.5, t: 1, trackId: 0 },
+          ],
+          axes: 'tyx',
+          pixelSize: { y: 0.1, x: 0.1 },
+        }),
       ].map((t) => new TextEncoder().encode(t));
     case 'yaml':
       return [new TextEncoder().encode(configYaml({ raw: true, header: 'fuzz' })), new TextEncoder().encode(configYaml({ raw: false, header: 'fuzz' }))];

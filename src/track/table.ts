@@ -3,6 +3,8 @@ import { readFile } from 'node:fs/promises';
 import { UserError, fsCode } from '../core/errors.js';
 import { detectDelimiter, parseQuoted, splitLines, type Rows } from '../io/labels.js';
 import type { Table } from '../io/table.js';
+import type { ExportSet, ExportSpot } from '../io/export/set.js';
+import type { PixelSize } from '../core/types.js';
 import type { TrackPoint, TrackStats } from './track.js';
 
 /** A spot table read for tracking: its columns and cells as written, and each row's t, y, x. */
@@ -91,4 +93,82 @@ export function trackStatsTable(stats: readonly TrackStats[]): Table {
     rows: stats.map((s) => [s.trackId, s.length, s.start, s.end, s.meanSpeed, s.D, s.n]),
     decimals: { mean_speed: 4, D: 5 },
   };
+}
+
+/** Options of {@link trackExportSet}. */
+export interface TrackExportOptions {
+  /** µm per pixel; default: from the table's µm columns (`y [µm]` ÷ `y [px]`, as predict writes them), else none (pixels). */
+  pixelSize?: PixelSize;
+  /** µm per slice; default: from `z [µm]` ÷ `z [px]` when the table has both. */
+  zStep?: number;
+  /** Spot radius, px, for TrackMate (default 2). */
+  radius?: number;
+}
+
+/**
+ * The ratio of a µm column to its px column (least squares through the origin over the rows,
+ * 6 significant digits): the pixel size predict used. Undefined without both columns or
+ * without a non-zero px value.
+ */
+function columnScale(table: TrackTable, um: string, px: string): number | undefined {
+  const iu = table.columns.indexOf(um);
+  const ip = table.columns.indexOf(px);
+  if (iu < 0 || ip < 0) return undefined;
+  let sxy = 0;
+  let sxx = 0;
+  for (const row of table.cells) {
+    const u = Number(row[iu]);
+    const p = Number(row[ip]);
+    if (row[iu] === '' || row[ip] === '' || !Number.isFinite(u) || !Number.isFinite(p)) continue;
+    sxy += u * p;
+    sxx += p * p;
+  }
+  if (!(sxx > 0)) return undefined;
+  const r = sxy / sxx;
+  return r > 0 ? Number(r.toPrecision(6)) : undefined;
+}
+
+/**
+ * The tracked spots as a set for the export formats (io/export): frame, row, column of every
+ * row, in the table's order, with its `trackIds[k]`; the slice from a `z [px]` (3-D) or `z`
+ * (plane index, unless all 0) column, the channel from `c`, the score from `p` or `quality` and the cell from
+ * `cell`, where the table has them.
+ */
+export function trackExportSet(table: TrackTable, trackIds: readonly number[], opts: TrackExportOptions = {}): ExportSet {
+  const col = (...names: string[]) => names.map((n) => table.columns.indexOf(n)).find((i) => i >= 0) ?? -1;
+  // predict writes a `z` plane index for every stack: a column of zeros is no z axis
+  const zPlane = col('z');
+  const zi = col('z [px]') >= 0 ? col('z [px]') : zPlane >= 0 && table.cells.some((r) => r[zPlane] !== '' && Number(r[zPlane]) !== 0) ? zPlane : -1;
+  const ci = col('c');
+  const si = col('p', 'quality');
+  const celli = col('cell');
+  const value = (row: string[], i: number) => {
+    const v = Number(row[i]);
+    return row[i] === undefined || row[i] === '' || !Number.isFinite(v) ? undefined : v;
+  };
+  const spots: ExportSpot[] = table.points.map((p, k) => {
+    const row = table.cells[k];
+    const s: ExportSpot = { y: p.y, x: p.x, t: p.t, trackId: trackIds[k] };
+    if (zi >= 0) s.z = value(row, zi) ?? 0;
+    if (ci >= 0) s.c = value(row, ci) ?? 0;
+    if (si >= 0) s.score = value(row, si);
+    if (celli >= 0) s.cell = value(row, celli) ?? 0;
+    return s;
+  });
+  let pixelSize = opts.pixelSize;
+  if (!pixelSize) {
+    const y = columnScale(table, 'y [µm]', 'y [px]');
+    const x = columnScale(table, 'x [µm]', 'x [px]');
+    if (y !== undefined && x !== undefined) pixelSize = { y, x };
+  }
+  const zStep = opts.zStep ?? columnScale(table, 'z [µm]', 'z [px]');
+  const set: ExportSet = {
+    spots,
+    axes: `t${ci >= 0 ? 'c' : ''}${zi >= 0 ? 'z' : ''}yx`,
+    scoreName: si >= 0 ? table.columns[si] : undefined,
+    radius: opts.radius,
+  };
+  if (pixelSize) set.pixelSize = pixelSize;
+  if (zStep !== undefined) set.zStep = zStep;
+  return set;
 }
