@@ -16,6 +16,7 @@ import {
   withCommon,
   withInterrupt,
   errorLine,
+  levelOption,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
 import { resultCellTable, resultTable } from '../pipeline/table.js';
@@ -110,6 +111,7 @@ export function predictCommand(): Command {
       'cell mask (label image: 0 = background, k = cell k; 2-D, or z,y,x for z-stacks) or a folder of them paired by name ' +
         '(cells.tif ↔ cells.tif, cells_mask.*, cells.mask.*): adds a column cell and writes <name>-cells.csv (spots per cell)',
     )
+    .addOption(levelOption())
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -136,6 +138,7 @@ export function predictCommand(): Command {
           gain?: number;
           offset?: number;
           maxPixels?: number;
+          level?: number;
           '3d'?: boolean;
           perPlane?: boolean;
           voxelSize?: { z: number; y: number; x: number };
@@ -173,6 +176,7 @@ export function predictCommand(): Command {
           link: o.linkRadius !== undefined ? { radius: o.linkRadius } : undefined,
           fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
           maxPixels: o.maxPixels,
+          level: o.level,
         };
         // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
         let tileBar: cliProgress.SingleBar | undefined;
