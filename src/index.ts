@@ -30,6 +30,10 @@ export { VERSION } from './core/version.js';
 
 // read: images, axes and planes, label tables
 export { readImage, decodeImageBytes } from './io/image/read.js';
+// an image read box by box (OME-Zarr lazily, chunk by chunk), and OME-Zarr writing
+export { openImage, type ImageSource } from './io/image/source.js';
+export type { ZarrInfo, ZarrLevel } from './io/image/zarr.js';
+export { writeOmeZarr, type WriteOmeZarrOptions, type ChunkFiller, type ZarrCodec, type ZarrDtype } from './io/image/zarr-write.js';
 export type { RawImage, DecodedImage, PixelArray, ImageFormat, DecodeLimits, ReadImageOptions } from './io/image/format.js';
 export { DEFAULT_MAX_PIXELS, checkDecodedSize } from './io/image/format.js';
 export { imageExtensions, registerImageFormat } from './io/image/registry.js';
@@ -38,7 +42,7 @@ export { readLabels, parseLabels, type LabelsResult, type ReadLabelsOptions, typ
 
 // preprocess
 export { checkPlane, planeStats, type PlaneStats } from './preprocess/check.js';
-export { inspectImage, type ImageInfo, type InspectOptions } from './preprocess/inspect.js';
+export { inspectImage, inspectSource, type ImageInfo, type InspectOptions, type InspectSourceOptions } from './preprocess/inspect.js';
 export { normalizePlane, type Normalization } from './preprocess/normalize.js';
 
 // models

@@ -95,6 +95,17 @@ export function parseMaxPixels(s: string): number {
   return v;
 }
 
+/** --level N: the level of an OME-Zarr multiscale pyramid to read (readImage's `level`). */
+export function levelOption(): Option {
+  return new Option('--level <n>', 'OME-Zarr: level of the multiscale pyramid to read (0 = full resolution, the default; 1 = the next smaller, ...)').argParser(
+    (s: string) => {
+      const v = Number(s);
+      if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError('expected a level number ≥ 0');
+      return v;
+    },
+  );
+}
+
 /**
  * --max-pixels N: the size limit of the image readers (readImage's maxPixels), for the verbs
  * that read images. Absent: DEEPBLINK_MAX_PIXELS, else 2^30.

@@ -18,6 +18,7 @@ import {
   errorLine,
   formatOption,
   parseGenes,
+  levelOption,
 } from './common.js';
 import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
 import { resultCellTable, resultTable } from '../pipeline/table.js';
@@ -34,8 +35,8 @@ import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
 import type { Log } from './common.js';
 import type { PlaneDetector } from '../detect/detector.js';
-import { readImage } from '../io/image/read.js';
-import { PART_FORMAT, predictPart, wholeImageSource, type PartFile, type PartRequest } from '../pipeline/parts.js';
+import { openImage } from '../io/image/read.js';
+import { PART_FORMAT, predictPart, type PartFile, type PartRequest } from '../pipeline/parts.js';
 import { VERSION } from '../core/version.js';
 
 /** `--part I/N`: the I-th (1-based) of N parts. */
@@ -66,7 +67,8 @@ async function predictPartFile(
   let res;
   let dtype;
   try {
-    const source = wholeImageSource(await readImage(f, { maxPixels: opts.maxPixels }));
+    // OME-Zarr: only the chunks the part's bands and box touch are read (other formats are decoded whole)
+    const source = await openImage(f, { maxPixels: opts.maxPixels, level: opts.level });
     dtype = source.dtype;
     res = await predictPart(source, detector, opts, req);
   } catch (err) {
@@ -181,6 +183,7 @@ export function predictCommand(): Command {
     )
     .addOption(formatOption('NAME'))
     .option('--gene <names>', "tsv: the gene column's name for each channel, comma-separated, channel 0 first (default: the channel index)", parseGenes)
+    .addOption(levelOption())
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -207,6 +210,7 @@ export function predictCommand(): Command {
           gain?: number;
           offset?: number;
           maxPixels?: number;
+          level?: number;
           '3d'?: boolean;
           perPlane?: boolean;
           voxelSize?: { z: number; y: number; x: number };
@@ -248,6 +252,7 @@ export function predictCommand(): Command {
           link: o.linkRadius !== undefined ? { radius: o.linkRadius } : undefined,
           fit: o.fit ? { halfWidth: o.fitWindow, sigma: o.fitSigma, gain: o.gain, offset: o.offset } : undefined,
           maxPixels: o.maxPixels,
+          level: o.level,
         };
         // one big image on a terminal: a bar over its tiles (a batch gets the per-file bar instead)
         let tileBar: cliProgress.SingleBar | undefined;

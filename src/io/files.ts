@@ -5,7 +5,8 @@
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
-import { imageExtensions } from './image/registry.js';
+import { FOLDER_IMAGE_EXTENSIONS, imageExtensions } from './image/registry.js';
+import { isRemotePath, isZarrFolder, remoteError } from './image/zarr.js';
 
 function hasExtension(file: string, exts: readonly string[]): boolean {
   const e = path.extname(file).toLowerCase();
@@ -16,15 +17,24 @@ function hasExtension(file: string, exts: readonly string[]): boolean {
  * Files named by `input`: the file itself, or the files of a folder (not recursive) whose
  * extension is in `exts` (by default those of the registered image formats), sorted by name. A
  * single file is returned whatever its extension (the reader then says why it cannot read it).
+ * A folder image (OME-Zarr: `cells.ome.zarr/`, whose extension is in FOLDER_IMAGE_EXTENSIONS,
+ * or any folder holding Zarr metadata) is one input: given as `input` it is returned itself,
+ * inside a folder it is listed like a file and never descended into (when `exts` has `.zarr`).
  */
 export function listInputs(input: string, exts: readonly string[] = imageExtensions()): string[] {
+  if (isRemotePath(input)) throw remoteError(input);
   if (!existsSync(input)) throw new UserError('no such file or folder', input);
   const st = statSync(input);
+  const folderImages = FOLDER_IMAGE_EXTENSIONS.filter((e) => exts.includes(e));
+  if (st.isDirectory() && folderImages.length > 0 && (hasExtension(input, folderImages) || isZarrFolder(input))) return [input];
   if (st.isDirectory()) {
     const files = readdirSync(input)
       .filter((f) => !f.startsWith('.') && hasExtension(f, exts))
       .map((f) => path.join(input, f))
-      .filter((f) => statSync(f).isFile())
+      .filter((f) => {
+        const s = statSync(f);
+        return s.isFile() || (s.isDirectory() && hasExtension(f, folderImages));
+      })
       .sort();
     if (files.length === 0) throw new UserError(`folder holds no ${exts.join('/')} files`, input);
     return files;

@@ -35,6 +35,8 @@ export interface PredictOptions extends DetectorOptions {
    * decoded; default: DEEPBLINK_MAX_PIXELS, else 2^30 (see readImage).
    */
   maxPixels?: number;
+  /** OME-Zarr: the level of the multiscale pyramid to read (0 = full resolution, the default; see readImage). */
+  level?: number;
   /**
    * z-stacks: true = 3-D detection (the planes' detections linked into one spot per spot, z at
    * sub-slice precision: detect/link3d.ts); false = one row per plane detection; 'auto'
@@ -261,5 +263,5 @@ function dedupe3D<T extends Spot & { z: number }>(spots: T[]): T[] {
 }
 
 export async function predictFile(file: string, detector: PlaneDetector, opts: PredictOptions): Promise<ImageResult> {
-  return predictImage(await readImage(file, { maxPixels: opts.maxPixels }), detector, opts);
+  return predictImage(await readImage(file, { maxPixels: opts.maxPixels, level: opts.level }), detector, opts);
 }

@@ -1,9 +1,12 @@
 /**
  * What deepblink makes of an image before detection: shape, axes, pixel size, value range, and
  * the problems that would stop detection (NaN/Inf pixels, constant planes). The library side
- * of `deepblink check`.
+ * of `deepblink check`; inspectSource adds how the image is stored (format, OME-Zarr chunks,
+ * levels and compressor).
  */
-import type { RawImage } from '../io/image/format.js';
+import { decodeLimits, type RawImage } from '../io/image/format.js';
+import type { ImageSource } from '../io/image/source.js';
+import type { ZarrInfo } from '../io/image/zarr.js';
 import { resolveAxes, iteratePlanes, type ResolvedAxes } from '../io/image/axes.js';
 import type { PixelSize } from '../core/types.js';
 import { planeStats } from './check.js';
@@ -50,6 +53,70 @@ export interface ImageInfo {
   warnings: string[];
   /** What stops detection, one line each (none: the image can be used). */
   problems: string[];
+  /** The file format ('TIFF', 'OME-Zarr', ...; set by inspectSource). */
+  format?: string;
+  /** The storage chunk shape (Zarr; set by inspectSource). */
+  chunks?: number[];
+  /** OME-Zarr: versions, pyramid levels, compressor (set by inspectSource). */
+  zarr?: ZarrInfo;
+  /** Why min, max and mean are NaN and no problems were looked for: the pixels were not read (an OME-Zarr level larger than maxPixels). */
+  valuesSkipped?: string;
+}
+
+/** Options of inspectSource. */
+export interface InspectSourceOptions extends InspectOptions {
+  /** The most pixel values read for the value range (default: decodeLimits' default); a larger lazily read image is described from its metadata alone. */
+  maxPixels?: number;
+}
+
+/**
+ * inspectImage for an opened image (openImage), with its format and, for OME-Zarr, its chunks,
+ * levels and compressor. The pixels are read whole for the value range and the problems; an
+ * OME-Zarr level with more than `maxPixels` values is described from its metadata alone (min,
+ * max and mean NaN, `valuesSkipped` says why).
+ */
+export async function inspectSource(source: ImageSource, opts: InspectSourceOptions = {}): Promise<ImageInfo> {
+  const values = source.shape.reduce((a, b) => a * b, 1);
+  const limit = decodeLimits(opts.maxPixels).maxPixels;
+  let info: ImageInfo;
+  if (source.chunks !== undefined && values > limit) {
+    const meta: RawImage = { path: source.path, data: new Uint8Array(0), shape: source.shape, dtype: source.dtype, warnings: source.warnings };
+    if (source.axes !== undefined) meta.axes = source.axes;
+    if (source.pixelSize !== undefined) meta.pixelSize = source.pixelSize;
+    const { axes, shape, source: axesSource } = resolveAxes(meta, opts.axes);
+    const ps = opts.pixelSize ?? source.pixelSize;
+    info = {
+      file: source.path,
+      dtype: source.dtype,
+      storedShape: source.shape,
+      shape,
+      axes,
+      axesSource,
+      planes: shape.slice(0, -2).reduce((a, b) => a * b, 1),
+      height: shape[axes.indexOf('y')] as number,
+      width: shape[axes.indexOf('x')] as number,
+      pixelSize: ps ?? null,
+      pixelSizeSource: opts.pixelSize ? 'option' : source.pixelSize ? 'metadata' : 'none',
+      min: NaN,
+      max: NaN,
+      mean: NaN,
+      warnings: [...source.warnings],
+      problems: [],
+      valuesSkipped: `not read: ${values} pixel values, more than the limit of ${limit} (--max-pixels N reads them; --level N picks a smaller level)`,
+    };
+  } else {
+    info = inspectImage(
+      await source.read(
+        source.shape.map(() => 0),
+        source.shape,
+      ),
+      opts,
+    );
+  }
+  info.format = source.format;
+  if (source.chunks !== undefined) info.chunks = source.chunks;
+  if (source.zarr !== undefined) info.zarr = source.zarr;
+  return info;
 }
 
 /**

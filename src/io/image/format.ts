@@ -89,9 +89,16 @@ export interface ReadImageOptions {
    * The most pixel values (width × height × planes × samples per pixel) an image may decode
    * to; larger images are refused with a 'bad-image' error before anything of their size is
    * allocated. Default: the environment variable DEEPBLINK_MAX_PIXELS, else
-   * DEFAULT_MAX_PIXELS (2^30). Decoded data may take at most 4 bytes per allowed value.
+   * DEFAULT_MAX_PIXELS (2^30). Decoded data may take at most 4 bytes per allowed value. For
+   * an OME-Zarr image opened with openImage it bounds each read (the box), not the array.
    */
   maxPixels?: number;
+  /**
+   * The level of an OME-Zarr multiscale pyramid to read: 0 (full resolution, the default), 1
+   * (the next smaller), ... A level the image does not have is an 'invalid-option' error that
+   * lists the levels; the whole-file formats have only level 0.
+   */
+  level?: number;
 }
 
 /** Largest pixel size (µm/px) taken from metadata; larger values are display/print DPI defaults. */

@@ -661,7 +661,7 @@ describe('readImage: bad input gives one-line UserErrors', () => {
   test('unknown extension', async () => {
     const e = await rejectsUser(
       readImage(put('image.bmp', new Uint8Array(10))),
-      /^unsupported file type '\.bmp' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg\)$/,
+      /^unsupported file type '\.bmp' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg, or an OME-Zarr folder \.zarr\)$/,
     );
     assert.ok(e.file?.endsWith('image.bmp'));
   });

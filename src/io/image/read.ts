@@ -13,28 +13,51 @@
  * variable DEEPBLINK_MAX_PIXELS, default 2^30 pixel values; see format.ts) are refused before
  * anything of their size is allocated, and the decompressors are bounded by the size the
  * header implies.
+ *
+ * OME-Zarr images are folders (`cells.ome.zarr/`), read by zarr.ts: readImage reads the whole
+ * array (of `options.level`), openImage (source.ts) opens it for reading box by box.
  */
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { UserError, fsCode } from '../../core/errors.js';
 import { decodeLimits, describeDecodeError, type DecodedImage, type ImageFormat, type RawImage, type ReadImageOptions, imageError } from './format.js';
-import { IMAGE_FORMATS, formatByName, formatForBytes, formatForPath, imageExtensions } from './registry.js';
+import { IMAGE_FORMATS, formatByName, formatForBytes, formatForPath, imageExtensions, isFolderImagePath, FOLDER_IMAGE_EXTENSIONS } from './registry.js';
+import { isRemotePath, isZarrFolder, openOmeZarr, remoteError } from './zarr.js';
 
 export type { PixelArray, RawImage, DecodedImage, ImageFormat, DecodeLimits, ReadImageOptions } from './format.js';
 export { MAX_PLAUSIBLE_UM_PER_PX, MIN_PLAUSIBLE_UM_PER_PX, MAX_SAMPLES, DEFAULT_MAX_PIXELS, MAX_PIXELS_ENV, decodeLimits } from './format.js';
 export { IMAGE_FORMATS, imageExtensions, formatForPath, formatForBytes, formatByName, isImagePath, registerImageFormat } from './registry.js';
+export { openImage, type ImageSource } from './source.js';
 
 /**
- * Reads an image file. All problems with it are UserErrors naming `filePath`; images over the
- * size limit (`options.maxPixels`) are refused before they are decoded.
+ * Reads an image file, or the whole of an OME-Zarr folder (its level `options.level`, 0 by
+ * default). All problems with it are UserErrors naming `filePath`; images over the size limit
+ * (`options.maxPixels`) are refused before they are decoded.
  */
 export async function readImage(filePath: string, options: ReadImageOptions = {}): Promise<RawImage> {
+  if (isRemotePath(filePath)) throw remoteError(filePath);
+  if (isFolderImagePath(filePath) || isZarrFolder(filePath)) {
+    const src = await openOmeZarr(filePath, options);
+    return src.read(
+      src.shape.map(() => 0),
+      src.shape,
+    );
+  }
+  return (await readImageFile(filePath, options)).image;
+}
+
+/** readImage for the whole-file formats, with the name of the format the content turned out to be. */
+export async function readImageFile(filePath: string, options: ReadImageOptions = {}): Promise<{ image: RawImage; format: string }> {
   const limits = decodeLimits(options.maxPixels);
   const ext = path.extname(filePath).toLowerCase();
   const format = formatForPath(filePath);
   if (!format) {
     const shown = ext === '' ? 'no extension' : `'${path.extname(filePath)}'`;
-    throw imageError(`unsupported file type ${shown} (expected ${imageExtensions().join(', ')})`, filePath);
+    const files = imageExtensions().filter((e) => !FOLDER_IMAGE_EXTENSIONS.includes(e));
+    throw imageError(`unsupported file type ${shown} (expected ${files.join(', ')}, or an OME-Zarr folder ${FOLDER_IMAGE_EXTENSIONS.join(', ')})`, filePath);
+  }
+  if (options.level !== undefined && options.level !== 0) {
+    throw new UserError(`level ${options.level} does not exist: a ${format.name} image has one level, 0`, filePath, 'invalid-option');
   }
   let st;
   try {
@@ -52,8 +75,8 @@ export async function readImage(filePath: string, options: ReadImageOptions = {}
   }
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   try {
-    const img = await decodeImageBytes(bytes, format, { maxPixels: limits.maxPixels });
-    return { path: filePath, ...img };
+    const { image, format: actual } = await decodeAs(bytes, format, { maxPixels: limits.maxPixels });
+    return { image: { path: filePath, ...image }, format: actual.name };
   } catch (err) {
     if (err instanceof UserError) throw imageError(err.message, filePath, err.code === 'invalid-input' ? 'bad-image' : err.code);
     throw err;
@@ -85,6 +108,14 @@ function fsErrorMessage(err: unknown): string {
  * a 'bad-image' UserError.
  */
 export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat | string, options: ReadImageOptions = {}): Promise<DecodedImage> {
+  return (await decodeAs(bytes, expected, options)).image;
+}
+
+async function decodeAs(
+  bytes: Uint8Array,
+  expected?: ImageFormat | string,
+  options: ReadImageOptions = {},
+): Promise<{ image: DecodedImage; format: ImageFormat }> {
   const limits = decodeLimits(options.maxPixels);
   const want = typeof expected === 'string' ? formatByName(expected) : expected;
   if (typeof expected === 'string' && !want) throw new Error(`unknown image format '${expected}'`);
@@ -112,5 +143,5 @@ export async function decodeImageBytes(bytes: Uint8Array, expected?: ImageFormat
     throw e;
   }
   out.warnings.unshift(...warnings);
-  return out;
+  return { image: out, format: sig };
 }

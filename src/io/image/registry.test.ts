@@ -19,8 +19,8 @@ after(() => {
 });
 
 describe('image format registry', () => {
-  test('the extensions are those of the built-in formats', () => {
-    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg']);
+  test('the extensions are those of the built-in formats, then the folder images (OME-Zarr)', () => {
+    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.zarr']);
     assert.equal(formatForPath('a/cells.ome.TIF')?.name, 'TIFF');
     assert.equal(formatForPath('x.jpeg')?.name, 'JPEG');
     assert.equal(formatForPath('x.txt'), undefined);
@@ -71,7 +71,7 @@ describe('image format registry', () => {
     fs.writeFileSync(path.join(sub, 'note.txt'), '');
     const unregister = registerImageFormat(r8);
     try {
-      assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.r8']);
+      assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.r8', '.zarr']);
       assert.equal(formatForPath(file), r8);
       assert.deepEqual(listInputs(sub), [file]);
       const img = await readImage(file);
@@ -87,9 +87,9 @@ describe('image format registry', () => {
     } finally {
       unregister();
     }
-    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg']);
+    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.zarr']);
     assert.equal(formatForPath(file), undefined);
-    await assert.rejects(readImage(file), /unsupported file type '\.R8' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg\)/);
+    await assert.rejects(readImage(file), /unsupported file type '\.R8' \(expected \.tif, \.tiff, \.png, \.jpg, \.jpeg, or an OME-Zarr folder \.zarr\)/);
   });
 
   test('registerImageFormat rejects extensions without a dot or in upper case', () => {
@@ -103,7 +103,7 @@ describe('image format registry', () => {
     });
     assert.throws(() => registerImageFormat(bad('r8')), /must be lower case and start with a dot/);
     assert.throws(() => registerImageFormat(bad('.R8')), /must be lower case and start with a dot/);
-    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg']);
+    assert.deepEqual(imageExtensions(), ['.tif', '.tiff', '.png', '.jpg', '.jpeg', '.zarr']);
   });
 
   test('decodeImageBytes without an expected format goes by the signature', async () => {

@@ -2,7 +2,8 @@
  * The image formats the reader knows, and the lookups by file name and by content. This list is
  * the single source of the accepted image extensions (the CLI's folder listing and help texts
  * use it too), so a new format is added here (or, by library users, with registerImageFormat)
- * and nowhere else.
+ * and nowhere else. Images stored as a folder (OME-Zarr: `cells.ome.zarr/`) are not byte
+ * formats; their extensions are listed in FOLDER_IMAGE_EXTENSIONS and read by zarr.ts.
  */
 import path from 'node:path';
 import type { ImageFormat } from './format.js';
@@ -18,11 +19,27 @@ const formats: ImageFormat[] = [tiffFormat, pngFormat, jpegFormat];
  */
 export const IMAGE_FORMATS: readonly ImageFormat[] = formats;
 
-/** The extensions of all registered formats ('.tif', ...), lower case, in registration order. */
+/**
+ * Extensions of the images that are a folder rather than a file (OME-Zarr: `.zarr`, which
+ * covers `.ome.zarr`), lower case with the dot. Such a folder is one image: the folder listing
+ * never descends into it.
+ */
+export const FOLDER_IMAGE_EXTENSIONS: readonly string[] = ['.zarr'];
+
+/**
+ * The extensions of all registered formats ('.tif', ...), lower case, in registration order,
+ * then those of the folder images ('.zarr').
+ */
 export function imageExtensions(): string[] {
   const out: string[] = [];
   for (const f of formats) for (const e of f.extensions) if (!out.includes(e)) out.push(e);
+  for (const e of FOLDER_IMAGE_EXTENSIONS) if (!out.includes(e)) out.push(e);
   return out;
+}
+
+/** True when the path names a folder image by its extension ('cells.ome.zarr', 'x.zarr/'; case-insensitive). */
+export function isFolderImagePath(p: string): boolean {
+  return FOLDER_IMAGE_EXTENSIONS.includes(path.extname(p).toLowerCase());
 }
 
 /**
@@ -58,9 +75,9 @@ export function formatByName(name: string): ImageFormat | undefined {
   return undefined;
 }
 
-/** True when the path ends in one of the accepted image extensions (case-insensitive). */
+/** True when the path ends in one of the accepted image extensions (case-insensitive), `.zarr` included. */
 export function isImagePath(p: string): boolean {
-  return formatForPath(p) !== undefined;
+  return formatForPath(p) !== undefined || isFolderImagePath(p);
 }
 
 /**
