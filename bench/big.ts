@@ -4,13 +4,19 @@
  * uint16 TIFF, measured with `/usr/bin/time -v` (maximum resident set size). Written to
  * docs/benchmarks.md between the "big" markers.
  *
+ * `npm run bench:jobs` (`tsx bench/big.ts jobs`; also part of bench:big) — many images: images
+ * per second of the `deepblink predict FOLDER` command on a folder of JOBS_IMAGES 1024² uint16
+ * TIFFs with `--jobs 1` and `--jobs 2` (worker threads, --threads shared out among them), wall
+ * time of the whole command (start-up included), the best of 3 runs. Written between the "jobs"
+ * markers.
+ *
  * Images: simulated 2000² uint16 tiles (SNR 4, σ 1–2 px, 10 spots per 100², camera offset
  * 100) repeated to fill the frame, so that the spot density is realistic everywhere. The
  * 800 MB TIFF is written to the system temp folder and deleted afterwards.
  * Detectors: the default bundled model and, for throughput only, `--method log`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,7 +86,78 @@ function peakMemory(): { rssMb: number; wallS: number; spots: number } | string 
   }
 }
 
+const JOBS_IMAGES = Number(process.env.BENCH_JOBS_IMAGES ?? 16);
+const JOBS_SIZE = 1024;
+
+/** `deepblink predict FOLDER --jobs J` on JOBS_IMAGES images: the best wall time of 3 runs, and the outputs' bytes (to compare). */
+function folderRun(dir: string, jobs: number): { seconds: number; csv: string } {
+  const cli = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'cli', 'main.js');
+  let best = Infinity;
+  let csv = '';
+  for (let rep = 0; rep < 3; rep++) {
+    const out = path.join(dir, `out-${jobs}-${rep}`);
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [cli, 'predict', path.join(dir, 'images'), '-o', out, '--jobs', String(jobs)], { encoding: 'utf8' });
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if (r.status !== 0) throw new Error(`predict --jobs ${jobs} failed: ${r.stderr}`);
+    best = Math.min(best, seconds);
+    csv = Array.from({ length: JOBS_IMAGES }, (_, i) => readFileSync(path.join(out, `img${String(i).padStart(2, '0')}.csv`), 'utf8')).join('');
+  }
+  return { seconds: best, csv };
+}
+
+async function jobsTable(): Promise<string> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-jobs-'));
+  try {
+    mkdirSync(path.join(dir, 'images'));
+    const full = tiledImage(TILE);
+    for (let i = 0; i < JOBS_IMAGES; i++) {
+      // a different 1024² window of the simulated tile for each image
+      const r0 = (i * 61) % (TILE - JOBS_SIZE);
+      const c0 = (i * 97) % (TILE - JOBS_SIZE);
+      const data = new Uint16Array(JOBS_SIZE * JOBS_SIZE);
+      for (let r = 0; r < JOBS_SIZE; r++) data.set(full.subarray((r0 + r) * TILE + c0, (r0 + r) * TILE + c0 + JOBS_SIZE), r * JOBS_SIZE);
+      writeFileSync(path.join(dir, 'images', `img${String(i).padStart(2, '0')}.tif`), encodeTiff([{ data, height: JOBS_SIZE, width: JOBS_SIZE }]));
+    }
+    const cores = os.availableParallelism();
+    const load = os.loadavg()[0];
+    const threads = Math.min(cores, 8);
+    const rows = ['| `--jobs` | network threads per job | wall time | images per second | speed-up |', '|---|---|---|---|---|'];
+    let base = 0;
+    let baseCsv = '';
+    for (const jobs of [1, 2]) {
+      const { seconds, csv } = folderRun(dir, jobs);
+      if (jobs === 1) {
+        base = seconds;
+        baseCsv = csv;
+      } else if (csv !== baseCsv) throw new Error(`--jobs ${jobs} wrote other tables than --jobs 1`);
+      rows.push(
+        `| ${jobs} | ${Math.max(1, Math.floor(threads / jobs))} | ${seconds.toFixed(2)} s | **${(JOBS_IMAGES / seconds).toFixed(2)}** | ${(base / seconds).toFixed(2)}× |`,
+      );
+    }
+    return [
+      `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'}, **${cores} cores** (load average ${load.toFixed(1)} before the runs: other work shares them), Node ${process.version}, ${new Date().toISOString().slice(0, 10)}. ` +
+        `\`deepblink predict FOLDER --jobs J\` (default model \`${DEFAULT_MODEL}\`) on ${JOBS_IMAGES} simulated ${JOBS_SIZE}×${JOBS_SIZE} uint16 TIFFs; ` +
+        'wall time of the whole command (start-up, model loading and writing included), best of 3 runs; the tables of every run are byte-identical.',
+      '',
+      ...rows,
+    ].join('\n');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 async function main(): Promise<void> {
+  const jobs = await jobsTable();
+  process.stdout.write(jobs + '\n');
+  const jobsDoc = writeBenchmarkBlock(
+    'jobs',
+    'Many images: predict --jobs',
+    'Command: `npm run bench:jobs` (source: `bench/big.ts`; also run by `npm run bench:big`).',
+    jobs,
+  );
+  if (jobsDoc) process.stdout.write(`(written to ${jobsDoc})\n`);
+  if (process.argv[2] === 'jobs') return;
   const net = await throughput('deepblink');
   const log = await throughput('log');
   const mp = (MID * MID) / 1e6;

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 /**
  * `npm run test:package` — uses the package as a user would: `npm pack`, checks what the tarball
- * holds (the library, the CLI, the models; no benchmarks, tests, test helpers or training
- * checkpoints), installs it into a fresh temporary project, imports the API from ESM, runs a
+ * holds (the library, the CLI, the models, the Snakemake workflow; no benchmarks, tests, test
+ * helpers, training checkpoints or Nextflow modules), installs it into a fresh temporary project, imports the API from ESM, runs a
  * detection, type-checks a TypeScript consumer against the shipped .d.ts, runs the bin, and
  * starts the viewer (its page, WebAssembly runtime and an image are served).
  * Needs a built dist/ (npm test builds it). The install runs with the network unusable: npm
@@ -46,16 +46,32 @@ try {
     'examples/demo.tif',
     'README.md',
     'package.json',
+    'workflows/snakemake/Snakefile',
+    'workflows/snakemake/config.yaml',
+    'workflows/snakemake/profiles/slurm/config.yaml',
   ]) {
     check(files.includes(f), `tarball holds ${f}`);
   }
   const wasm = files.filter((f) => f.startsWith('dist/viewer/') && f.endsWith('.wasm'));
   check(wasm.length === 1, `the viewer's page ships one WebAssembly runtime (${wasm.join(', ') || 'none'})`);
-  const banned = [/^bench\//, /^src\//, /^training\//, /^scripts\//, /\.test\./, /testutil/, /\.ckpt$/, /\.map$/, /\.tsbuildinfo$/, /^\.ci\//];
+  // workflows/: the Snakemake workflow ships (a few kB, runs against the installed CLI); the Nextflow modules are copied into pipelines from the repository
+  const banned = [
+    /^bench\//,
+    /^src\//,
+    /^training\//,
+    /^scripts\//,
+    /\.test\./,
+    /testutil/,
+    /\.ckpt$/,
+    /\.map$/,
+    /\.tsbuildinfo$/,
+    /^\.ci\//,
+    /^workflows\/nextflow\//,
+  ];
   const bad = files.filter((f) => banned.some((b) => b.test(f)));
   check(
     bad.length === 0,
-    `no benchmarks, sources, tests, test helpers or checkpoints in the tarball${bad.length ? ` (found ${bad.slice(0, 5).join(', ')})` : ''}`,
+    `no benchmarks, sources, tests, test helpers, checkpoints or Nextflow modules in the tarball${bad.length ? ` (found ${bad.slice(0, 5).join(', ')})` : ''}`,
   );
 
   // 2. a fresh project that installs the tarball

@@ -137,6 +137,7 @@ export function parseRange(s: string): [number, number] {
  */
 export function batchReporter(log: Log, label = 'files'): (e: ItemEvent | MessageEvent) => void {
   let bar: cliProgress.SingleBar | undefined;
+  let finished = 0; // items done or failed (with several at a time they finish in any order)
   return (e) => {
     if (e.type === 'info' || e.type === 'warn') {
       logMessage(log, e);
@@ -161,7 +162,7 @@ export function batchReporter(log: Log, label = 'files'): (e: ItemEvent | Messag
       }
     }
     bar?.increment();
-    if (e.index === e.total - 1) {
+    if (++finished === e.total) {
       bar?.stop();
       bar = undefined;
     }
@@ -210,9 +211,9 @@ export function logMessage(log: Log, e: MessageEvent): void {
 }
 
 /**
- * Runs `work` on each file, one after another. A failing file prints one line
- * ("deepblink: error: FILE: problem") and the batch goes on. Shows a progress bar on a
- * terminal when there is more than one file. Returns the number of failures.
+ * Runs `work` on each file, one after another (or `concurrency` at a time). A failing file
+ * prints one line ("deepblink: error: FILE: problem") and the batch goes on. Shows a progress
+ * bar on a terminal when there is more than one file. Returns the number of failures.
  */
 export async function runBatch<T>(
   files: T[],
@@ -221,8 +222,9 @@ export async function runBatch<T>(
   log: Log,
   label = 'files',
   signal?: AbortSignal,
+  concurrency = 1,
 ): Promise<number> {
-  return (await forEachItem(files, name, work, batchReporter(log, label), signal)).length;
+  return (await forEachItem(files, name, work, batchReporter(log, label), signal, concurrency)).length;
 }
 
 /**

@@ -20,24 +20,19 @@ import {
   parseGenes,
   levelOption,
 } from './common.js';
-import { createDetector, predictFile, type Method, type PredictOptions } from '../pipeline/predict.js';
-import { resultCellTable, resultTable } from '../pipeline/table.js';
-import { resultSpots } from '../pipeline/result.js';
+import { createDetector, type Method, type PredictOptions } from '../pipeline/predict.js';
 import type { Normalization } from '../preprocess/normalize.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
 import os from 'node:os';
-import { formatCsv } from '../io/csv.js';
 import { RunRecord } from '../io/provenance.js';
 import { UserError } from '../core/errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
-import type { Log } from './common.js';
-import type { PlaneDetector } from '../detect/detector.js';
-import { openImage } from '../io/image/read.js';
-import { PART_FORMAT, predictPart, type PartFile, type PartRequest } from '../pipeline/parts.js';
-import { VERSION } from '../core/version.js';
+import type { PartRequest } from '../pipeline/parts.js';
+import { computeImage, type ImageJob } from './predict-image.js';
+import { PredictPool } from './predict-jobs.js';
 
 /** `--part I/N`: the I-th (1-based) of N parts. */
 export function parsePart(s: string): PartRequest {
@@ -52,48 +47,7 @@ export function parsePart(s: string): PartRequest {
 /** The name of part I of N of an image's results. */
 export const partFileName = (image: string, p: PartRequest) => `${stem(image)}.part-${p.index}-of-${p.count}.json`;
 
-/** predict --part: one part of one image → its part file. */
-async function predictPartFile(
-  f: string,
-  detector: PlaneDetector,
-  opts: PredictOptions,
-  req: PartRequest,
-  record: RunRecord,
-  log: Log,
-  quiet: boolean,
-): Promise<void> {
-  const name = partFileName(f, req);
-  record.target(name);
-  let res;
-  let dtype;
-  try {
-    // OME-Zarr: only the chunks the part's bands and box touch are read (other formats are decoded whole)
-    const source = await openImage(f, { maxPixels: opts.maxPixels, level: opts.level });
-    dtype = source.dtype;
-    res = await predictPart(source, detector, opts, req);
-  } catch (err) {
-    await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
-    throw err;
-  }
-  for (const w of res.result.warnings) log.warn(`${f}: ${w}`);
-  const file: PartFile = {
-    format: PART_FORMAT,
-    version: 1,
-    tool: `deepblink ${VERSION}`,
-    order: detector.partOrder,
-    image: { name: path.basename(f), shape: res.result.shape, dtype },
-    settings: detector.describe(),
-    table: { radius: opts.radius, fit: opts.fit },
-    ...res,
-  };
-  const n = resultSpots(res.result).length;
-  const out = await record.write(name, JSON.stringify(file), { input: path.resolve(f), spots: n });
-  const { rs, re, cs, ce } = res.part;
-  if (!quiet) process.stdout.write(`${f}: part ${req.index}/${req.count} (rows ${rs}–${re}, columns ${cs}–${ce}): ${n} spots → ${out}\n`);
-}
-import { EXPORT_SUFFIXES, formatSpots, type ExportFormat } from '../io/export/format.js';
-import { exportUnits, type ExportSet } from '../io/export/set.js';
-import { resultExportSet } from '../pipeline/export.js';
+import { EXPORT_SUFFIXES, type ExportFormat } from '../io/export/format.js';
 
 function parseNormalization(s: string): Normalization {
   if (s === 'zscore') return { method: 'zscore' };
@@ -157,7 +111,14 @@ export function predictCommand(): Command {
       parsePositive,
     )
     .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
-    .option('--threads <n>', 'network: CPU threads', parsePositive, Math.max(1, Math.min(os.availableParallelism(), 8)))
+    .option('--threads <n>', 'network: CPU threads (shared out among the --jobs)', parsePositiveInt, Math.max(1, Math.min(os.availableParallelism(), 8)))
+    .option(
+      '-j, --jobs <n>',
+      'images processed at a time (a folder of images): N worker threads, each with --threads/N CPU threads for the network; ' +
+        'the outputs, the record and the exit code are those of --jobs 1',
+      parsePositiveInt,
+      1,
+    )
     .option('--no-refine', "network: keep the grid decoder's positions (default: refined by a Gaussian-mask centroid on the noise-unit input)")
     .option('--fit', 'refine every spot by a maximum-likelihood Gaussian fit and add photons, background, sigma, FWHM, SNR, CRLB columns', false)
     .option('--fit-window <px>', 'fit window half-width (window = 2·px+1 square)', parsePositiveInt, 3)
@@ -202,6 +163,7 @@ export function predictCommand(): Command {
           tile?: number;
           overlap?: number;
           threads: number;
+          jobs: number;
           axes?: string;
           pixelSize?: PixelSize;
           fit: boolean;
@@ -235,6 +197,9 @@ export function predictCommand(): Command {
         const names = outputNames(files);
         if (o.mask !== undefined && !existsSync(o.mask)) throw new UserError('mask not found', o.mask, 'not-found');
         const maskDir = o.mask !== undefined && statSync(o.mask).isDirectory();
+        // several images at a time: worker threads, each with its share of the CPU threads
+        const jobs = Math.min(o.jobs, files.length);
+        const threads = jobs > 1 ? Math.max(1, Math.floor(o.threads / jobs)) : o.threads;
         const opts: PredictOptions = {
           method: o.method,
           model: o.model,
@@ -244,7 +209,7 @@ export function predictCommand(): Command {
           refine: o.refine ? undefined : false,
           tileSize: o.tile,
           overlap: o.overlap,
-          threads: o.threads,
+          threads,
           axes: o.axes,
           pixelSize: o.pixelSize ?? (o.voxelSize && { y: o.voxelSize.y, x: o.voxelSize.x }),
           threeD: o['3d'] ? true : o.perPlane ? false : 'auto',
@@ -289,6 +254,7 @@ export function predictCommand(): Command {
           options: {
             ...opts,
             progress: undefined,
+            ...(jobs > 1 ? { jobs } : {}),
             method: desc.method,
             ...desc.settings,
             mask: o.mask === undefined ? undefined : path.resolve(o.mask),
@@ -303,77 +269,57 @@ export function predictCommand(): Command {
         let done = 0;
         // with a progress bar on the terminal, per-file lines would break it: summary only
         const quietBar = files.length > 1 && process.stderr.isTTY;
+        // --jobs N: the images go to worker threads with detectors of their own; this one only described the run
+        const pool = jobs > 1 ? new PredictPool(jobs, opts) : undefined;
+        if (pool) await detector.close();
         const { failures, interrupted } = await withInterrupt(async (signal) => {
-          const failures = await runBatch(
-            files,
-            (f) => f,
-            async (f) => {
-              if (o.part) {
-                await predictPartFile(f, detector, opts, o.part, record, log, quietBar);
+          try {
+            const failures = await runBatch(
+              files,
+              (f) => f,
+              async (f) => {
+                let job: ImageJob;
+                if (o.part) job = { kind: 'part', name: partFileName(f, o.part), part: o.part };
+                else {
+                  const base = names.get(f)!.replace(/\.csv$/, '');
+                  const outputs = o.format.map((format) => ({ format, name: base + EXPORT_SUFFIXES[format] }));
+                  job = { kind: 'table', outputs, cellsName: `${base}-cells.csv`, genes: o.gene };
+                }
+                // refuse early (before the work) when an output may not be replaced
+                if (job.kind === 'part') record.target(job.name);
+                else for (const out of job.outputs) record.target(out.name);
+                if (job.kind === 'table' && o.mask !== undefined) record.target(job.cellsName);
+                let res;
+                try {
+                  if (job.kind === 'table' && o.mask !== undefined) job.mask = maskDir ? maskFor(f, o.mask) : o.mask;
+                  res = pool ? await pool.run(f, job) : await computeImage(f, detector, opts, job);
+                } catch (err) {
+                  await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
+                  throw err;
+                }
+                for (const w of res.warnings) log.warn(w);
+                const shown: string[] = [];
+                for (const [i, file] of res.files.entries()) {
+                  const written = await record.write(file.name, file.text, file.facts);
+                  if (i < res.shown) shown.push(written);
+                }
+                const out = shown.join(', ');
+                total += res.spots;
                 done++;
-                return;
-              }
-              const name = names.get(f)!;
-              const base = name.replace(/\.csv$/, '');
-              const cellsName = `${base}-cells.csv`;
-              const outputs = o.format.map((format) => ({ format, name: base + EXPORT_SUFFIXES[format] }));
-              for (const out of outputs) record.target(out.name); // refuse early (before the work) when an output may not be replaced
-              if (o.mask !== undefined) record.target(cellsName);
-              let res;
-              try {
-                const mask = o.mask === undefined ? undefined : maskDir ? maskFor(f, o.mask) : o.mask;
-                res = await predictFile(f, detector, mask === undefined ? opts : { ...opts, mask });
-              } catch (err) {
-                await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
-                throw err;
-              }
-              for (const w of res.warnings) log.warn(`${f}: ${w}`);
-              if (res.axesSource === 'guessed' && res.shape.length > 2) {
-                log.warn(`${f}: axes guessed as '${res.axes}' from shape (${res.shape.join('×')}); set --axes if wrong`);
-              }
-              const n = resultSpots(res).length;
-              // every text first: a problem (e.g. --gene against the channels) fails the image before anything is written
-              let set: ExportSet | undefined;
-              let texts: string[];
-              try {
-                texts = outputs.map(({ format }) => {
-                  if (format === 'csv') return formatCsv(resultTable(res, opts));
-                  set ??= resultExportSet(res, { radius: opts.radius });
-                  return formatSpots(set, format, { genes: o.gene });
-                });
-              } catch (err) {
-                await record.failed(path.resolve(f), errorLine(err, undefined, log.verbose));
-                throw err;
-              }
-              const note = set && (o.format.includes('trackmate') || o.format.includes('tsv')) ? exportUnits(set).note : undefined;
-              if (note) log.warn(`${f}: ${note}`);
-              const written: string[] = [];
-              for (let k = 0; k < outputs.length; k++) {
-                const { format, name: file } = outputs[k];
-                written.push(await record.write(file, texts[k], { input: path.resolve(f), spots: n, ...(format === 'csv' ? {} : { format }) }));
-              }
-              const out = written.join(', ');
-              const cells = resultCellTable(res);
-              if (cells) await record.write(cellsName, formatCsv(cells), { input: path.resolve(f), cells: cells.rows.length - 1 });
-              total += n;
-              done++;
-              const how = res.volumes
-                ? ` in 3-D (${res.volumes.length > 1 ? `${res.volumes.length} stacks of ` : ''}${res.volumes[0]?.depth} slices; --per-plane for a row per plane)`
-                : '';
-              if (!quietBar) process.stdout.write(`${f}: ${n} spots${how} → ${out}\n`);
-              const parts = res.volumes ?? res.planes;
-              log.info(
-                `${f}: ${n} spots in ${parts.length} ${res.volumes ? 'volume' : 'plane'}(s), axes ${res.axes} (${res.axesSource}), ` +
-                  `threshold ${parts.map((p) => p.threshold.toPrecision(4)).join('/')} → ${out}`,
-              );
-            },
-            log,
-            'images',
-            signal,
-          );
-          return { failures, interrupted: signal.aborted };
+                if (!quietBar) process.stdout.write(`${res.line} → ${out}\n`);
+                if (res.info) log.info(`${res.info} → ${out}`);
+              },
+              log,
+              'images',
+              signal,
+              jobs,
+            );
+            return { failures, interrupted: signal.aborted };
+          } finally {
+            if (pool) await pool.close();
+            else await detector.close();
+          }
         });
-        await detector.close();
         await record.finish(interrupted ? 'interrupted' : failures > 0 ? 'failed' : 'done');
         if (interrupted) {
           process.stdout.write(`interrupted: ${done}/${files.length} images done, ${total} spots → ${outDir} (record: ${path.basename(record.file)})\n`);

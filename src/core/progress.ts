@@ -23,9 +23,10 @@ export interface ItemFailure {
 }
 
 /**
- * Runs `work` on each item, one after another, reporting ItemEvents. A failing item is
- * reported ('itemFailed') and skipped; the failures are returned. An aborted `signal` stops
- * the loop before the next item (the item in progress is finished).
+ * Runs `work` on each item, one after another (or up to `concurrency` at a time, started in
+ * order), reporting ItemEvents. A failing item is reported ('itemFailed') and skipped; the
+ * failures are returned (in the order they happened). An aborted `signal` stops the loop before
+ * the next item (the items in progress are finished).
  */
 export async function forEachItem<T>(
   items: T[],
@@ -33,21 +34,29 @@ export async function forEachItem<T>(
   work: (item: T, index: number) => Promise<void>,
   onEvent?: (e: ItemEvent) => void,
   signal?: AbortSignal,
+  concurrency = 1,
 ): Promise<ItemFailure[]> {
   const failures: ItemFailure[] = [];
   const total = items.length;
-  for (const [index, item] of items.entries()) {
-    if (signal?.aborted) break;
-    const n = name(item);
-    onEvent?.({ type: 'item', name: n, index, total });
-    try {
-      await work(item, index);
-    } catch (error) {
-      failures.push({ name: n, error });
-      onEvent?.({ type: 'itemFailed', name: n, index, total, error });
-      continue;
+  let next = 0;
+  const runner = async (): Promise<void> => {
+    while (next < total) {
+      if (signal?.aborted) break;
+      const index = next++;
+      const item = items[index];
+      const n = name(item);
+      onEvent?.({ type: 'item', name: n, index, total });
+      try {
+        await work(item, index);
+      } catch (error) {
+        failures.push({ name: n, error });
+        onEvent?.({ type: 'itemFailed', name: n, index, total, error });
+        continue;
+      }
+      onEvent?.({ type: 'itemDone', name: n, index, total });
     }
-    onEvent?.({ type: 'itemDone', name: n, index, total });
-  }
+  };
+  const lanes = Math.max(1, Math.min(Math.floor(concurrency) || 1, total));
+  await Promise.all(Array.from({ length: lanes }, runner));
   return failures;
 }

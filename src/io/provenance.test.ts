@@ -57,3 +57,21 @@ test('a process that exits mid-run still leaves a record of every output it wrot
     [],
   );
 });
+
+test("a record never replaces another run's record of the same second and process id (cluster jobs into one folder)", async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'deepblink-prov-'));
+  // another computer's run (same pid, this second or the next) already holds the names
+  const stamp = (t: number) =>
+    new Date(t)
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+  const now = Date.now();
+  const theirs = [now, now + 1000].map((t) => path.join(dir, `deepblink-run-${stamp(t)}-${process.pid}.json`));
+  for (const f of theirs) writeFileSync(f, '{"theirs":true}');
+  const rec = await RunRecord.start(dir, { command: 'test', options: {}, inputs: [] });
+  await rec.finish('done');
+  assert.ok(!theirs.includes(rec.file), rec.file);
+  assert.match(path.basename(rec.file), new RegExp(`-${process.pid}-2\\.json$`));
+  for (const f of theirs) assert.equal(readFileSync(f, 'utf8'), '{"theirs":true}');
+});

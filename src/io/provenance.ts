@@ -16,7 +16,7 @@
  * names are checked to stay inside the output folder.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
@@ -129,6 +129,16 @@ export interface RunRecordInit {
   force?: boolean;
 }
 
+/** Creates `file` empty unless it exists (false then); other errors are left to the first save. */
+function claim(file: string): boolean {
+  try {
+    closeSync(openSync(file, 'wx'));
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== 'EEXIST';
+  }
+}
+
 /** Records with changes not yet on disk: written synchronously if the process exits first. */
 const unsaved = new Set<RunRecord>();
 let exitHook = false;
@@ -156,9 +166,14 @@ export class RunRecord {
       .toISOString()
       .replace(/[-:]/g, '')
       .replace(/\.\d+Z$/, 'Z');
-    // one file per run, also for several runs of one process within a second (library use)
-    let file = path.join(dir, `${PREFIX}${stamp}-${process.pid}.json`);
-    for (let n = 2; existsSync(file); n++) file = path.join(dir, `${PREFIX}${stamp}-${process.pid}-${n}.json`);
+    // one file per run, also for several runs of one process within a second (library use) and
+    // for runs of other computers or containers with the same process id that start in the same
+    // second into a shared folder (cluster jobs): the name is claimed by an exclusive create
+    let file = '';
+    for (let n = 1; ; n++) {
+      file = path.join(dir, `${PREFIX}${stamp}-${process.pid}${n > 1 ? `-${n}` : ''}.json`);
+      if (claim(file)) break;
+    }
     const data: Provenance = {
       format: PROVENANCE_FORMAT,
       version: 1,
