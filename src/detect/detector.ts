@@ -59,7 +59,7 @@ export interface PlaneDetector {
   partGrid(height: number, width: number): { rows: [number, number][]; cols: [number, number][] };
   partBox(part: Omit<PlanePart, 'y0' | 'x0' | 'globals'>): { r0: number; r1: number; c0: number; c1: number };
   /** The spots of a part's core from its box (see PlanePart); `order`: how the whole run orders them (by key, or by descending score then key). */
-  detectPart(box: Plane, part: PlanePart): Promise<PartSpots & { threshold: number }>;
+  detectPart(box: Plane, part: PlanePart, threshold?: number): Promise<PartSpots & { threshold: number }>;
   /** How the whole run orders a plane's spots, given the keys of detectPart. */
   partOrder: 'key' | 'score-then-key';
   /**
@@ -155,7 +155,7 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
         c1: Math.max(...tiles.map((t) => t.c0 + t.w)),
       };
     },
-    detectPart: async (box, part) => {
+    detectPart: async (box, part, t) => {
       if (nopts.normalization.method !== 'noise') {
         throw new UserError(
           `parts of an image need the model's "noise" normalisation (its other normalisations are computed from the whole plane)`,
@@ -163,7 +163,7 @@ export async function neuralDetector(model: LoadedModel, opts: DetectorOptions):
           'invalid-option',
         );
       }
-      return { ...(await detectNeuralPart(box, part, model.spec, predictor, nopts)), threshold };
+      return { ...(await detectNeuralPart(box, part, model.spec, predictor, t === undefined ? nopts : { ...nopts, threshold: t })), threshold };
     },
     partOrder: 'key',
     threshold,

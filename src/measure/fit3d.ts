@@ -66,6 +66,12 @@ export interface Fit3dOptions {
   maxIterations?: number;
   /** {@link fitSpots3D} only: largest accepted 3-D move from the start, voxels (≤ h). Default 1. */
   maxShift?: number;
+  /**
+   * The stack is a box cut from a larger one whose first row and column are (y, x): starts and
+   * results are in the larger stack's coordinates, and the fit gives exactly what it gives on
+   * the larger stack (y and x are fitted in window coordinates either way). Default (0, 0).
+   */
+  origin?: { y: number; x: number };
 }
 
 export type { SpotFit3D };
@@ -293,22 +299,30 @@ function fitOne(stack: Stack, z0: number, y0: number, x0: number, opts: Fit3dOpt
   const fixSz = opts.sigmaZ;
 
   // Box, clipped to the stack.
+  // y and x in window coordinates (pixel (top, left) at 0): start − window corner is exact in
+  // floating point whichever stack (whole, or a box of it: opts.origin) it is computed in
+  const oy = opts.origin?.y ?? 0;
+  const ox = opts.origin?.x ?? 0;
+  const yb = y0 - oy;
+  const xb = x0 - ox;
   const zc = Math.min(depth - 1, Math.max(0, Math.round(z0)));
-  const yc = Math.min(height - 1, Math.max(0, Math.round(y0)));
-  const xc = Math.min(width - 1, Math.max(0, Math.round(x0)));
+  const yc = Math.min(height - 1, Math.max(0, Math.round(yb)));
+  const xc = Math.min(width - 1, Math.max(0, Math.round(xb)));
   const front = Math.max(0, zc - hz);
   const top = Math.max(0, yc - hw);
   const left = Math.max(0, xc - hw);
   const nz = Math.min(depth - 1, zc + hz) - front + 1;
   const ny = Math.min(height - 1, yc + hw) - top + 1;
   const nx = Math.min(width - 1, xc + hw) - left + 1;
-  const ctx: Ctx = { front, top, left, nz, ny, nx, r2 };
+  const ctx: Ctx = { front, top: 0, left: 0, nz, ny, nx, r2 };
+  const ys = yb - top;
+  const xs = xb - left;
   lo[0] = front - 0.5;
   hi[0] = front + nz - 0.5;
-  lo[1] = top - 0.5;
-  hi[1] = top + ny - 0.5;
-  lo[2] = left - 0.5;
-  hi[2] = left + nx - 0.5;
+  lo[1] = -0.5;
+  hi[1] = ny - 0.5;
+  lo[2] = -0.5;
+  hi[2] = nx - 0.5;
   lo[3] = 0;
   hi[3] = Number.POSITIVE_INFINITY;
   lo[4] = 0;
@@ -343,7 +357,7 @@ function fitOne(stack: Stack, z0: number, y0: number, x0: number, opts: Fit3dOpt
   }
   const nvox = k;
   const med = medianInPlace(border, nb);
-  for (let a = 0; a < 3; a++) theta[a] = Math.min(hi[a], Math.max(lo[a], [z0, y0, x0][a]));
+  for (let a = 0; a < 3; a++) theta[a] = Math.min(hi[a], Math.max(lo[a], [z0, ys, xs][a]));
   theta[4] = Math.max(0, med - r2);
   theta[3] = Math.max(1, sum - nvox * (theta[4] + r2));
   theta[5] = fixS ?? Math.min(hi[5], Math.max(lo[5], 1.3));
@@ -438,7 +452,9 @@ function fitOne(stack: Stack, z0: number, y0: number, x0: number, opts: Fit3dOpt
     if (inv !== null) for (let a = 0; a < 3; a++) crlb[a] = Math.sqrt(inv[a * q + a]);
   }
 
-  const [z, y, x, n, b, sigma, sigmaZ] = theta;
+  const [z, yw, xw, n, b, sigma, sigmaZ] = theta;
+  const y = top + oy + yw;
+  const x = left + ox + xw;
   const rz = Math.round(z);
   const above = n * pixelIntegratedGaussian(rz, z, sigmaZ) * peakFraction(sigma, y - Math.round(y), x - Math.round(x));
   const peak = b + above;
@@ -456,7 +472,7 @@ function fitOne(stack: Stack, z0: number, y0: number, x0: number, opts: Fit3dOpt
     crlbX: crlb[2],
     status: converged ? 'ok' : 'not-converged',
     iterations,
-    shift: Math.hypot(z - z0, y - y0, x - x0),
+    shift: Math.hypot(z - z0, yw - ys, xw - xs),
     logLikelihood: logL,
   };
 }

@@ -15,6 +15,7 @@ import type { RawImage } from '../io/image/read.js';
 import { NoiseGlobalsAccumulator, noiseModel } from '../preprocess/noise.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../math/rng.js';
+import { simulateStack } from '../simulate/simulate3d.js';
 
 const skip = !bundledPath(DEFAULT_MODEL) && 'no default model';
 
@@ -194,4 +195,29 @@ test('merge refuses a missing part, a repeated part, parts of other splits, imag
   assert.throws(() => parsePartFile('{"format":"x"}', 'f.json'), /not a deepblink part file/);
   assert.throws(() => parsePartFile('nope', 'f.json'), /not JSON/);
   assert.equal(parsePartFile(JSON.stringify(mk(1, 1).part), 'f.json').part.index, 1);
+});
+
+test('3-D (z-stacks detected as volumes): N parts merged = the whole run, bit for bit, for the network and the LoG', { skip }, async () => {
+  const sim = simulateStack({ depth: 10, height: 260, width: 520, count: 400, snr: [3, 10] }, 11);
+  const data = Uint16Array.from(sim.image, (v) => Math.round(v));
+  const raw: RawImage = { path: 'stack.tif', data, shape: [10, 260, 520], dtype: 'uint16', axes: 'zyx', warnings: [] };
+  for (const opts of [
+    { tileSize: 256, threads: 1, radius: 2 },
+    { method: 'log', threshold: 20 },
+  ] as PredictOptions[]) {
+    const detector = await createDetector(opts);
+    try {
+      for (const n of [2, 4, 6]) {
+        const whole = await predictImage(raw, detector, opts);
+        assert.ok(whole.volumes && whole.volumes[0].spots.length > 200, `${whole.volumes?.[0].spots.length} spots`);
+        const parts: PartResult[] = [];
+        for (let i = 1; i <= n; i++) parts.push(await predictPart(wholeImageSource(raw), detector, opts, { index: i, count: n }));
+        const merged = mergeParts(parts, detector.partOrder);
+        assert.deepEqual(merged.volumes, whole.volumes, `${opts.method ?? 'network'} N = ${n}`);
+        assert.equal(formatCsv(resultTable(merged, opts)), formatCsv(resultTable(whole, opts)));
+      }
+    } finally {
+      await detector.close();
+    }
+  }
 });

@@ -12,13 +12,16 @@
  * read band by band — the one thing a part reads all of. It keeps the spots of its core and, per
  * spot, the key that orders the whole run's spots; merge sorts the parts' spots by plane and key.
  *
- * Exactness: detection positions, scores and the tile/LoG arithmetic are bit-identical to the
- * whole run (tested). A `--fit` runs on the box in box coordinates, so fitted values may differ
- * from the whole run's in the last bits (never in the written 4-decimal table, in the tests).
+ * z-stacks detected in 3-D: every plane is detected in the core and a ring of whole units
+ * around it (RING_3D px at least), linked, fitted in 3-D and deduplicated as the whole run does,
+ * and the spots whose final position lies in the core are kept; merge sorts them by z, y, x.
  *
- * Not supported (a clear error): z-stacks detected in 3-D (use per-plane detection), cell
- * masks, normalisations other than the models' 'noise', the LoG's automatic threshold — each
- * needs more of the whole image than a part reads.
+ * Exactness: every value is bit-identical to the whole run's (tested, 2-D and 3-D): positions
+ * are added to the same whole-plane origins, and the fits (2-D and 3-D) work in window
+ * coordinates (FitOptions.origin), so a box gives the whole plane's arithmetic.
+ *
+ * Not supported (a clear error): cell masks, normalisations other than the models' 'noise', the
+ * LoG's automatic threshold — each needs more of the whole image than a part reads.
  */
 import path from 'node:path';
 import type { Plane, Spot } from '../core/types.js';
@@ -27,11 +30,13 @@ import type { RawImage } from '../io/image/read.js';
 import { alignAxes, planeAt, resolveAxes } from '../io/image/axes.js';
 import { NOISE_BLOCK, NoiseGlobalsAccumulator, type NoiseGlobals } from '../preprocess/noise.js';
 import { fitSpots } from '../measure/fit.js';
-import { diskIntensity } from '../measure/intensity.js';
 import { PART_UNIT, type PlaneDetector } from '../detect/detector.js';
 import type { PlanePart } from '../detect/neural.js';
-import { detectsIn3D, type PredictOptions } from './predict.js';
-import type { ImageResult, PlaneResult } from './result.js';
+import { dedupe3D, detectsIn3D, PLANE_THRESHOLD_3D, type PredictOptions } from './predict.js';
+import { linkPlanes, type PlaneDetections } from '../detect/link3d.js';
+import { fitSpots3D } from '../measure/fit3d.js';
+import { diskIntensity, localSignal } from '../measure/intensity.js';
+import type { ImageResult, PlaneResult, VolumeResult } from './result.js';
 
 /** The I-th (1-based) of N parts. */
 export interface PartRequest {
@@ -49,6 +54,7 @@ export interface BoxSource {
   readonly dtype: string;
   readonly axes?: string;
   readonly pixelSize?: RawImage['pixelSize'];
+  readonly zStep?: number;
   readonly warnings: string[];
   /** Pixels of [start, stop) (one pair per dimension of `shape`), C order. */
   read(start: number[], stop: number[]): Promise<RawImage>;
@@ -62,6 +68,7 @@ export function wholeImageSource(raw: RawImage): BoxSource {
     dtype: raw.dtype,
     axes: raw.axes,
     pixelSize: raw.pixelSize,
+    zStep: raw.zStep,
     warnings: raw.warnings,
     read: async (start, stop) => {
       const shape = stop.map((e, i) => e - start[i]);
@@ -162,9 +169,6 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
   if (opts.mask !== undefined) throw new UserError('--mask is not supported with --part yet (run the mask on the merged table)', undefined, 'invalid-option');
   const raw = { ...source, data: new Uint8Array(0) } as unknown as RawImage;
   const { axes, shape, source: axesSource } = resolveAxes(raw, opts.axes);
-  if (detectsIn3D(axes, shape, opts.threeD)) {
-    throw new UserError('parts of z-stacks detected in 3-D are not supported yet; add --per-plane (one row per plane detection)', undefined, 'invalid-option');
-  }
   // the letter of every dimension of the file's shape (undefined: a dropped singleton)
   const letters =
     opts.axes !== undefined ? alignAxes(source.shape, axes)! : source.axes?.length === source.shape.length ? [...source.axes] : alignAxes(source.shape, axes)!;
@@ -174,8 +178,12 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
   const sizeOf = (l: string) => (axes.includes(l) ? shape[axes.indexOf(l)] : 1);
   const grid = detector.partGrid(H, W);
   const core = partCore(grid, H, W, req);
-  const det = detector.partBox({ height: H, width: W, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce });
-  const reach = 2 * NOISE_BLOCK + measureReach(opts);
+  const in3D = detectsIn3D(axes, shape, opts.threeD);
+  // 3-D: the planes are detected in a ring of whole units around the core as well, so that every
+  // chain of detections and every pair the deduplication compares near the core is there
+  const det3d = in3D ? ringAround(grid, core, RING_3D) : core;
+  const det = detector.partBox({ height: H, width: W, rs: det3d.rs, re: det3d.re, cs: det3d.cs, ce: det3d.ce });
+  const reach = 2 * NOISE_BLOCK + (in3D ? Math.max(FIT3D_REACH, measureReach(opts)) : measureReach(opts));
   const box = {
     r0: Math.max(0, Math.floor((det.r0 - reach) / NOISE_BLOCK) * NOISE_BLOCK),
     r1: Math.min(H, Math.ceil((det.r1 + reach) / NOISE_BLOCK) * NOISE_BLOCK),
@@ -194,6 +202,22 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
   };
   const multi = shape.length > 2;
   const warnings = [...source.warnings];
+  const globalsOf = (c: number, t: number, z: number, where: string) => planeGlobals((r0, r1) => readPlane(c, t, z, r0, r1, 0, W), H, W, where);
+  if (in3D) {
+    const volumes = await partVolumes(
+      detector,
+      opts,
+      { H, W, box, core, det: det3d, sizes: { c: sizeOf('c'), t: sizeOf('t'), z: sizeOf('z') } },
+      readPlane,
+      globalsOf,
+      warnings,
+    );
+    return {
+      result: { ...resultHead(source, opts, axes, axesSource, shape, detector), planes: [], volumes, zStep: opts.zStep ?? source.zStep, warnings },
+      keys: volumes.map(() => []),
+      part: { ...req, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce, box },
+    };
+  }
   const planes: PlaneResult[] = [];
   const keys: number[][] = [];
   for (let c = 0; c < sizeOf('c'); c++) {
@@ -202,7 +226,7 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
         const where = multi ? `plane c=${c} t=${t} z=${z}` : 'image';
         let globals: NoiseGlobals;
         try {
-          globals = await planeGlobals((r0, r1) => readPlane(c, t, z, r0, r1, 0, W), H, W, where);
+          globals = await globalsOf(c, t, z, where);
         } catch (err) {
           // as the whole run: one bad plane (blank, NaN) does not cost the stack's other planes
           if (!multi || !(err instanceof UserError && err.code === 'bad-plane')) throw err;
@@ -220,22 +244,121 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
     }
   }
   if (multi && planes.length === 0) throw new UserError(`every plane of the stack is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
-  const pixelSize = opts.pixelSize ?? source.pixelSize;
   return {
-    result: {
-      file: source.path,
-      axes,
-      axesSource,
-      shape,
-      pixelSize,
-      pixelSizeSource: opts.pixelSize ? 'option' : source.pixelSize ? 'metadata' : 'none',
-      planes,
-      scoreColumn: detector.scoreColumn,
-      warnings,
-    },
+    result: { ...resultHead(source, opts, axes, axesSource, shape, detector), planes, warnings },
     keys,
     part: { ...req, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce, box },
   };
+}
+
+/** The result's description of the image (as predictImage's). */
+function resultHead(source: BoxSource, opts: PredictOptions, axes: string, axesSource: ImageResult['axesSource'], shape: number[], detector: PlaneDetector) {
+  return {
+    file: source.path,
+    axes,
+    axesSource,
+    shape,
+    pixelSize: opts.pixelSize ?? source.pixelSize,
+    pixelSizeSource: opts.pixelSize ? 'option' : source.pixelSize ? 'metadata' : 'none',
+    scoreColumn: detector.scoreColumn,
+  } as const;
+}
+
+/** 3-D parts: px of whole units detected around the core (at least; the units are whole tiles). */
+export const RING_3D = 24;
+/** 3-D parts: how far the 3-D fit (±3 px) and the signal measure (±3 px) read beyond a detection. */
+const FIT3D_REACH = 8;
+
+/** The core grown by `ring` px on every side, to whole units of the grid (clipped to the plane). */
+function ringAround(grid: { rows: [number, number][]; cols: [number, number][] }, core: { rs: number; re: number; cs: number; ce: number }, ring: number) {
+  const rows = grid.rows.filter(([a, b]) => b > core.rs - ring && a < core.re + ring);
+  const cols = grid.cols.filter(([a, b]) => b > core.cs - ring && a < core.ce + ring);
+  return { rs: rows[0][0], re: rows[rows.length - 1][1], cs: cols[0][0], ce: cols[cols.length - 1][1] };
+}
+
+/**
+ * 3-D detection of a part, as predictVolumes does it on the whole stack: every plane's
+ * detections in the core and a ring around it (at the 3-D per-plane threshold), linked, kept,
+ * refined by the 3-D fit on the box (window coordinates: the whole run's values), deduplicated;
+ * then the spots whose position lies in the core.
+ */
+async function partVolumes(
+  detector: PlaneDetector,
+  opts: PredictOptions,
+  g: {
+    H: number;
+    W: number;
+    box: { r0: number; r1: number; c0: number; c1: number };
+    core: { rs: number; re: number; cs: number; ce: number };
+    det: { rs: number; re: number; cs: number; ce: number };
+    sizes: { c: number; t: number; z: number };
+  },
+  readPlane: (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number) => Promise<Plane>,
+  globalsOf: (c: number, t: number, z: number, where: string) => Promise<NoiseGlobals>,
+  warnings: string[],
+): Promise<VolumeResult[]> {
+  const { box, core, det, sizes } = g;
+  const low = detector.detectAt && detector.threshold !== undefined ? Math.min(detector.threshold, PLANE_THRESHOLD_3D) : undefined;
+  const bh = box.r1 - box.r0;
+  const bw = box.c1 - box.c0;
+  const volumes: VolumeResult[] = [];
+  let skipped = 0;
+  for (let c = 0; c < sizes.c; c++) {
+    for (let t = 0; t < sizes.t; t++) {
+      const found: PlaneDetections[] = [];
+      const stack = new Float32Array(sizes.z * bh * bw);
+      const planes: Plane[] = [];
+      let threshold = NaN;
+      for (let z = 0; z < sizes.z; z++) {
+        const where = `plane c=${c} t=${t} z=${z}`;
+        const plane = await readPlane(c, t, z, box.r0, box.r1, box.c0, box.c1);
+        planes.push(plane);
+        stack.set(plane.data, z * bh * bw);
+        let globals;
+        try {
+          globals = await globalsOf(c, t, z, where);
+        } catch (err) {
+          if (!(err instanceof UserError && err.code === 'bad-plane')) throw err;
+          warnings.push(`${err.message}; skipped`);
+          skipped++;
+          continue;
+        }
+        const part: PlanePart = { y0: box.r0, x0: box.c0, height: g.H, width: g.W, ...det, globals };
+        const res = await detector.detectPart(plane, part, low);
+        threshold = detector.threshold ?? res.threshold;
+        found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y - box.r0, s.x - box.c0)) });
+      }
+      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link)
+        .filter((s) => low === undefined || s.score > detector.threshold! || s.planes >= 2)
+        .map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+      const f = opts.fit;
+      const fits = fitSpots3D({ data: stack, depth: sizes.z, height: bh, width: bw }, spots, {
+        halfWidth: f?.halfWidth,
+        halfWidthZ: 4,
+        sigma: f?.sigma,
+        gain: f?.gain,
+        offset: f?.offset,
+        origin: { y: box.r0, x: box.c0 },
+      });
+      spots.forEach((s, k) => {
+        s.fit3d = fits[k];
+        s.detected = { z: s.z, y: s.y, x: s.x };
+        if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
+      });
+      const kept = dedupe3D(spots).filter((s) => s.y >= core.rs - 0.5 && s.y < core.re - 0.5 && s.x >= core.cs - 0.5 && s.x < core.ce - 0.5);
+      if (opts.radius !== undefined) {
+        for (const s of kept) {
+          const plane = planes[Math.min(sizes.z - 1, Math.max(0, Math.round(s.z)))];
+          s.intensity = diskIntensity(plane, [[s.y - box.r0, s.x - box.c0]], Math.round(opts.radius))[0];
+        }
+      }
+      if (sizes.c > 1 || sizes.t > 1) for (const s of kept) Object.assign(s, { channel: c, frame: t });
+      volumes.push({ c, t, depth: sizes.z, spots: kept, threshold });
+    }
+  }
+  if (skipped === sizes.c * sizes.t * sizes.z)
+    throw new UserError(`every plane of the stack (${skipped}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
+  return volumes;
 }
 
 /**
@@ -292,6 +415,20 @@ export function mergeParts(parts: readonly PartResult[], order: 'key' | 'score-t
   if (missing.length)
     throw new UserError(`missing part${missing.length > 1 ? 's' : ''} ${missing.map((i) => `${i}/${n}`).join(', ')}`, undefined, 'invalid-option');
   const first = parts[0].result;
+  if (first.volumes) {
+    // 3-D: the whole run lists each volume's spots by z, then y, then x
+    const volumes = first.volumes.map((v, i) => {
+      const all: Spot[] = [];
+      for (const part of parts) {
+        const q = part.result.volumes?.[i];
+        if (!q || q.c !== v.c || q.t !== v.t) throw new UserError('parts of different images (their volumes differ)', undefined, 'invalid-option');
+        all.push(...q.spots);
+      }
+      all.sort((a, b) => a.z! - b.z! || a.y - b.y || a.x - b.x);
+      return { ...v, spots: all };
+    });
+    return { ...first, volumes, warnings: [...new Set(parts.flatMap((p) => p.result.warnings))] };
+  }
   const planes: PlaneResult[] = first.planes.map((p, i) => {
     const all: { s: Spot; key: number }[] = [];
     for (const part of parts) {

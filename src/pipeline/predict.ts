@@ -234,8 +234,8 @@ async function predictVolumes(
 export const DEDUPE_XY = 1.5;
 export const DEDUPE_Z = 1.5;
 
-/** Drops the lower-score one of every pair of spots within DEDUPE_XY px and DEDUPE_Z slices. */
-function dedupe3D<T extends Spot & { z: number }>(spots: T[]): T[] {
+/** Drops the lower-score one of every pair of spots within DEDUPE_XY px and DEDUPE_Z slices; sorted by z, y, x. */
+export function dedupe3D<T extends Spot & { z: number }>(spots: T[]): T[] {
   const order = [...spots].sort((a, b) => b.score - a.score);
   const cell = (v: number) => Math.floor(v / DEDUPE_XY);
   const grid = new Map<string, T[]>();
