@@ -12,11 +12,13 @@ export interface MeasureOptions {
 
 /**
  * The measure step: adds `fit` (and moves the spot to the fitted position, keeping the
- * detector's in `detected`) and `intensity` to each spot, as asked.
+ * detector's in `detected`) and `intensity` to each spot, as asked. `origin`: the plane is a box
+ * of a larger plane whose first row and column are (y, x), and the spots' positions are in the
+ * larger plane's coordinates (pipeline/parts.ts); the values are exactly the larger plane's.
  */
-export function measureSpots(plane: Plane, spots: Spot[], opts: MeasureOptions): void {
+export function measureSpots(plane: Plane, spots: Spot[], opts: MeasureOptions, origin?: { y: number; x: number }): void {
   if (opts.fit) {
-    const fits = fitSpots(plane, spots, opts.fit);
+    const fits = fitSpots(plane, spots, origin ? { ...opts.fit, origin } : opts.fit);
     spots.forEach((s, k) => {
       s.detected = { y: s.y, x: s.x };
       s.fit = fits[k];
@@ -25,7 +27,9 @@ export function measureSpots(plane: Plane, spots: Spot[], opts: MeasureOptions):
     });
   }
   if (opts.radius !== undefined) {
-    const pts = spots.map((s) => [s.detected?.y ?? s.y, s.detected?.x ?? s.x] as [number, number]);
+    const oy = origin?.y ?? 0;
+    const ox = origin?.x ?? 0;
+    const pts = spots.map((s) => [(s.detected?.y ?? s.y) - oy, (s.detected?.x ?? s.x) - ox] as [number, number]);
     const sums = diskIntensity(plane, pts, Math.round(opts.radius));
     spots.forEach((s, k) => (s.intensity = sums[k]));
   }

@@ -29,7 +29,7 @@ import { UserError } from '../core/errors.js';
 import type { RawImage } from '../io/image/read.js';
 import { alignAxes, planeAt, resolveAxes } from '../io/image/axes.js';
 import { NOISE_BLOCK, NoiseGlobalsAccumulator, type NoiseGlobals } from '../preprocess/noise.js';
-import { fitSpots } from '../measure/fit.js';
+import { measureSpots } from '../measure/spots.js';
 import { PART_UNIT, type PlaneDetector } from '../detect/detector.js';
 import type { PlanePart } from '../detect/neural.js';
 import { dedupe3D, detectsIn3D, PLANE_THRESHOLD_3D, type PredictOptions } from './predict.js';
@@ -236,7 +236,7 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
         const plane = await readPlane(c, t, z, box.r0, box.r1, box.c0, box.c1);
         const part: PlanePart = { y0: box.r0, x0: box.c0, height: H, width: W, rs: core.rs, re: core.re, cs: core.cs, ce: core.ce, globals };
         const found = await detector.detectPart(plane, part);
-        measureInBox(plane, found.spots, box.r0, box.c0, opts);
+        measureSpots(plane, found.spots, opts, { y: box.r0, x: box.c0 });
         if (multi) for (const s of found.spots) Object.assign(s, { channel: c, frame: t, z });
         planes.push({ c, t, z, spots: found.spots, threshold: found.threshold });
         keys.push(found.keys);
@@ -372,28 +372,6 @@ async function planeGlobals(read: (r0: number, r1: number) => Promise<Plane>, H:
   if (acc.nonFinite > 0) throw new UserError(`${where} has ${acc.nonFinite} NaN/infinite pixel(s); replace them before detection`, undefined, 'bad-plane');
   if (!(acc.max > acc.min)) throw new UserError(`${where} is constant (every pixel = ${acc.min}); there is nothing to detect`, undefined, 'bad-plane');
   return acc.result();
-}
-
-/**
- * measureSpots on a box of the plane whose first row and column are (y0, x0), with positions in
- * whole-plane coordinates: the fit works in window coordinates (FitOptions.origin), so it gives
- * the whole run's values exactly; the disk intensity sums the same pixels.
- */
-function measureInBox(box: Plane, spots: Spot[], y0: number, x0: number, opts: PredictOptions): void {
-  if (opts.fit) {
-    const fits = fitSpots(box, spots, { ...opts.fit, origin: { y: y0, x: x0 } });
-    spots.forEach((s, k) => {
-      s.detected = { y: s.y, x: s.x };
-      s.fit = fits[k];
-      s.y = fits[k].y;
-      s.x = fits[k].x;
-    });
-  }
-  if (opts.radius !== undefined) {
-    const pts = spots.map((s) => [(s.detected?.y ?? s.y) - y0, (s.detected?.x ?? s.x) - x0] as [number, number]);
-    const sums = diskIntensity(box, pts, Math.round(opts.radius));
-    spots.forEach((s, k) => (s.intensity = sums[k]));
-  }
 }
 
 /**
