@@ -94,6 +94,8 @@ export { loadMask } from './pipeline/predict.js';
 // chunk-wise runs: the I-th of N parts of an image, and their merge into the whole run's result
 export {
   predictPart,
+  measureImageGlobals,
+  parseImageGlobals,
   mergeParts,
   mergePartFiles,
   parsePartFile,
@@ -104,6 +106,7 @@ export {
   type PartResult,
   type PartFile,
   type BoxSource,
+  type ImageGlobals,
 } from './pipeline/parts.js';
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';
 export { RunRecord, checkReplace, recordedOutputs, type Provenance, type ProvenanceOutput, type RunRecordInit } from './io/provenance.js';

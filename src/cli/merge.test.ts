@@ -96,3 +96,29 @@ test('merge: a missing part, a foreign file, bad --part values are one-line erro
   assert.match(toomany.err, /cannot cut this image into 50 parts/);
   assert.equal(existsSync(path.join(work, 'x.csv')), false);
 });
+
+test('--globals: the plane-wide numbers measured once (first step), the parts use them, merged = whole; another image’s file is refused', () => {
+  const first = run(['predict', 'a.tif', '--globals', 'a.globals.json']);
+  assert.equal(first.code, 0, first.err);
+  assert.match(first.out, /a\.tif: plane-wide numbers of 1 plane\(s\) → a\.globals\.json/);
+  const again = run(['predict', 'a.tif', '--globals', 'a.globals.json']);
+  assert.equal(again.code, 1);
+  assert.match(again.err, /a\.globals\.json: exists/);
+  const before = readFileSync(path.join(work, 'a.globals.json'), 'utf8');
+  for (let i = 1; i <= 3; i++) {
+    const r = run(['predict', 'a.tif', '--part', `${i}/3`, '--globals', 'a.globals.json', '-o', 'parts-g', '--tile', '256']);
+    assert.equal(r.code, 0, r.err);
+  }
+  assert.equal(readFileSync(path.join(work, 'a.globals.json'), 'utf8'), before); // read, not rewritten
+  assert.equal(run(['merge', 'parts-g', '-o', 'merged-g/a.csv']).code, 0);
+  const whole = run(['predict', 'a.tif', '-o', 'whole-g', '--tile', '256']);
+  assert.equal(whole.code, 0, whole.err);
+  assert.equal(readFileSync(path.join(work, 'merged-g', 'a.csv'), 'utf8'), readFileSync(path.join(work, 'whole-g', 'a.csv'), 'utf8'));
+  // a part with a globals file that does not exist yet measures and writes it
+  const fresh = run(['predict', 'b.tif', '--part', '1/2', '--globals', 'b.globals.json', '-o', 'parts-b', '--tile', '256']);
+  assert.equal(fresh.code, 0, fresh.err);
+  assert.ok(existsSync(path.join(work, 'b.globals.json')));
+  const wrong = run(['predict', 'a.tif', '--part', '1/2', '--globals', 'b.globals.json', '-o', 'parts-w', '--tile', '256']);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /b\.globals\.json: made for another image \(b\.tif 300×700 uint16, not a\.tif 300×700 uint16\)/);
+});

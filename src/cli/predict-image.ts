@@ -14,14 +14,25 @@ import { openImage } from '../io/image/read.js';
 import { formatSpots, type ExportFormat } from '../io/export/format.js';
 import { exportUnits, type ExportSet } from '../io/export/set.js';
 import { resultExportSet } from '../pipeline/export.js';
-import { PART_FORMAT, predictPart, type PartFile, type PartRequest } from '../pipeline/parts.js';
+import {
+  PART_FORMAT,
+  measureImageGlobals,
+  parseImageGlobals,
+  predictPart,
+  type BoxSource,
+  type ImageGlobals,
+  type PartFile,
+  type PartRequest,
+} from '../pipeline/parts.js';
+import { existsSync, promises as fsp } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../core/version.js';
 import { UserError } from '../core/errors.js';
 
 /** What to make of one image: its table (and cell table, with a mask), or one part of it. */
 export type ImageJob =
   | { kind: 'table'; outputs: { format: ExportFormat; name: string }[]; cellsName: string; mask?: string; genes?: string[] }
-  | { kind: 'part'; name: string; part: PartRequest };
+  | { kind: 'part'; name: string; part: PartRequest; globals?: string };
 
 /** What one image gives. Plain data (it crosses from a worker thread to the main thread). */
 export interface ImageOutput {
@@ -45,7 +56,8 @@ export async function computeImage(f: string, detector: PlaneDetector, opts: Pre
     const req = job.part;
     // OME-Zarr: only the chunks the part's bands and box touch are read (other formats are decoded whole)
     const source = await openImage(f, { maxPixels: opts.maxPixels, level: opts.level });
-    const res = await predictPart(source, detector, opts, req);
+    const globals = job.globals === undefined ? undefined : await globalsFor(job.globals, source, opts);
+    const res = await predictPart(source, detector, opts, req, globals);
     const file: PartFile = {
       format: PART_FORMAT,
       version: 1,
@@ -126,4 +138,15 @@ export function errorFromData(d: ErrorData): Error {
   if (!d.user) err.name = d.name;
   if (d.stack) err.stack = d.stack;
   return err;
+}
+
+/**
+ * `--globals FILE`: the image's plane-wide numbers from FILE (checked to be this image's), or
+ * measured and written to FILE (temporary name, then rename) when it does not exist yet.
+ */
+export async function globalsFor(file: string, source: BoxSource, opts: PredictOptions): Promise<ImageGlobals> {
+  if (existsSync(file)) return parseImageGlobals(await fsp.readFile(file, 'utf8'), file, source);
+  const g = await measureImageGlobals(source, opts);
+  await writeFileAtomic(file, JSON.stringify(g));
+  return g;
 }

@@ -30,7 +30,9 @@ import { UserError } from '../core/errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
-import type { PartRequest } from '../pipeline/parts.js';
+import { measureImageGlobals, type PartRequest } from '../pipeline/parts.js';
+import { openImage } from '../io/image/read.js';
+import { writeFileAtomic } from '../io/atomic.js';
 import { computeImage, type ImageJob } from './predict-image.js';
 import { PredictPool } from './predict-jobs.js';
 
@@ -145,6 +147,11 @@ export function predictCommand(): Command {
     .addOption(formatOption('NAME'))
     .option('--gene <names>', "tsv: the gene column's name for each channel, comma-separated, channel 0 first (default: the channel index)", parseGenes)
     .addOption(levelOption())
+    .option(
+      '--globals <file.json>',
+      'with --part: the plane-wide numbers of the noise normalisation, measured once for all N parts — read from FILE, or measured and written to FILE ' +
+        "when it does not exist (else every part reads the whole image for them); without --part: only measure and write FILE (a workflow's first step)",
+    )
     .addOption(maxPixelsOption())
     .action(
       async (
@@ -179,6 +186,7 @@ export function predictCommand(): Command {
           linkRadius?: number;
           mask?: string;
           part?: PartRequest;
+          globals?: string;
           format: ExportFormat[];
           gene?: string[];
           verbose: boolean;
@@ -192,6 +200,21 @@ export function predictCommand(): Command {
         const input = inputArg ?? o.input;
         if (!input) throw new UserError('no input: deepblink predict IMAGE|FOLDER [-o OUTDIR] (see --help)', undefined, 'invalid-option');
         const files = listInputs(input);
+        if (o.globals !== undefined && files.length > 1)
+          throw new UserError('--globals FILE is for one image (a workflow gives each image its own)', undefined, 'invalid-option');
+        if (o.globals !== undefined && !o.part) {
+          // a workflow's first step: the plane-wide numbers the parts share, and nothing else
+          if (existsSync(o.globals) && !o.force)
+            throw new UserError('exists; the globals of an image are measured once (--force measures them again)', o.globals, 'exists');
+          const source = await openImage(files[0], { maxPixels: o.maxPixels, level: o.level });
+          const g = await measureImageGlobals(source, { axes: o.axes });
+          await writeFileAtomic(o.globals, JSON.stringify(g));
+          const bad = g.planes.filter((p) => p.problem !== undefined).length;
+          process.stdout.write(
+            `${files[0]}: plane-wide numbers of ${g.planes.length} plane(s)${bad ? ` (${bad} cannot be detected in)` : ''} → ${o.globals}\n`,
+          );
+          return;
+        }
         const outDir = o.output ?? defaultOutputDir(input);
         ensureOutputDir(outDir);
         const names = outputNames(files);
@@ -279,7 +302,7 @@ export function predictCommand(): Command {
               (f) => f,
               async (f) => {
                 let job: ImageJob;
-                if (o.part) job = { kind: 'part', name: partFileName(f, o.part), part: o.part };
+                if (o.part) job = { kind: 'part', name: partFileName(f, o.part), part: o.part, globals: o.globals };
                 else {
                   const base = names.get(f)!.replace(/\.csv$/, '');
                   const outputs = o.format.map((format) => ({ format, name: base + EXPORT_SUFFIXES[format] }));

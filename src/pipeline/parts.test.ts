@@ -6,7 +6,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDetector, predictImage, type PlaneDetector, type PredictOptions } from './predict.js';
-import { mergeParts, mergePartFiles, parsePartFile, partCore, predictPart, wholeImageSource, type PartFile, type PartResult } from './parts.js';
+import {
+  measureImageGlobals,
+  mergeParts,
+  mergePartFiles,
+  parsePartFile,
+  partCore,
+  predictPart,
+  wholeImageSource,
+  type PartFile,
+  type PartResult,
+} from './parts.js';
 import { resultTable } from './table.js';
 import { formatCsv } from '../io/csv.js';
 import { DEFAULT_MODEL, bundledPath } from '../model/bundled.js';
@@ -62,6 +72,11 @@ test('network: N parts merged = the whole run, bit for bit, for N = 1, 2, 3, 4, 
       const { whole, merged, parts } = await wholeAndMerged(raw, detector, opts, n);
       assert.ok(whole.planes[0].spots.length > 500, `${whole.planes[0].spots.length} spots`);
       assertSameSpots(whole, merged, `N = ${n}`);
+      // the plane-wide numbers measured once and handed to every part: the same parts
+      if (n === 6) {
+        const g = await measureImageGlobals(wholeImageSource(raw));
+        for (const p of parts) assert.deepEqual(await predictPart(wholeImageSource(raw), detector, opts, p.part, g), p, `part ${p.part.index} with globals`);
+      }
       assert.equal(formatCsv(resultTable(merged, opts)), formatCsv(resultTable(whole, opts)));
       // the parts' cores tile the plane: every spot in exactly one part, each part's spots in its core
       const seen = parts.reduce((a, p) => a + p.result.planes[0].spots.length, 0);

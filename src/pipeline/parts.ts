@@ -161,21 +161,115 @@ export interface PartResult {
 /** Rows a band of the whole plane holds while the noise model's plane-wide quantities are measured (about 16 M values). */
 const bandRows = (width: number) => Math.max(NOISE_BLOCK, Math.floor((1 << 24) / width / NOISE_BLOCK) * NOISE_BLOCK);
 
-/**
- * The I-th of N parts of an image: every plane's spots whose position lies in the part's core,
- * as the whole run (predictImage) finds and measures them, with their ordering keys.
- */
-export async function predictPart(source: BoxSource, detector: PlaneDetector, opts: PredictOptions, req: PartRequest): Promise<PartResult> {
-  if (opts.mask !== undefined) throw new UserError('--mask is not supported with --part yet (run the mask on the merged table)', undefined, 'invalid-option');
+/** An image's planes as a part reads them: its axes, plane size, and any box of any plane. */
+interface PlaneReader {
+  axes: string;
+  shape: number[];
+  axesSource: ImageResult['axesSource'];
+  H: number;
+  W: number;
+  sizeOf: (l: string) => number;
+  /** One plane's rows [r0, r1) × columns [c0, c1) as a Plane (rows = y, columns = x). */
+  readPlane: (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number) => Promise<Plane>;
+}
+
+function planeReader(source: BoxSource, userAxes?: string): PlaneReader {
   const raw = { ...source, data: new Uint8Array(0) } as unknown as RawImage;
-  const { axes, shape, source: axesSource } = resolveAxes(raw, opts.axes);
+  const { axes, shape, source: axesSource } = resolveAxes(raw, userAxes);
   // the letter of every dimension of the file's shape (undefined: a dropped singleton)
   const letters =
-    opts.axes !== undefined ? alignAxes(source.shape, axes)! : source.axes?.length === source.shape.length ? [...source.axes] : alignAxes(source.shape, axes)!;
+    userAxes !== undefined ? alignAxes(source.shape, axes)! : source.axes?.length === source.shape.length ? [...source.axes] : alignAxes(source.shape, axes)!;
   const dim = (l: string) => letters.indexOf(l);
-  const H = shape[axes.indexOf('y')];
-  const W = shape[axes.indexOf('x')];
-  const sizeOf = (l: string) => (axes.includes(l) ? shape[axes.indexOf(l)] : 1);
+  const readPlane = async (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number): Promise<Plane> => {
+    const at: Record<string, [number, number]> = { c: [c, c + 1], t: [t, t + 1], z: [z, z + 1], y: [r0, r1], x: [c0, c1] };
+    const start = letters.map((l) => (l === undefined ? 0 : at[l][0]));
+    const stop = letters.map((l) => (l === undefined ? 1 : at[l][1]));
+    const got = await source.read(start, stop);
+    const yx = dim('y') < dim('x') ? 'yx' : 'xy';
+    const two = yx === 'yx' ? [r1 - r0, c1 - c0] : [c1 - c0, r1 - r0];
+    return planeAt({ ...got, shape: two }, yx, 0, 0, 0);
+  };
+  return {
+    axes,
+    shape,
+    axesSource,
+    H: shape[axes.indexOf('y')],
+    W: shape[axes.indexOf('x')],
+    sizeOf: (l) => (axes.includes(l) ? shape[axes.indexOf(l)] : 1),
+    readPlane,
+  };
+}
+
+/**
+ * The plane-wide numbers every part of an image needs (the noise model's NoiseGlobals, or why a
+ * plane cannot be detected in), measured once (`measureImageGlobals`, `predict --globals FILE`)
+ * so that the N parts need not each read the whole image for them.
+ */
+export interface ImageGlobals {
+  format: 'deepblink-globals';
+  version: 1;
+  /** The image: file name, shape and data type (a part refuses the numbers of another image). */
+  image: { name: string; shape: number[]; dtype: string };
+  /** One entry per plane, c, t, z nested as the planes are read. */
+  planes: { c: number; t: number; z: number; globals?: NoiseGlobals; problem?: string }[];
+}
+
+/** Measures an image's plane-wide numbers (every plane read once, band by band). */
+export async function measureImageGlobals(source: BoxSource, opts: Pick<PredictOptions, 'axes'> = {}): Promise<ImageGlobals> {
+  const r = planeReader(source, opts.axes);
+  const planes: ImageGlobals['planes'] = [];
+  const multi = r.shape.length > 2;
+  for (let c = 0; c < r.sizeOf('c'); c++) {
+    for (let t = 0; t < r.sizeOf('t'); t++) {
+      for (let z = 0; z < r.sizeOf('z'); z++) {
+        const where = multi ? `plane c=${c} t=${t} z=${z}` : 'image';
+        try {
+          planes.push({ c, t, z, globals: await planeGlobals((r0, r1) => r.readPlane(c, t, z, r0, r1, 0, r.W), r.H, r.W, where) });
+        } catch (err) {
+          if (!(err instanceof UserError && err.code === 'bad-plane')) throw err;
+          planes.push({ c, t, z, problem: err.message });
+        }
+      }
+    }
+  }
+  return { format: 'deepblink-globals', version: 1, image: { name: path.basename(source.path), shape: source.shape, dtype: source.dtype }, planes };
+}
+
+/** An ImageGlobals file's contents checked against the image it is for (UserErrors naming `file`). */
+export function parseImageGlobals(text: string, file: string, source: BoxSource): ImageGlobals {
+  let g: ImageGlobals;
+  try {
+    g = JSON.parse(text) as ImageGlobals;
+  } catch {
+    throw new UserError('not a deepblink globals file (not JSON)', file, 'invalid-input');
+  }
+  if (g?.format !== 'deepblink-globals' || g.version !== 1 || !Array.isArray(g.planes))
+    throw new UserError('not a deepblink globals file', file, 'invalid-input');
+  const want = { name: path.basename(source.path), shape: source.shape, dtype: source.dtype };
+  if (JSON.stringify(g.image) !== JSON.stringify(want)) {
+    throw new UserError(
+      `made for another image (${g.image?.name} ${g.image?.shape?.join('×')} ${g.image?.dtype}, not ${want.name} ${want.shape.join('×')} ${want.dtype})`,
+      file,
+      'invalid-input',
+    );
+  }
+  return g;
+}
+
+/**
+ * The I-th of N parts of an image: every plane's spots whose position lies in the part's core,
+ * as the whole run (predictImage) finds and measures them, with their ordering keys. `globals`
+ * (measureImageGlobals, for this image) saves reading every whole plane for its plane-wide numbers.
+ */
+export async function predictPart(
+  source: BoxSource,
+  detector: PlaneDetector,
+  opts: PredictOptions,
+  req: PartRequest,
+  globals?: ImageGlobals,
+): Promise<PartResult> {
+  if (opts.mask !== undefined) throw new UserError('--mask is not supported with --part yet (run the mask on the merged table)', undefined, 'invalid-option');
+  const { axes, shape, axesSource, H, W, sizeOf, readPlane } = planeReader(source, opts.axes);
   const grid = detector.partGrid(H, W);
   const core = partCore(grid, H, W, req);
   const in3D = detectsIn3D(axes, shape, opts.threeD);
@@ -190,19 +284,15 @@ export async function predictPart(source: BoxSource, detector: PlaneDetector, op
     c0: Math.max(0, Math.floor((det.c0 - reach) / NOISE_BLOCK) * NOISE_BLOCK),
     c1: Math.min(W, Math.ceil((det.c1 + reach) / NOISE_BLOCK) * NOISE_BLOCK),
   };
-  // one plane's rows [r0, r1) × columns [c0, c1) as a Plane (rows = y, columns = x)
-  const readPlane = async (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number): Promise<Plane> => {
-    const at: Record<string, [number, number]> = { c: [c, c + 1], t: [t, t + 1], z: [z, z + 1], y: [r0, r1], x: [c0, c1] };
-    const start = letters.map((l) => (l === undefined ? 0 : at[l][0]));
-    const stop = letters.map((l) => (l === undefined ? 1 : at[l][1]));
-    const got = await source.read(start, stop);
-    const yx = dim('y') < dim('x') ? 'yx' : 'xy';
-    const two = yx === 'yx' ? [r1 - r0, c1 - c0] : [c1 - c0, r1 - r0];
-    return planeAt({ ...got, shape: two }, yx, 0, 0, 0);
-  };
   const multi = shape.length > 2;
   const warnings = [...source.warnings];
-  const globalsOf = (c: number, t: number, z: number, where: string) => planeGlobals((r0, r1) => readPlane(c, t, z, r0, r1, 0, W), H, W, where);
+  const globalsOf = async (c: number, t: number, z: number, where: string): Promise<NoiseGlobals> => {
+    if (!globals) return planeGlobals((r0, r1) => readPlane(c, t, z, r0, r1, 0, W), H, W, where);
+    const e = globals.planes.find((p) => p.c === c && p.t === t && p.z === z);
+    if (!e) throw new UserError(`the globals file has no plane c=${c} t=${t} z=${z}`, undefined, 'invalid-input');
+    if (e.problem !== undefined) throw new UserError(e.problem, undefined, 'bad-plane');
+    return e.globals!;
+  };
   if (in3D) {
     const volumes = await partVolumes(
       detector,
