@@ -100,12 +100,10 @@ export {
   mergePartFiles,
   parsePartFile,
   partCore,
-  wholeImageSource,
   PART_FORMAT,
   type PartRequest,
   type PartResult,
   type PartFile,
-  type BoxSource,
   type ImageGlobals,
 } from './pipeline/parts.js';
 export { formatCsv, writeCsv, type Table, type Cell } from './io/csv.js';

@@ -10,20 +10,11 @@ import { predictFile, type PredictOptions } from '../pipeline/predict.js';
 import { resultCellTable, resultTable } from '../pipeline/table.js';
 import { resultSpots } from '../pipeline/result.js';
 import { formatCsv } from '../io/csv.js';
-import { openImage } from '../io/image/read.js';
+import { openImage, type ImageSource } from '../io/image/read.js';
 import { formatSpots, type ExportFormat } from '../io/export/format.js';
 import { exportUnits, type ExportSet } from '../io/export/set.js';
 import { resultExportSet } from '../pipeline/export.js';
-import {
-  PART_FORMAT,
-  measureImageGlobals,
-  parseImageGlobals,
-  predictPart,
-  type BoxSource,
-  type ImageGlobals,
-  type PartFile,
-  type PartRequest,
-} from '../pipeline/parts.js';
+import { PART_FORMAT, measureImageGlobals, parseImageGlobals, predictPart, type ImageGlobals, type PartFile, type PartRequest } from '../pipeline/parts.js';
 import { existsSync, promises as fsp } from 'node:fs';
 import { writeFileAtomic } from '../io/atomic.js';
 import { VERSION } from '../core/version.js';
@@ -144,7 +135,7 @@ export function errorFromData(d: ErrorData): Error {
  * `--globals FILE`: the image's plane-wide numbers from FILE (checked to be this image's), or
  * measured and written to FILE (temporary name, then rename) when it does not exist yet.
  */
-export async function globalsFor(file: string, source: BoxSource, opts: PredictOptions): Promise<ImageGlobals> {
+export async function globalsFor(file: string, source: ImageSource, opts: PredictOptions): Promise<ImageGlobals> {
   if (existsSync(file)) return parseImageGlobals(await fsp.readFile(file, 'utf8'), file, source);
   const g = await measureImageGlobals(source, opts);
   await writeFileAtomic(file, JSON.stringify(g));

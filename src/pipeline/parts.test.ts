@@ -6,22 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createDetector, predictImage, type PlaneDetector, type PredictOptions } from './predict.js';
-import {
-  measureImageGlobals,
-  mergeParts,
-  mergePartFiles,
-  parsePartFile,
-  partCore,
-  predictPart,
-  wholeImageSource,
-  type PartFile,
-  type PartResult,
-} from './parts.js';
+import { measureImageGlobals, mergeParts, mergePartFiles, parsePartFile, partCore, predictPart, type PartFile, type PartResult } from './parts.js';
 import { resultTable } from './table.js';
 import { formatCsv } from '../io/csv.js';
 import { DEFAULT_MODEL, bundledPath } from '../model/bundled.js';
 import { simulateImage } from '../simulate/simulate.js';
 import type { RawImage } from '../io/image/read.js';
+import { memorySource } from '../io/image/source.js';
 import { NoiseGlobalsAccumulator, noiseModel } from '../preprocess/noise.js';
 import { UserError } from '../core/errors.js';
 import { Rng } from '../math/rng.js';
@@ -48,7 +39,7 @@ async function wholeAndMerged(raw: RawImage, detector: PlaneDetector, opts: Pred
   const whole = await predictImage(raw, detector, opts);
   const parts: PartResult[] = [];
   // parts in reverse: the merge does not depend on the order they come in
-  for (let i = count; i >= 1; i--) parts.push(await predictPart(wholeImageSource(raw), detector, opts, { index: i, count }));
+  for (let i = count; i >= 1; i--) parts.push(await predictPart(memorySource(raw, 'TIFF'), detector, opts, { index: i, count }));
   const merged = mergeParts(parts, detector.partOrder);
   return { whole, merged, parts };
 }
@@ -74,8 +65,9 @@ test('network: N parts merged = the whole run, bit for bit, for N = 1, 2, 3, 4, 
       assertSameSpots(whole, merged, `N = ${n}`);
       // the plane-wide numbers measured once and handed to every part: the same parts
       if (n === 6) {
-        const g = await measureImageGlobals(wholeImageSource(raw));
-        for (const p of parts) assert.deepEqual(await predictPart(wholeImageSource(raw), detector, opts, p.part, g), p, `part ${p.part.index} with globals`);
+        const g = await measureImageGlobals(memorySource(raw, 'TIFF'));
+        for (const p of parts)
+          assert.deepEqual(await predictPart(memorySource(raw, 'TIFF'), detector, opts, p.part, g), p, `part ${p.part.index} with globals`);
       }
       assert.equal(formatCsv(resultTable(merged, opts)), formatCsv(resultTable(whole, opts)));
       // the parts' cores tile the plane: every spot in exactly one part, each part's spots in its core
@@ -132,7 +124,7 @@ test('LoG with a numeric threshold: merged = whole (descending quality, ties in 
     assertSameSpots(whole, merged, `LoG N = ${n}`);
   }
   await assert.rejects(
-    predictPart(wholeImageSource(raw), await createDetector({ method: 'log' }), { method: 'log' }, { index: 1, count: 2 }),
+    predictPart(memorySource(raw, 'TIFF'), await createDetector({ method: 'log' }), { method: 'log' }, { index: 1, count: 2 }),
     (e: unknown) => e instanceof UserError && /numeric LoG threshold/.test(e.message),
   );
 });
@@ -226,7 +218,7 @@ test('3-D (z-stacks detected as volumes): N parts merged = the whole run, bit fo
         const whole = await predictImage(raw, detector, opts);
         assert.ok(whole.volumes && whole.volumes[0].spots.length > 200, `${whole.volumes?.[0].spots.length} spots`);
         const parts: PartResult[] = [];
-        for (let i = 1; i <= n; i++) parts.push(await predictPart(wholeImageSource(raw), detector, opts, { index: i, count: n }));
+        for (let i = 1; i <= n; i++) parts.push(await predictPart(memorySource(raw, 'TIFF'), detector, opts, { index: i, count: n }));
         const merged = mergeParts(parts, detector.partOrder);
         assert.deepEqual(merged.volumes, whole.volumes, `${opts.method ?? 'network'} N = ${n}`);
         assert.equal(formatCsv(resultTable(merged, opts)), formatCsv(resultTable(whole, opts)));

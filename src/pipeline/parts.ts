@@ -24,73 +24,23 @@
  * LoG's automatic threshold — each needs more of the whole image than a part reads.
  */
 import path from 'node:path';
-import type { Plane, Spot } from '../core/types.js';
+import type { Plane, PlaneData, Spot } from '../core/types.js';
 import { UserError } from '../core/errors.js';
-import type { RawImage } from '../io/image/read.js';
-import { alignAxes, planeAt, resolveAxes } from '../io/image/axes.js';
+import type { ImageSource } from '../io/image/source.js';
+import { dimensionLetters, planeAt, resolveAxes } from '../io/image/axes.js';
 import { NOISE_BLOCK, NoiseGlobalsAccumulator, type NoiseGlobals } from '../preprocess/noise.js';
 import { measureSpots } from '../measure/spots.js';
 import { PART_UNIT, type PlaneDetector } from '../detect/detector.js';
 import type { PlanePart } from '../detect/neural.js';
-import { dedupe3D, detectsIn3D, PLANE_THRESHOLD_3D, type PredictOptions } from './predict.js';
-import { linkPlanes, type PlaneDetections } from '../detect/link3d.js';
-import { fitSpots3D } from '../measure/fit3d.js';
-import { diskIntensity, localSignal } from '../measure/intensity.js';
+import { detectsIn3D, lowThreshold3D, volumeIntensity, volumeSpots, type PredictOptions } from './predict.js';
+import type { PlaneDetections } from '../detect/link3d.js';
+import { localSignal } from '../measure/intensity.js';
 import type { ImageResult, PlaneResult, VolumeResult } from './result.js';
 
 /** The I-th (1-based) of N parts. */
 export interface PartRequest {
   index: number;
   count: number;
-}
-
-/**
- * An image opened for reading boxes of it (io/image: openImage). Any object with these members
- * will do; {@link wholeImageSource} wraps an image already in memory.
- */
-export interface BoxSource {
-  readonly path: string;
-  readonly shape: number[];
-  readonly dtype: string;
-  readonly axes?: string;
-  readonly pixelSize?: RawImage['pixelSize'];
-  readonly zStep?: number;
-  readonly warnings: string[];
-  /** Pixels of [start, stop) (one pair per dimension of `shape`), C order. */
-  read(start: number[], stop: number[]): Promise<RawImage>;
-}
-
-/** A BoxSource over an image in memory (boxes are copied out of it). */
-export function wholeImageSource(raw: RawImage): BoxSource {
-  return {
-    path: raw.path,
-    shape: raw.shape,
-    dtype: raw.dtype,
-    axes: raw.axes,
-    pixelSize: raw.pixelSize,
-    zStep: raw.zStep,
-    warnings: raw.warnings,
-    read: async (start, stop) => {
-      const shape = stop.map((e, i) => e - start[i]);
-      const n = shape.reduce((a, b) => a * b, 1);
-      const Ctor = raw.data.constructor as new (n: number) => RawImage['data'];
-      const out = new Ctor(n);
-      const strides = raw.shape.map((_, i) => raw.shape.slice(i + 1).reduce((a, b) => a * b, 1));
-      const last = shape.length - 1;
-      const rowLen = shape[last];
-      const idx = new Array(shape.length).fill(0);
-      for (let k = 0; k < n; k += rowLen) {
-        let src = start[last];
-        for (let d = 0; d < last; d++) src += (start[d] + idx[d]) * strides[d];
-        out.set(raw.data.subarray(src, src + rowLen), k);
-        for (let d = last - 1; d >= 0; d--) {
-          if (++idx[d] < shape[d]) break;
-          idx[d] = 0;
-        }
-      }
-      return { ...raw, data: out, shape, warnings: [] };
-    },
-  };
 }
 
 /** Splits `count` over a grid of bands: rows × columns of parts with rows ≤ bands of rows, columns ≤ bands of columns, the most square parts. */
@@ -173,12 +123,10 @@ interface PlaneReader {
   readPlane: (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number) => Promise<Plane>;
 }
 
-function planeReader(source: BoxSource, userAxes?: string): PlaneReader {
-  const raw = { ...source, data: new Uint8Array(0) } as unknown as RawImage;
-  const { axes, shape, source: axesSource } = resolveAxes(raw, userAxes);
-  // the letter of every dimension of the file's shape (undefined: a dropped singleton)
-  const letters =
-    userAxes !== undefined ? alignAxes(source.shape, axes)! : source.axes?.length === source.shape.length ? [...source.axes] : alignAxes(source.shape, axes)!;
+function planeReader(source: ImageSource, userAxes?: string): PlaneReader {
+  const resolved = resolveAxes(source, userAxes);
+  const { axes, shape, source: axesSource } = resolved;
+  const letters = dimensionLetters(source, resolved);
   const dim = (l: string) => letters.indexOf(l);
   const readPlane = async (c: number, t: number, z: number, r0: number, r1: number, c0: number, c1: number): Promise<Plane> => {
     const at: Record<string, [number, number]> = { c: [c, c + 1], t: [t, t + 1], z: [z, z + 1], y: [r0, r1], x: [c0, c1] };
@@ -215,7 +163,7 @@ export interface ImageGlobals {
 }
 
 /** Measures an image's plane-wide numbers (every plane read once, band by band). */
-export async function measureImageGlobals(source: BoxSource, opts: Pick<PredictOptions, 'axes'> = {}): Promise<ImageGlobals> {
+export async function measureImageGlobals(source: ImageSource, opts: Pick<PredictOptions, 'axes'> = {}): Promise<ImageGlobals> {
   const r = planeReader(source, opts.axes);
   const planes: ImageGlobals['planes'] = [];
   const multi = r.shape.length > 2;
@@ -236,7 +184,7 @@ export async function measureImageGlobals(source: BoxSource, opts: Pick<PredictO
 }
 
 /** An ImageGlobals file's contents checked against the image it is for (UserErrors naming `file`). */
-export function parseImageGlobals(text: string, file: string, source: BoxSource): ImageGlobals {
+export function parseImageGlobals(text: string, file: string, source: ImageSource): ImageGlobals {
   let g: ImageGlobals;
   try {
     g = JSON.parse(text) as ImageGlobals;
@@ -262,7 +210,7 @@ export function parseImageGlobals(text: string, file: string, source: BoxSource)
  * (measureImageGlobals, for this image) saves reading every whole plane for its plane-wide numbers.
  */
 export async function predictPart(
-  source: BoxSource,
+  source: ImageSource,
   detector: PlaneDetector,
   opts: PredictOptions,
   req: PartRequest,
@@ -342,7 +290,7 @@ export async function predictPart(
 }
 
 /** The result's description of the image (as predictImage's). */
-function resultHead(source: BoxSource, opts: PredictOptions, axes: string, axesSource: ImageResult['axesSource'], shape: number[], detector: PlaneDetector) {
+function resultHead(source: ImageSource, opts: PredictOptions, axes: string, axesSource: ImageResult['axesSource'], shape: number[], detector: PlaneDetector) {
   return {
     file: source.path,
     axes,
@@ -388,22 +336,25 @@ async function partVolumes(
   warnings: string[],
 ): Promise<VolumeResult[]> {
   const { box, core, det, sizes } = g;
-  const low = detector.detectAt && detector.threshold !== undefined ? Math.min(detector.threshold, PLANE_THRESHOLD_3D) : undefined;
-  const bh = box.r1 - box.r0;
-  const bw = box.c1 - box.c0;
+  const low = lowThreshold3D(detector);
+  const n = (box.r1 - box.r0) * (box.c1 - box.c0);
+  const origin = { y: box.r0, x: box.c0 };
   const volumes: VolumeResult[] = [];
   let skipped = 0;
   for (let c = 0; c < sizes.c; c++) {
     for (let t = 0; t < sizes.t; t++) {
       const found: PlaneDetections[] = [];
-      const stack = new Float32Array(sizes.z * bh * bw);
+      // the box of every plane, held once: in one stack of the file's data type, the planes views on it
+      let stack: PlaneData | undefined;
       const planes: Plane[] = [];
       let threshold = NaN;
       for (let z = 0; z < sizes.z; z++) {
         const where = `plane c=${c} t=${t} z=${z}`;
-        const plane = await readPlane(c, t, z, box.r0, box.r1, box.c0, box.c1);
+        const read = await readPlane(c, t, z, box.r0, box.r1, box.c0, box.c1);
+        stack ??= new (read.data.constructor as new (n: number) => PlaneData)(sizes.z * n);
+        stack.set(read.data, z * n);
+        const plane = { ...read, data: stack.subarray(z * n, (z + 1) * n) };
         planes.push(plane);
-        stack.set(plane.data, z * bh * bw);
         let globals;
         try {
           globals = await globalsOf(c, t, z, where);
@@ -418,30 +369,11 @@ async function partVolumes(
         threshold = detector.threshold ?? res.threshold;
         found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y - box.r0, s.x - box.c0)) });
       }
-      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link)
-        .filter((s) => low === undefined || s.score > detector.threshold! || s.planes >= 2)
-        .map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
-      const f = opts.fit;
-      const fits = fitSpots3D({ data: stack, depth: sizes.z, height: bh, width: bw }, spots, {
-        halfWidth: f?.halfWidth,
-        halfWidthZ: 4,
-        sigma: f?.sigma,
-        gain: f?.gain,
-        offset: f?.offset,
-        origin: { y: box.r0, x: box.c0 },
-      });
-      spots.forEach((s, k) => {
-        s.fit3d = fits[k];
-        s.detected = { z: s.z, y: s.y, x: s.x };
-        if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
-      });
-      const kept = dedupe3D(spots).filter((s) => s.y >= core.rs - 0.5 && s.y < core.re - 0.5 && s.x >= core.cs - 0.5 && s.x < core.ce - 0.5);
-      if (opts.radius !== undefined) {
-        for (const s of kept) {
-          const plane = planes[Math.min(sizes.z - 1, Math.max(0, Math.round(s.z)))];
-          s.intensity = diskIntensity(plane, [[s.y - box.r0, s.x - box.c0]], Math.round(opts.radius))[0];
-        }
-      }
+      const stackBox = { data: stack!, depth: sizes.z, height: box.r1 - box.r0, width: box.c1 - box.c0 };
+      const kept = volumeSpots(found, stackBox, detector, low, opts, origin).filter(
+        (s) => s.y >= core.rs - 0.5 && s.y < core.re - 0.5 && s.x >= core.cs - 0.5 && s.x < core.ce - 0.5,
+      );
+      if (opts.radius !== undefined) volumeIntensity(kept, (z) => planes[z], sizes.z, opts.radius, origin);
       if (sizes.c > 1 || sizes.t > 1) for (const s of kept) Object.assign(s, { channel: c, frame: t });
       volumes.push({ c, t, depth: sizes.z, spots: kept, threshold });
     }

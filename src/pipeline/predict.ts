@@ -4,7 +4,7 @@
  *   detect (detect/detector: the network or the LoG) → measure (measure/: fit, intensity) →
  *   table (pipeline/table) → write (io/csv).
  */
-import type { PixelSize, Plane, Spot } from '../core/types.js';
+import type { PixelSize, Plane, Spot, Stack } from '../core/types.js';
 import { readImage, type RawImage } from '../io/image/read.js';
 import { resolveAxes, iteratePlanes, planeAt, planeSizes, stackAt } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
@@ -177,7 +177,7 @@ async function predictVolumes(
   const volumes: VolumeResult[] = [];
   // the network looks at every plane with a lower threshold; a spot is kept when one plane is
   // sure of it (p above the detector's threshold) or when several neighbouring planes see it
-  const low = detector.detectAt && detector.threshold !== undefined ? Math.min(detector.threshold, PLANE_THRESHOLD_3D) : undefined;
+  const low = lowThreshold3D(detector);
   let skipped = 0;
   for (let c = 0; c < sizes.c; c++) {
     for (let t = 0; t < sizes.t; t++) {
@@ -199,28 +199,8 @@ async function predictVolumes(
         threshold = res.threshold;
         found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y, s.x)) });
       }
-      const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link)
-        .filter((s) => low === undefined || s.score > detector.threshold! || s.planes >= 2)
-        .map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
-      // every 3-D position refined by the 3-D maximum-likelihood fit (kept where it converged and stayed)
-      const f = opts.fit;
-      const fits = fitSpots3D(stackAt(raw, axes, c, t), spots, { halfWidth: f?.halfWidth, halfWidthZ: 4, sigma: f?.sigma, gain: f?.gain, offset: f?.offset });
-      spots.forEach((s, k) => {
-        s.fit3d = fits[k];
-        s.detected = { z: s.z, y: s.y, x: s.x };
-        if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
-      });
-      // one spot per spot: two chains that the fit brought onto one spot (a chain broken by a
-      // missed plane, a low-threshold detection beside a spot) are one: the higher score stays
-      const kept = dedupe3D(spots);
-      spots.length = 0;
-      spots.push(...kept);
-      if (opts.radius !== undefined) {
-        for (const s of spots) {
-          const plane = planeAt(raw, axes, c, t, Math.min(sizes.z - 1, Math.max(0, Math.round(s.z!))));
-          s.intensity = diskIntensity(plane, [[s.y, s.x]], Math.round(opts.radius))[0];
-        }
-      }
+      const spots = volumeSpots(found, stackAt(raw, axes, c, t), detector, low, opts);
+      if (opts.radius !== undefined) volumeIntensity(spots, (z) => planeAt(raw, axes, c, t, z), sizes.z, opts.radius);
       if (sizes.c > 1 || sizes.t > 1) for (const s of spots) Object.assign(s, { channel: c, frame: t });
       volumes.push({ c, t, depth: sizes.z, spots, threshold });
     }
@@ -228,6 +208,53 @@ async function predictVolumes(
   if (skipped === sizes.c * sizes.t * sizes.z)
     throw new UserError(`every plane of the stack (${skipped}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');
   return { volumes, warnings };
+}
+
+/**
+ * 3-D detection's per-plane threshold: the network looks at every plane with a lower threshold
+ * (PLANE_THRESHOLD_3D, or its own when lower) and keeps a spot when one plane is sure of it or
+ * several neighbouring planes see it; undefined for the LoG (its own threshold throughout).
+ */
+export function lowThreshold3D(detector: PlaneDetector): number | undefined {
+  return detector.detectAt && detector.threshold !== undefined ? Math.min(detector.threshold, PLANE_THRESHOLD_3D) : undefined;
+}
+
+/**
+ * A volume's 3-D spots from its planes' detections: linked (detect/link3d.ts), kept (a plane
+ * above the detector's threshold, or ≥ 2 planes at `low`), every position refined by the 3-D
+ * maximum-likelihood fit on `stack` (kept where it converged and stayed), one spot per spot
+ * (dedupe3D: two chains the fit brought onto one spot — a chain broken by a missed plane, a
+ * low-threshold detection beside a spot — are one; sorted by z, y, x). `origin`: the stack is a
+ * box of the whole whose first row and column are (y, x), positions in the whole's coordinates
+ * (pipeline/parts.ts).
+ */
+export function volumeSpots(
+  found: PlaneDetections[],
+  stack: Stack,
+  detector: PlaneDetector,
+  low: number | undefined,
+  opts: PredictOptions,
+  origin?: { y: number; x: number },
+): (Spot & { z: number })[] {
+  const spots: (Spot & { z: number })[] = linkPlanes(found, opts.link)
+    .filter((s) => low === undefined || s.score > detector.threshold! || s.planes >= 2)
+    .map(({ z, y, x, score, planes }) => ({ z, y, x, score, planes }));
+  const f = opts.fit;
+  const fits = fitSpots3D(stack, spots, { halfWidth: f?.halfWidth, halfWidthZ: 4, sigma: f?.sigma, gain: f?.gain, offset: f?.offset, origin });
+  spots.forEach((s, k) => {
+    s.fit3d = fits[k];
+    s.detected = { z: s.z, y: s.y, x: s.x };
+    if (fits[k].status === 'ok') Object.assign(s, { z: fits[k].z, y: fits[k].y, x: fits[k].x });
+  });
+  return dedupe3D(spots);
+}
+
+/** `intensity` of every 3-D spot: the disk sum (radius px) in the plane nearest its z (`planeAtZ`; a box of the whole at `origin`). */
+export function volumeIntensity(spots: (Spot & { z: number })[], planeAtZ: (z: number) => Plane, depth: number, radius: number, origin = { y: 0, x: 0 }): void {
+  for (const s of spots) {
+    const plane = planeAtZ(Math.min(depth - 1, Math.max(0, Math.round(s.z))));
+    s.intensity = diskIntensity(plane, [[s.y - origin.y, s.x - origin.x]], Math.round(radius))[0];
+  }
 }
 
 /** Spots closer than this in x/y (px) and in z (slices) after the 3-D fit are one spot. */

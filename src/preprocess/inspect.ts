@@ -80,10 +80,7 @@ export async function inspectSource(source: ImageSource, opts: InspectSourceOpti
   const limit = decodeLimits(opts.maxPixels).maxPixels;
   let info: ImageInfo;
   if (source.chunks !== undefined && values > limit) {
-    const meta: RawImage = { path: source.path, data: new Uint8Array(0), shape: source.shape, dtype: source.dtype, warnings: source.warnings };
-    if (source.axes !== undefined) meta.axes = source.axes;
-    if (source.pixelSize !== undefined) meta.pixelSize = source.pixelSize;
-    const { axes, shape, source: axesSource } = resolveAxes(meta, opts.axes);
+    const { axes, shape, source: axesSource } = resolveAxes(source, opts.axes);
     const ps = opts.pixelSize ?? source.pixelSize;
     info = {
       file: source.path,

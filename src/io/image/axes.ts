@@ -126,12 +126,20 @@ function squeezeWith(shape: number[], letters: (string | undefined)[]): { axes: 
 }
 
 /**
+ * The letter of every dimension of the image's own shape (undefined: a dropped singleton) for
+ * the axes resolveAxes decided: what a box of the file (ImageSource.read) is addressed by.
+ */
+export function dimensionLetters(raw: Pick<RawImage, 'shape' | 'axes'>, resolved: ResolvedAxes): (string | undefined)[] {
+  return resolved.source === 'metadata' ? [...raw.axes!] : alignAxes(raw.shape, resolved.axes)!;
+}
+
+/**
  * Decides the axis letters of an image: the user's `--axes` (validated), else the file's
  * metadata, else a guess (predictAxes on the shape without singleton dimensions, accepted only
  * when it puts y and x on the last two dimensions, which is where every reader stores the
  * plane). Singleton dimensions are dropped together with their letters.
  */
-export function resolveAxes(raw: RawImage, userAxes?: string): ResolvedAxes {
+export function resolveAxes(raw: Pick<RawImage, 'shape' | 'axes'>, userAxes?: string): ResolvedAxes {
   const shape = raw.shape;
   const shapeStr = `(${shape.join(', ')})`;
   if (userAxes !== undefined) {
