@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { makeLog, maxPixelsOption, parsePixelSize, parsePositive, withCommon, type Log } from './common.js';
+import { makeLog, maxPixelsOption, parseNonNegativeInt, parsePixelSize, parsePositive, withCommon, type Log } from './common.js';
 import { colocalize, type ColocalizeResult } from '../colocalize/colocalize.js';
 import { UserError } from '../core/errors.js';
 import type { PixelSize, Point } from '../core/types.js';
@@ -24,12 +24,6 @@ export function parseChannels(s: string): [number, number] {
     throw new InvalidArgumentError('expected "A,B": two different channel indices of the c column (e.g. 0,1)');
   }
   return [parts[0], parts[1]];
-}
-
-function parseNonNegativeInt(s: string): number {
-  const v = Number(s);
-  if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
-  return v;
 }
 
 interface Options {

@@ -1,3 +1,5 @@
+import os from 'node:os';
+import type { PlaneDetector } from '../detect/detector.js';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
@@ -79,6 +81,31 @@ export function parsePositiveInt(s: string): number {
   const v = Number(s);
   if (!Number.isInteger(v) || v <= 0) throw new InvalidArgumentError('expected a positive integer');
   return v;
+}
+
+export function parseNonNegativeInt(s: string): number {
+  const v = Number(s);
+  if (!Number.isInteger(v) || v < 0) throw new InvalidArgumentError('expected a whole number ≥ 0');
+  return v;
+}
+
+/** A detection threshold: a number, or "auto" (the LoG's automatic one). */
+export function parseThreshold(s: string): number | 'auto' {
+  if (s === 'auto') return 'auto';
+  const v = Number(s);
+  if (!Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "auto"');
+  return v;
+}
+
+/** The network's CPU threads unless told: every core, at most 8. */
+export const defaultThreads = () => Math.max(1, Math.min(os.availableParallelism(), 8));
+
+/** What loading the model found (an uncalibrated threshold, ...), as warnings / --verbose lines. */
+export function logDetectorNotes(log: Log, detector: PlaneDetector, hint: string): void {
+  for (const n of detector.notes ?? []) {
+    if (n.level === 'info') log.info(`${n.file}: ${n.message}`);
+    else log.warn(`${n.file}: ${n.message}${n.code === 'uncalibrated-threshold' ? hint : ''}`);
+  }
 }
 
 export function parseFraction(s: string): number {

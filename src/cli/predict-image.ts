@@ -137,6 +137,11 @@ export function errorFromData(d: ErrorData): Error {
  */
 export async function globalsFor(file: string, source: ImageSource, opts: PredictOptions): Promise<ImageGlobals> {
   if (existsSync(file)) return parseImageGlobals(await fsp.readFile(file, 'utf8'), file, source);
+  return writeImageGlobals(file, source, opts);
+}
+
+/** Measures an image's plane-wide numbers and writes them to `file` (temporary name, then rename). */
+export async function writeImageGlobals(file: string, source: ImageSource, opts: Pick<PredictOptions, 'axes'>): Promise<ImageGlobals> {
   const g = await measureImageGlobals(source, opts);
   await writeFileAtomic(file, JSON.stringify(g));
   return g;

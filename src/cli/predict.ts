@@ -2,6 +2,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import path from 'node:path';
 import cliProgress from 'cli-progress';
 import {
+  defaultThreads,
+  logDetectorNotes,
+  parseThreshold,
   ensureOutputDir,
   listInputs,
   makeLog,
@@ -24,16 +27,14 @@ import { createDetector, type Method, type PredictOptions } from '../pipeline/pr
 import type { Normalization } from '../preprocess/normalize.js';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, LEAN_OVERLAP, LEAN_TILE } from '../preprocess/tiles.js';
 import { DEFAULT_MODEL } from '../model/bundled.js';
-import os from 'node:os';
 import { RunRecord } from '../io/provenance.js';
 import { UserError } from '../core/errors.js';
 import { existsSync, statSync } from 'node:fs';
 import { imageExtensions } from '../io/image/registry.js';
 import type { PixelSize } from '../core/types.js';
-import { measureImageGlobals, type PartRequest } from '../pipeline/parts.js';
+import type { PartRequest } from '../pipeline/parts.js';
 import { openImage } from '../io/image/read.js';
-import { writeFileAtomic } from '../io/atomic.js';
-import { computeImage, type ImageJob } from './predict-image.js';
+import { computeImage, writeImageGlobals, type ImageJob } from './predict-image.js';
 import { PredictPool } from './predict-jobs.js';
 
 /** `--part I/N`: the I-th (1-based) of N parts. */
@@ -62,13 +63,6 @@ function parseNormalization(s: string): Normalization {
     return { method: 'percentile', low, high };
   }
   throw new InvalidArgumentError('expected "noise", "zscore" or "percentile[:LOW,HIGH]" (default percentiles 1,99.8)');
-}
-
-function parseThreshold(s: string): number | 'auto' {
-  if (s === 'auto') return 'auto';
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "auto"');
-  return v;
 }
 
 /** Output names: <stem>.csv, or <basename>.csv where two inputs share a stem (a.tif, a.png). */
@@ -113,7 +107,7 @@ export function predictCommand(): Command {
       parsePositive,
     )
     .option('--overlap <px>', `network: context around each tile (default ${LEAN_OVERLAP} / ${DEFAULT_OVERLAP})`, parseNonNegative)
-    .option('--threads <n>', 'network: CPU threads (shared out among the --jobs)', parsePositiveInt, Math.max(1, Math.min(os.availableParallelism(), 8)))
+    .option('--threads <n>', 'network: CPU threads (shared out among the --jobs)', parsePositiveInt, defaultThreads())
     .option(
       '-j, --jobs <n>',
       'images processed at a time (a folder of images): N worker threads, each with --threads/N CPU threads for the network; ' +
@@ -207,8 +201,7 @@ export function predictCommand(): Command {
           if (existsSync(o.globals) && !o.force)
             throw new UserError('exists; the globals of an image are measured once (--force measures them again)', o.globals, 'exists');
           const source = await openImage(files[0], { maxPixels: o.maxPixels, level: o.level });
-          const g = await measureImageGlobals(source, { axes: o.axes });
-          await writeFileAtomic(o.globals, JSON.stringify(g));
+          const g = await writeImageGlobals(o.globals, source, { axes: o.axes });
           const bad = g.planes.filter((p) => p.problem !== undefined).length;
           process.stdout.write(
             `${files[0]}: plane-wide numbers of ${g.planes.length} plane(s)${bad ? ` (${bad} cannot be detected in)` : ''} → ${o.globals}\n`,
@@ -262,10 +255,7 @@ export function predictCommand(): Command {
           };
         }
         const detector = await createDetector(opts);
-        for (const n of detector.notes ?? []) {
-          if (n.level === 'info') log.info(`${n.file}: ${n.message}`);
-          else log.warn(`${n.file}: ${n.message}${n.code === 'uncalibrated-threshold' ? '; pass -t or finish training' : ''}`);
-        }
+        logDetectorNotes(log, detector, '; pass -t or finish training');
         const desc = detector.describe();
         if (desc.runtime === 'tfjs-wasm') {
           log.warn(

@@ -1,7 +1,6 @@
 /** `deepblink track MOVIE.tif`: detect the spots of every frame (as predict does), then link them. */
-import os from 'node:os';
-import { type Command, InvalidArgumentError, Option } from 'commander';
-import { maxPixelsOption, parsePositive, workBar, type Log } from './common.js';
+import { type Command, Option } from 'commander';
+import { defaultThreads, logDetectorNotes, maxPixelsOption, parsePositive, parseThreshold, workBar, type Log } from './common.js';
 import type { PixelSize } from '../core/types.js';
 import { formatCsv } from '../io/csv.js';
 import { readImage } from '../io/image/read.js';
@@ -19,13 +18,6 @@ export interface TrackImageCliOptions {
   axes?: string;
   pixelSize?: PixelSize;
   maxPixels?: number;
-}
-
-function parseThreshold(s: string): number | 'auto' {
-  if (s === 'auto') return 'auto';
-  const v = Number(s);
-  if (!Number.isFinite(v)) throw new InvalidArgumentError('expected a number or "auto"');
-  return v;
 }
 
 /** Adds the detection options (as predict's) that `track` takes for an image input. */
@@ -63,12 +55,9 @@ export async function movieTracker(file: string, o: TrackImageCliOptions, log: L
     model: o.model,
     threshold: o.threshold,
     radius: o.radius,
-    threads: Math.max(1, Math.min(os.availableParallelism(), 8)),
+    threads: defaultThreads(),
   });
-  for (const n of detector.notes ?? []) {
-    if (n.level === 'info') log.info(`${n.file}: ${n.message}`);
-    else log.warn(`${n.file}: ${n.message}${n.code === 'uncalibrated-threshold' ? '; pass -t' : ''}`);
-  }
+  logDetectorNotes(log, detector, '; pass -t');
   const desc = detector.describe();
   return {
     describe: () => ({ options: { method: desc.method, ...desc.settings, axes: o.axes, pixelSize: o.pixelSize }, model: desc.model }),

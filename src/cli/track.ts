@@ -1,6 +1,17 @@
 import path from 'node:path';
 import { Command } from 'commander';
-import { ensureOutputDir, formatOption, makeLog, parseGenes, parseInteger, parsePixelSize, parsePositive, parseVoxelSize, stem, withCommon } from './common.js';
+import {
+  ensureOutputDir,
+  formatOption,
+  makeLog,
+  parseGenes,
+  parseNonNegativeInt,
+  parsePixelSize,
+  parsePositive,
+  parseVoxelSize,
+  stem,
+  withCommon,
+} from './common.js';
 import { UserError } from '../core/errors.js';
 import { formatCsv } from '../io/csv.js';
 import { EXPORT_SUFFIXES, formatSpots, type ExportFormat } from '../io/export/format.js';
@@ -24,7 +35,7 @@ export function trackCommand(): Command {
     .argument('<input>', 'spot table CSV with t, y [px], x [px] columns, or an image with a t axis')
     .requiredOption('-o, --output <dir>', 'output folder (created if missing)')
     .option('--max-distance <px>', 'largest distance of a link between consecutive frames, px', parsePositive, 5)
-    .option('--max-gap <n>', 'most consecutive frames a spot may be missing within one track (0: no gap closing)', parseInteger, 2)
+    .option('--max-gap <n>', 'most consecutive frames a spot may be missing within one track (0: no gap closing)', parseNonNegativeInt, 2)
     .option('--gap-distance <px>', 'largest distance bridged across a gap, px (default: --max-distance)', parsePositive)
     .addOption(formatOption('NAME-tracks', '; NAME-track-stats.csv is written with any of them'))
     .option(
@@ -51,7 +62,6 @@ export function trackCommand(): Command {
         },
       ) => {
         const log = makeLog(o.verbose);
-        if (o.maxGap < 0) throw new UserError(`--max-gap must be ≥ 0, got ${o.maxGap}`, undefined, 'invalid-option');
         if (o.voxelSize && o.pixelSize) throw new UserError('give the pixel size once: --voxel-size Z,Y,X or --pixel-size', undefined, 'invalid-option');
         if (o.gene && !o.format.includes('tsv')) log.warn('--gene names the channels of the TSV only (--format tsv); ignored');
         // an image: read and checked now, its spots detected after the output checks below

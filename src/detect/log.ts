@@ -26,7 +26,7 @@ import type { Plane, Spot } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import { autoThresholdFromResponse } from './autothreshold.js';
 import { checkPlane, checkRadius, logFilter, medianFilter3x3 } from './logfilter.js';
-import { findLocalMaxima, refineSubpixel, subpixelSteps } from './maxima.js';
+import { findLocalMaxima, subpixelSteps } from './maxima.js';
 
 export { logKernel, logKernel2D, logFilterKernel, logFilter, medianFilter3x3, type LogKernel, type LogFilterOptions } from './logfilter.js';
 export { findLocalMaxima, refineSubpixel } from './maxima.js';
@@ -76,20 +76,7 @@ export function detectLoGWithThreshold(plane: Plane, opts: LogOptions): { spots:
   } else {
     throw new UserError(`LoG threshold must be a number or 'auto', got ${String(opts.threshold)}`);
   }
-  const peaks = findLocalMaxima(f, H, W, threshold);
-  const subpixel = opts.subpixel ?? true;
-  const spots: Spot[] = new Array(peaks.length);
-  for (let i = 0; i < peaks.length; i++) {
-    const p = peaks[i];
-    const r = Math.floor(p / W);
-    const c = p - r * W;
-    if (subpixel) {
-      const [rr, cc] = refineSubpixel(f, H, W, r, c);
-      spots[i] = { y: rr, x: cc, score: f[p] };
-    } else {
-      spots[i] = { y: r, x: c, score: f[p] };
-    }
-  }
+  const { spots } = maximaSpots(f, H, W, threshold, opts.subpixel ?? true);
   // stable sort: equal qualities keep raster order
   spots.sort((a, b) => b.score - a.score);
   return { spots, threshold };
@@ -116,20 +103,38 @@ export function detectLoGPart(
   const { height: H, width: W } = box;
   const src = opts.median ? medianFilter3x3(box) : box;
   const f = logFilter(src, opts.radius, { exact: opts.exactKernel });
-  const peaks = findLocalMaxima(f, H, W, opts.threshold);
-  const found: { spot: Spot; key: number }[] = [];
-  for (const p of peaks) {
+  const { spots, keys } = maximaSpots(f, H, W, opts.threshold, opts.subpixel ?? true, part);
+  const found = spots.map((spot, k) => ({ spot, key: keys[k] }));
+  found.sort((a, b) => b.spot.score - a.spot.score || a.key - b.key);
+  return { spots: found.map((s) => s.spot), keys: found.map((s) => s.key) };
+}
+
+/**
+ * The maxima of a LoG response `f` (H×W) above `threshold` as spots, in raster order, refined
+ * (subpixel) as TrackMate refines them, with their raster index in the whole plane as `keys`.
+ * `part`: `f` is the response of a box of a larger plane whose first row and column are (y0, x0)
+ * and whose width is `width`; only maxima whose pixel lies in [rs, re) × [cs, ce) are kept, and
+ * positions are the base pixel moved to the whole plane plus the offset (the whole plane's arithmetic).
+ */
+function maximaSpots(
+  f: Float32Array,
+  H: number,
+  W: number,
+  threshold: number,
+  subpixel: boolean,
+  part: { y0: number; x0: number; width: number; rs: number; re: number; cs: number; ce: number } = { y0: 0, x0: 0, width: W, rs: 0, re: H, cs: 0, ce: W },
+): { spots: Spot[]; keys: number[] } {
+  const spots: Spot[] = [];
+  const keys: number[] = [];
+  for (const p of findLocalMaxima(f, H, W, threshold)) {
     const r = Math.floor(p / W);
     const c = p - r * W;
     const gr = r + part.y0;
     const gc = c + part.x0;
     if (gr < part.rs || gr >= part.re || gc < part.cs || gc >= part.ce) continue;
-    // the base pixel moved to the whole plane, then the offset added: the whole plane's arithmetic
-    const [br, or, bc, oc] = (opts.subpixel ?? true) ? subpixelSteps(f, H, W, r, c) : [r, 0, c, 0];
-    const y = br + part.y0 + or;
-    const x = bc + part.x0 + oc;
-    found.push({ spot: { y, x, score: f[p] }, key: gr * part.width + gc });
+    const [br, or, bc, oc] = subpixel ? subpixelSteps(f, H, W, r, c) : [r, 0, c, 0];
+    spots.push({ y: br + part.y0 + or, x: bc + part.x0 + oc, score: f[p] });
+    keys.push(gr * part.width + gc);
   }
-  found.sort((a, b) => b.spot.score - a.spot.score || a.key - b.key);
-  return { spots: found.map((s) => s.spot), keys: found.map((s) => s.key) };
+  return { spots, keys };
 }

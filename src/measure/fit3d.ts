@@ -428,10 +428,8 @@ function fitOne(stack: Stack, z0: number, y0: number, x0: number, opts: Fit3dOpt
       if (lambda > 1e12) break;
     }
   }
-  if (!muAtTheta) {
-    evaluate(ctx, theta);
-    assemble(ctx, theta);
-  }
+  // μ for the log-likelihood below (the information matrices are still θ's: only an accepted step assembles them)
+  if (!muAtTheta) evaluate(ctx, theta);
   const eps = 1e-9;
   for (let a = 0; a < 3; a++) if (theta[a] <= lo[a] + eps || theta[a] >= hi[a] - eps) converged = false;
 

@@ -183,8 +183,12 @@ async function predictVolumes(
     for (let t = 0; t < sizes.t; t++) {
       const found: PlaneDetections[] = [];
       let threshold = NaN;
+      // the volume once (a view on the image where it is stored contiguously), its planes views on it
+      const stack = stackAt(raw, axes, c, t);
+      const n = stack.height * stack.width;
+      const planeOf = (z: number): Plane => ({ data: stack.data.subarray(z * n, (z + 1) * n), height: stack.height, width: stack.width });
       for (let z = 0; z < sizes.z; z++) {
-        const plane = planeAt(raw, axes, c, t, z);
+        const plane = planeOf(z);
         let res;
         try {
           const where = `plane c=${c} t=${t} z=${z}`;
@@ -199,8 +203,8 @@ async function predictVolumes(
         threshold = res.threshold;
         found.push({ z, spots: res.spots, signal: res.spots.map((s) => localSignal(plane, s.y, s.x)) });
       }
-      const spots = volumeSpots(found, stackAt(raw, axes, c, t), detector, low, opts);
-      if (opts.radius !== undefined) volumeIntensity(spots, (z) => planeAt(raw, axes, c, t, z), sizes.z, opts.radius);
+      const spots = volumeSpots(found, stack, detector, low, opts);
+      if (opts.radius !== undefined) volumeIntensity(spots, planeOf, sizes.z, opts.radius);
       if (sizes.c > 1 || sizes.t > 1) for (const s of spots) Object.assign(s, { channel: c, frame: t });
       volumes.push({ c, t, depth: sizes.z, spots, threshold });
     }
@@ -251,9 +255,20 @@ export function volumeSpots(
 
 /** `intensity` of every 3-D spot: the disk sum (radius px) in the plane nearest its z (`planeAtZ`; a box of the whole at `origin`). */
 export function volumeIntensity(spots: (Spot & { z: number })[], planeAtZ: (z: number) => Plane, depth: number, radius: number, origin = { y: 0, x: 0 }): void {
+  const byPlane = new Map<number, (Spot & { z: number })[]>();
   for (const s of spots) {
-    const plane = planeAtZ(Math.min(depth - 1, Math.max(0, Math.round(s.z))));
-    s.intensity = diskIntensity(plane, [[s.y - origin.y, s.x - origin.x]], Math.round(radius))[0];
+    const z = Math.min(depth - 1, Math.max(0, Math.round(s.z)));
+    const list = byPlane.get(z);
+    if (list) list.push(s);
+    else byPlane.set(z, [s]);
+  }
+  for (const [z, list] of byPlane) {
+    const sums = diskIntensity(
+      planeAtZ(z),
+      list.map((s) => [s.y - origin.y, s.x - origin.x] as [number, number]),
+      Math.round(radius),
+    );
+    list.forEach((s, k) => (s.intensity = sums[k]));
   }
 }
 
