@@ -11,8 +11,8 @@ import { resultCellTable, resultTable } from '../pipeline/table.js';
 import { resultSpots } from '../pipeline/result.js';
 import { formatCsv } from '../io/csv.js';
 import { openImage, type ImageSource } from '../io/image/read.js';
-import { formatSpots, type ExportFormat } from '../io/export/format.js';
-import { exportUnits, type ExportSet } from '../io/export/set.js';
+import { exportNote, formatSpots, type ExportFormat } from '../io/export/format.js';
+import type { ExportSet } from '../io/export/set.js';
 import { resultExportSet } from '../pipeline/export.js';
 import { PART_FORMAT, measureImageGlobals, parseImageGlobals, predictPart, type ImageGlobals, type PartFile, type PartRequest } from '../pipeline/parts.js';
 import { existsSync, promises as fsp } from 'node:fs';
@@ -87,7 +87,10 @@ export async function computeImage(f: string, detector: PlaneDetector, opts: Pre
     return { name, text, facts: { input, spots: n, ...(format === 'csv' ? {} : { format }) } };
   });
   const shown = files.length;
-  const note = set && job.outputs.some((o) => o.format === 'trackmate' || o.format === 'tsv') ? exportUnits(set).note : undefined;
+  const note = exportNote(
+    set,
+    job.outputs.map((o) => o.format),
+  );
   if (note) warnings.push(`${f}: ${note}`);
   const cells = resultCellTable(res);
   if (cells) files.push({ name: job.cellsName, text: formatCsv(cells), facts: { input, cells: cells.rows.length - 1 } });

@@ -14,8 +14,7 @@ import {
 } from './common.js';
 import { UserError } from '../core/errors.js';
 import { formatCsv } from '../io/csv.js';
-import { EXPORT_SUFFIXES, formatSpots, type ExportFormat } from '../io/export/format.js';
-import { exportUnits } from '../io/export/set.js';
+import { EXPORT_SUFFIXES, exportNote, formatSpots, type ExportFormat } from '../io/export/format.js';
 import { RunRecord } from '../io/provenance.js';
 import { linkTracks, trackStats } from '../track/track.js';
 import { readTrackTable, trackExportSet, trackStatsTable, tracksTable } from '../track/table.js';
@@ -100,7 +99,7 @@ export function trackCommand(): Command {
                 zStep: o.voxelSize?.z,
               })
             : undefined;
-          const note = set && (o.format.includes('trackmate') || o.format.includes('tsv')) ? exportUnits(set).note : undefined;
+          const note = exportNote(set, o.format);
           if (note) log.warn(`${input}: ${note}`);
           // every text first: a problem (e.g. --gene against the channels) stops before anything is written
           const texts = outputs.map(({ format }) => (format === 'csv' ? formatCsv(tracksTable(table, ids)) : formatSpots(set!, format, { genes: o.gene })));

@@ -260,7 +260,7 @@ const NUMBER_RE = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 export function parseLabels(textIn: string, opts: ReadLabelsOptions = {}): LabelsResult {
   const text = textIn.replace(/^\uFEFF/, '');
   if (text.trim() === '') throw labelsError('empty file (no header row)');
-  if (text.trimStart().startsWith('<')) return trackMateLabels(parseTrackMateXml(text, { pixelSize: opts.pixelSize }), opts);
+  if (text.trimStart().startsWith('<')) return trackMateLabels(parseTrackMateXml(text, { pixelSize: opts.pixelSize, voxelDepth: opts.voxelDepth }), opts);
   const delimiter = detectDelimiter(text);
   const data = parseRows(text, delimiter);
   if (!data) throw labelsError('empty file (no header row)');

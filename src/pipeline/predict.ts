@@ -6,7 +6,7 @@
  */
 import type { PixelSize, Plane, Spot, Stack } from '../core/types.js';
 import { readImage, type RawImage } from '../io/image/read.js';
-import { resolveAxes, iteratePlanes, planeAt, planeSizes, stackAt } from '../io/image/axes.js';
+import { resolveAxes, iteratePlanes, planeSizes, stackAt } from '../io/image/axes.js';
 import { checkPlane } from '../preprocess/check.js';
 import { UserError } from '../core/errors.js';
 import type { DetectorOptions, PlaneDetector } from '../detect/detector.js';

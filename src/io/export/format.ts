@@ -1,6 +1,6 @@
 /** The export formats by name: the files `deepblink predict` and `deepblink track` write with `--format`. */
 import { UserError } from '../../core/errors.js';
-import type { ExportSet } from './set.js';
+import { exportUnits, type ExportSet } from './set.js';
 import { formatNapariPoints, formatSpotTsv, type SpotTsvOptions } from './tables.js';
 import { formatTrackMateXml, type TrackMateWriteOptions } from './trackmate.js';
 
@@ -35,6 +35,14 @@ export function parseExportFormats(list: string): ExportFormat[] {
     if (!out.includes(name as ExportFormat)) out.push(name as ExportFormat);
   }
   return out;
+}
+
+/**
+ * What to tell the user about the units of `set` written in `formats`: the note of exportUnits
+ * when a format with physical units (TrackMate XML, the TSV) falls back to pixels; else undefined.
+ */
+export function exportNote(set: ExportSet | undefined, formats: readonly ExportFormat[]): string | undefined {
+  return set && formats.some((f) => f === 'trackmate' || f === 'tsv') ? exportUnits(set).note : undefined;
 }
 
 /**

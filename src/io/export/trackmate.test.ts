@@ -361,6 +361,16 @@ test('an empty set is a valid file; reading errors are one line with code bad-la
   throwsUser(() => parseTrackMateXml(MINIMAL.replace(/<ImageData [^>]*\/>/, '')), /in micron and the file has no ImageData calibration: give the pixel size/);
   const withPs = parseTrackMateXml(MINIMAL.replace(/<ImageData [^>]*\/>/, ''), { pixelSize: { y: 0.5, x: 0.5 } });
   assert.deepEqual([withPs.spots[0].y, withPs.spots[0].x], [4, 2]);
+  // positions in nm: µm per unit ÷ µm per pixel (1000 nm = 1 µm = 2 px); an unknown unit is refused
+  const nm = MINIMAL.replace(/<ImageData [^>]*\/>/, '')
+    .replace('spatialunits="micron"', 'spatialunits="nm"')
+    .replace('POSITION_Y="2.0"', 'POSITION_Y="1000.0"');
+  const inNm = parseTrackMateXml(nm, { pixelSize: { y: 0.5, x: 0.5 } });
+  assert.deepEqual([inNm.spots[0].y, inNm.spots[0].x], [2, 0.002]);
+  throwsUser(
+    () => parseTrackMateXml(nm.replace('spatialunits="nm"', 'spatialunits="parsec"'), { pixelSize: { y: 0.5, x: 0.5 } }),
+    /unknown spatial unit 'parsec'/,
+  );
 });
 
 test('readTrackMateXml names the file in its errors', async () => {

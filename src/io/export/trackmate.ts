@@ -39,6 +39,7 @@ import path from 'node:path';
 import XMLBuilder from 'fast-xml-builder';
 import { XMLParser } from 'fast-xml-parser';
 import { UserError, fsCode } from '../../core/errors.js';
+import { isPixelUnit, micronsPerUnit } from '../image/metadata.js';
 import type { PixelSize } from '../../core/types.js';
 import { VERSION } from '../../core/version.js';
 import { exportUnits, hasZ, trackMembers, type ExportSet } from './set.js';
@@ -335,6 +336,8 @@ export interface TrackMateReadOptions {
    * ImageData calibration is the file's own and is used whenever it is there).
    */
   pixelSize?: PixelSize;
+  /** µm per slice, for z in such a file (default: the pixel size along x). */
+  voxelDepth?: number;
 }
 
 const ARRAYS = new Set(['SpotsInFrame', 'Spot', 'Track', 'Edge', 'TrackID', 'Feature']);
@@ -425,11 +428,14 @@ export function parseTrackMateXml(text: string, opts: TrackMateReadOptions = {})
     fx = image.pixelWidth;
     fy = image.pixelHeight;
     fz = image.voxelDepth;
-  } else if (!/^pixels?$/i.test(spatialUnits)) {
+  } else if (!isPixelUnit(spatialUnits)) {
+    // positions in a length unit: µm per unit ÷ µm per pixel (as the TrackMate CSV reader, io/labels.ts)
+    const um = micronsPerUnit(spatialUnits);
+    if (um === undefined) return bad(`unknown spatial unit '${spatialUnits}' (expected pixel or a length: nm, µm, micron, mm)`);
     if (!opts.pixelSize) return bad(`positions are in ${spatialUnits} and the file has no ImageData calibration: give the pixel size (--pixel-size)`);
-    fx = opts.pixelSize.x;
-    fy = opts.pixelSize.y;
-    fz = opts.pixelSize.x;
+    fx = opts.pixelSize.x / um;
+    fy = opts.pixelSize.y / um;
+    fz = (opts.voxelDepth ?? opts.pixelSize.x) / um;
   }
 
   // spots

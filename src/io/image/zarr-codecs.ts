@@ -40,7 +40,8 @@ interface CodecEntry {
   kind?: 'bytes_to_bytes';
 }
 
-const BYTES_PER_VALUE: Record<string, number> = {
+/** Bytes per value of every Zarr data type (also those deepblink refuses, so their chunks can be bounded first). */
+export const BYTES_PER_VALUE: Record<string, number> = {
   bool: 1,
   int8: 1,
   uint8: 1,

@@ -10,7 +10,8 @@ import path from 'node:path';
 import * as zarr from 'zarrita';
 import { UserError } from '../../core/errors.js';
 import type { PixelSize } from '../../core/types.js';
-import type { PixelArray } from './format.js';
+import { dtypeOf, type PixelArray } from './format.js';
+import { copyBox } from './source.js';
 import { installZarrCodecs } from './zarr-codecs.js';
 import { isZarrFolder } from './zarr.js';
 
@@ -64,7 +65,7 @@ const V2_DTYPE: Record<ZarrDtype, string> = {
   float64: '<f8',
 };
 
-const CTOR: Record<ZarrDtype, new (n: number) => PixelArray> = {
+const CTOR: Record<ZarrDtype, { new (n: number): PixelArray; readonly BYTES_PER_ELEMENT: number }> = {
   uint8: Uint8Array,
   uint16: Uint16Array,
   int16: Int16Array,
@@ -73,23 +74,6 @@ const CTOR: Record<ZarrDtype, new (n: number) => PixelArray> = {
   float32: Float32Array,
   float64: Float64Array,
 };
-
-const BYTES: Record<ZarrDtype, number> = { uint8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
-
-const DTYPE_OF = (a: PixelArray): ZarrDtype =>
-  a instanceof Uint8Array
-    ? 'uint8'
-    : a instanceof Uint16Array
-      ? 'uint16'
-      : a instanceof Int16Array
-        ? 'int16'
-        : a instanceof Uint32Array
-          ? 'uint32'
-          : a instanceof Int32Array
-            ? 'int32'
-            : a instanceof Float32Array
-              ? 'float32'
-              : 'float64';
 
 /** The store writeOmeZarr writes through: files under a folder, keys as zarrita gives them ('/0/c/0/0'). */
 class WriteStore {
@@ -173,30 +157,6 @@ function* chunkBoxes(shape: number[], chunks: number[]): Generator<{ start: numb
   }
 }
 
-/** Copies the box [start, stop) out of a whole C-ordered array of `shape`. */
-function boxOf(data: PixelArray, shape: number[], start: number[], stop: number[]): PixelArray {
-  const nd = shape.length;
-  const dims = stop.map((b, i) => b - (start[i] as number));
-  const n = dims.reduce((a, b) => a * b, 1);
-  const out = new (data.constructor as new (len: number) => PixelArray)(n);
-  const strides = new Array<number>(nd).fill(1);
-  for (let i = nd - 2; i >= 0; i--) strides[i] = (strides[i + 1] as number) * (shape[i + 1] as number);
-  const row = dims[nd - 1] as number;
-  const idx = new Array<number>(nd).fill(0);
-  for (let o = 0; o < n; o += row) {
-    let src = 0;
-    for (let i = 0; i < nd - 1; i++) src += ((start[i] as number) + (idx[i] as number)) * (strides[i] as number);
-    src += start[nd - 1] as number;
-    out.set(data.subarray(src, src + row), o);
-    for (let i = nd - 2; i >= 0; i--) {
-      idx[i] = (idx[i] as number) + 1;
-      if ((idx[i] as number) < (dims[i] as number)) break;
-      idx[i] = 0;
-    }
-  }
-  return out;
-}
-
 /** 2×2 means in the last two dimensions of a C-ordered block of shape `dims` (odd edges: the mean of what is there), into `out` of the half shape. */
 function downsample(src: PixelArray, dims: number[], out: PixelArray, outDims: number[], integer: boolean): void {
   const nd = dims.length;
@@ -243,7 +203,7 @@ export async function writeOmeZarr(dir: string, data: PixelArray | ChunkFiller, 
   if (nd < 2 || nd > 5 || !shape.every((n) => Number.isSafeInteger(n) && n >= 1)) {
     throw new RangeError(`writeOmeZarr: shape (${shape.join(', ')}) must have 2 to 5 dimensions of at least 1`);
   }
-  const dtype: ZarrDtype = options.dtype ?? (typeof data === 'function' ? 'uint16' : DTYPE_OF(data));
+  const dtype: ZarrDtype = options.dtype ?? (typeof data === 'function' ? 'uint16' : (dtypeOf(data) as ZarrDtype));
   if (!(dtype in CTOR)) throw new RangeError(`writeOmeZarr: unsupported dtype ${String(dtype)}`);
   const total = shape.reduce((a, b) => a * b, 1);
   if (typeof data !== 'function' && data.length !== total) {
@@ -330,7 +290,7 @@ export async function writeOmeZarr(dir: string, data: PixelArray | ChunkFiller, 
           shape: levelShapes[k] as number[],
           chunkShape: levelChunks(k),
           dtype,
-          codecs: v3Codecs(codec, options.codecLevel, BYTES[dtype]),
+          codecs: v3Codecs(codec, options.codecLevel, CTOR[dtype].BYTES_PER_ELEMENT),
           fillValue: 0,
           dimensionNames: [...axes],
         }),
@@ -363,7 +323,7 @@ export async function writeOmeZarr(dir: string, data: PixelArray | ChunkFiller, 
     options.onProgress?.(++done, all);
   };
   for (const { start, stop } of chunkBoxes(shape, levelChunks(0))) {
-    const values = typeof data === 'function' ? await data(start, stop) : boxOf(data, shape, start, stop);
+    const values = typeof data === 'function' ? await data(start, stop) : copyBox({ data, shape }, start, stop);
     await put(arrays[0] as zarr.Array<zarr.DataType, WriteStore>, start, stop, values);
   }
   for (let k = 1; k < nLevels; k++) {

@@ -41,13 +41,11 @@ import {
   type RawImage,
 } from './format.js';
 import { micronsPerUnit } from './metadata.js';
-import { installZarrCodecs, isKnownCodec } from './zarr-codecs.js';
+import { BYTES_PER_VALUE, chunkByteBound, installZarrCodecs, isKnownCodec } from './zarr-codecs.js';
 import type { ImageSource } from './source.js';
 
 /** The data types an OME-Zarr image may have (those of RawImage). */
 export const ZARR_DTYPES: readonly string[] = ['uint8', 'uint16', 'int16', 'uint32', 'int32', 'float32', 'float64'];
-
-const BYTES: Record<string, number> = { uint8: 1, uint16: 2, int16: 2, uint32: 4, int32: 4, float32: 4, float64: 8 };
 
 /** Chunks one read decodes at the same time (memory: this many chunks beside the box). */
 export const READ_CONCURRENCY = 4;
@@ -444,7 +442,7 @@ export class ZarrSource implements ImageSource {
     const dims = checkBox(this.shape, start, stop);
     const values = dims.reduce((a, b) => a * b, 1);
     try {
-      checkDecodedSize(dims, values, values * (BYTES[this.dtype] as number), this.limits);
+      checkDecodedSize(dims, values, values * (BYTES_PER_VALUE[this.dtype] as number), this.limits);
     } catch (err) {
       if (err instanceof UserError) throw imageError(err.message, this.path, err.code);
       throw err;
@@ -639,7 +637,7 @@ export async function openOmeZarr(file: string, options: OpenZarrOptions = {}): 
   const problem = dtypeProblem(arr.dtype);
   if (problem) throw imageError(`${problem}${lv.path ? ` (${shown})` : ''}`, file);
   // a chunk file may be its chunk's size twice (incompressible data, headers) plus some
-  folder.maxFileBytes = Math.max(MAX_METADATA_BYTES, 2 * chunkValues * (BYTES[arr.dtype] as number) + 65536);
+  folder.maxFileBytes = Math.max(MAX_METADATA_BYTES, chunkByteBound({ shape: lv.chunks, dataType: arr.dtype }));
 
   let axes: string | undefined;
   let units: (string | undefined)[] = [];
