@@ -54,6 +54,8 @@ export interface PredictOptions extends DetectorOptions {
    * Its rows and columns must match the image's (a UserError naming the mask file).
    */
   mask?: LabelImage | string;
+  /** Called after each plane of a plane-by-plane run (planes done, planes in the image), e.g. a progress bar over the frames of a movie. */
+  planeProgress?: (done: number, total: number) => void;
   // `radius`, when given, also adds `intensity` (disk sum of raw values) to every spot.
 }
 
@@ -126,21 +128,21 @@ async function predictSpots(
   const multi = shape.length > 2;
   let skipped = 0;
   let count = 0;
+  const sizes = planeSizes(raw, axes);
+  const total = sizes.c * sizes.t * sizes.z;
   for (const { c, t, z, plane } of iteratePlanes(raw, axes)) {
     count++;
-    let res;
     try {
-      res = await predictPlane(plane, detector, opts, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
+      const { spots, threshold } = await predictPlane(plane, detector, opts, multi ? `plane c=${c} t=${t} z=${z}` : 'image');
+      if (multi) for (const s of spots) Object.assign(s, { channel: c, frame: t, z });
+      planes.push({ c, t, z, spots, threshold });
     } catch (err) {
       // one bad plane (blank, NaN) does not cost the stack's other planes
       if (!multi || !(err instanceof UserError && err.code === 'bad-plane')) throw err;
       warnings.push(`${err.message}; skipped`);
       skipped++;
-      continue;
     }
-    const { spots, threshold } = res;
-    if (multi) for (const s of spots) Object.assign(s, { channel: c, frame: t, z });
-    planes.push({ c, t, z, spots, threshold });
+    opts.planeProgress?.(count, total);
   }
   if (multi && skipped === count)
     throw new UserError(`every plane of the stack (${count}) is blank or has NaN pixels; nothing to detect`, undefined, 'bad-plane');

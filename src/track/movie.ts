@@ -2,8 +2,9 @@
 import type { PixelSize } from '../core/types.js';
 import { UserError } from '../core/errors.js';
 import type { RawImage } from '../io/image/read.js';
-import { resolveAxes, planeAt, planeSizes, type ResolvedAxes } from '../io/image/axes.js';
-import { predictPlane, type ImageResult, type PlaneDetector, type PlaneResult } from '../pipeline/predict.js';
+import { resolveAxes, planeSizes, type ResolvedAxes } from '../io/image/axes.js';
+import { predictImage, type ImageResult, type PlaneDetector } from '../pipeline/predict.js';
+import { resultSpots } from '../pipeline/result.js';
 import type { TrackPoint } from './track.js';
 
 /** Options of {@link detectFrames}. */
@@ -51,39 +52,14 @@ export function timeSeriesAxes(raw: RawImage, userAxes?: string): ResolvedAxes &
  * frame (no channels, no z): otherwise the UserError of {@link timeSeriesAxes}. A blank frame is skipped with a warning, as `predict` does.
  */
 export async function detectFrames(raw: RawImage, detector: PlaneDetector, opts: FrameDetectionOptions = {}): Promise<FrameDetections> {
-  const { axes, shape, source, frames } = timeSeriesAxes(raw, opts.axes);
-  const planes: PlaneResult[] = [];
-  const points: TrackPoint[] = [];
-  const warnings = [...raw.warnings];
-  for (let t = 0; t < frames; t++) {
-    const plane = planeAt(raw, axes, 0, t, 0);
-    try {
-      const { spots, threshold } = await predictPlane(plane, detector, { radius: opts.radius }, `frame t=${t}`);
-      for (const s of spots) {
-        Object.assign(s, { channel: 0, frame: t, z: 0 });
-        points.push({ t, y: s.y, x: s.x });
-      }
-      planes.push({ c: 0, t, z: 0, spots, threshold });
-    } catch (err) {
-      if (!(err instanceof UserError && err.code === 'bad-plane')) throw err;
-      warnings.push(`${err.message}; skipped`);
-    }
-    opts.onFrame?.(t + 1, frames);
+  timeSeriesAxes(raw, opts.axes);
+  // predict's plane-by-plane run: a blank frame is skipped with a warning, all blank is an error
+  let result: ImageResult;
+  try {
+    result = await predictImage(raw, detector, { axes: opts.axes, pixelSize: opts.pixelSize, radius: opts.radius, threeD: false, planeProgress: opts.onFrame });
+  } catch (err) {
+    if (err instanceof UserError && err.file === undefined) throw new UserError(err.message, raw.path, err.code);
+    throw err;
   }
-  if (planes.length === 0) throw new UserError(`every frame (${frames}) is blank or has NaN pixels; nothing to track`, raw.path, 'bad-plane');
-  const pixelSize = opts.pixelSize ?? raw.pixelSize;
-  return {
-    result: {
-      file: raw.path,
-      axes,
-      axesSource: source,
-      shape,
-      pixelSize,
-      pixelSizeSource: opts.pixelSize ? 'option' : raw.pixelSize ? 'metadata' : 'none',
-      planes,
-      scoreColumn: detector.scoreColumn,
-      warnings,
-    },
-    points,
-  };
+  return { result, points: resultSpots(result).map((s) => ({ t: s.frame!, y: s.y, x: s.x })) };
 }
