@@ -63,27 +63,42 @@ export function assignLinks(
   maxCost: number,
   solver = new LinearSumAssignmentSolver(),
 ): [number, number][] {
-  // allowed links, and the components they connect (union-find over rows 0…n−1, columns n…n+m−1)
-  const ei: number[] = [];
-  const ej: number[] = [];
-  const ec: number[] = [];
+  const edges: LinkEdges = { i: [], j: [], cost: [] };
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < m; j++) {
+      const v = cost(i, j);
+      if (v <= maxCost) addEdge(edges, i, j, v);
+    }
+  }
+  return assignEdges(n, m, edges, maxCost, solver);
+}
+
+/** Allowed links (row i, column j, cost), parallel arrays. */
+interface LinkEdges {
+  i: number[];
+  j: number[];
+  cost: number[];
+}
+
+const addEdge = (e: LinkEdges, i: number, j: number, c: number) => {
+  e.i.push(i);
+  e.j.push(j);
+  e.cost.push(c);
+};
+
+/** assignLinks on the allowed links alone (each with cost ≤ maxCost), e.g. the pairs a spatial grid found. */
+function assignEdges(n: number, m: number, edges: LinkEdges, maxCost: number, solver: LinearSumAssignmentSolver): [number, number][] {
+  // the components the links connect (union-find over rows 0…n−1, columns n…n+m−1)
+  const { i: ei, j: ej, cost: ec } = edges;
   const parent = Int32Array.from({ length: n + m }, (_, k) => k);
   const root = (k: number): number => {
     while (parent[k] !== k) k = parent[k] = parent[parent[k]];
     return k;
   };
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < m; j++) {
-      const v = cost(i, j);
-      if (v <= maxCost) {
-        ei.push(i);
-        ej.push(j);
-        ec.push(v);
-        const a = root(i);
-        const b = root(n + j);
-        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
-      }
-    }
+  for (let e = 0; e < ei.length; e++) {
+    const a = root(ei[e]);
+    const b = root(n + ej[e]);
+    if (a !== b) parent[Math.max(a, b)] = Math.min(a, b);
   }
   if (ei.length === 0) return [];
   // members of each component with links, in index order
@@ -119,6 +134,45 @@ export function assignLinks(
     for (let k = 0; k < res.rows.length; k++) if (res.rows[k] < a && res.cols[k] < b) links.push([rows[res.rows[k]], cols[res.cols[k]]]);
   }
   return links.sort((p, q) => p[0] - q[0]);
+}
+
+/**
+ * The candidate links from spots `rows` to spots `cols` (indices into `spots`): every pair within
+ * `radius` (squared distance ≤ radius², the cost) that `accept`s, found through a grid of
+ * radius-sized cells instead of all pairs; by row, then column (as the dense scan lists them).
+ */
+function pairsWithin(
+  spots: readonly TrackPoint[],
+  rows: readonly number[],
+  cols: readonly number[],
+  radius: number,
+  accept: (row: number, col: number) => boolean,
+): LinkEdges {
+  const cell = (v: number) => Math.floor(v / radius);
+  const key = (cy: number, cx: number) => cy * 4194304 + cx; // unique while a cell index stays below 2^21 (radius × 2 million px)
+  const grid = new Map<number, number[]>();
+  cols.forEach((s, j) => {
+    const k = key(cell(spots[s].y), cell(spots[s].x));
+    const list = grid.get(k);
+    if (list) list.push(j);
+    else grid.set(k, [j]);
+  });
+  const r2 = radius * radius;
+  const edges: LinkEdges = { i: [], j: [], cost: [] };
+  const near: number[] = [];
+  rows.forEach((a, i) => {
+    const cy = cell(spots[a].y);
+    const cx = cell(spots[a].x);
+    near.length = 0;
+    for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) for (const j of grid.get(key(cy + dy, cx + dx)) ?? []) near.push(j);
+    near.sort((p, q) => p - q);
+    for (const j of near) {
+      const b = cols[j];
+      const d = (spots[a].y - spots[b].y) ** 2 + (spots[a].x - spots[b].x) ** 2;
+      if (d <= r2 && accept(a, b)) addEdge(edges, i, j, d);
+    }
+  });
+  return edges;
 }
 
 function isFrames(input: readonly TrackPoint[] | readonly TrackFrame[]): input is readonly TrackFrame[] {
@@ -162,7 +216,6 @@ function linkPoints(spots: readonly TrackPoint[], opts: TrackLinkOptions): numbe
     else byFrame.set(spots[i].t, [i]);
   }
   const times = [...byFrame.keys()].sort((a, b) => a - b);
-  const d2 = (a: number, b: number) => (spots[a].y - spots[b].y) ** 2 + (spots[a].x - spots[b].x) ** 2;
   const next = new Int32Array(n).fill(-1);
   const prev = new Int32Array(n).fill(-1);
   const solver = new LinearSumAssignmentSolver();
@@ -172,7 +225,8 @@ function linkPoints(spots: readonly TrackPoint[], opts: TrackLinkOptions): numbe
     const a = byFrame.get(t)!;
     const b = byFrame.get(t + 1);
     if (!b) continue;
-    for (const [i, j] of assignLinks(a.length, b.length, (i, j) => d2(a[i], b[j]), maxDistance * maxDistance, solver)) {
+    const edges = pairsWithin(spots, a, b, maxDistance, () => true);
+    for (const [i, j] of assignEdges(a.length, b.length, edges, maxDistance * maxDistance, solver)) {
       next[a[i]] = b[j];
       prev[b[j]] = a[i];
     }
@@ -186,14 +240,11 @@ function linkPoints(spots: readonly TrackPoint[], opts: TrackLinkOptions): numbe
       if (next[i] < 0) ends.push(i);
       if (prev[i] < 0) starts.push(i);
     }
-    const g2 = gapDistance * gapDistance;
-    const cost = (i: number, j: number) => {
-      const e = ends[i];
-      const s = starts[j];
-      const dt = spots[s].t - spots[e].t;
-      return dt >= 2 && dt <= maxGap + 1 ? d2(e, s) : Infinity;
-    };
-    for (const [i, j] of assignLinks(ends.length, starts.length, cost, g2, solver)) {
+    const edges = pairsWithin(spots, ends, starts, gapDistance, (e, st) => {
+      const dt = spots[st].t - spots[e].t;
+      return dt >= 2 && dt <= maxGap + 1;
+    });
+    for (const [i, j] of assignEdges(ends.length, starts.length, edges, gapDistance * gapDistance, solver)) {
       next[ends[i]] = starts[j];
       prev[starts[j]] = ends[i];
     }
