@@ -55,7 +55,8 @@ export function checkMask(mask: LabelImage, height: number, width: number, depth
  * spot without z, or outside the mask: 0).
  */
 export function cellOf(mask: LabelImage, spot: Pick<Spot, 'y' | 'x' | 'z'>): number {
-  const [h, w] = mask.shape.slice(-2);
+  const h = mask.shape[mask.shape.length - 2];
+  const w = mask.shape[mask.shape.length - 1];
   const y = Math.round(spot.y);
   const x = Math.round(spot.x);
   if (!(y >= 0 && y < h && x >= 0 && x < w)) return 0;
@@ -84,19 +85,31 @@ export function assignCells(mask: LabelImage, spots: Spot[]): void {
  */
 export function cellTable(mask: LabelImage, spots: Spot[], opts: { channels?: number } = {}): Table {
   const three = mask.shape.length === 3;
-  const [h, w] = mask.shape.slice(-2);
+  const n = mask.shape.length;
+  const h = mask.shape[n - 2];
+  const w = mask.shape[n - 1];
+  const depth = three ? mask.shape[0] : 1;
   const stats = new Map<number, { area: number; z: number; y: number; x: number }>([[0, { area: 0, z: 0, y: 0, x: 0 }]]);
-  const n = mask.data.length;
-  for (let k = 0; k < n; k++) {
-    const label = mask.data[k];
-    let s = stats.get(label);
-    if (!s) stats.set(label, (s = { area: 0, z: 0, y: 0, x: 0 }));
-    s.area++;
-    const x = k % w;
-    const r = (k - x) / w;
-    s.x += x;
-    s.y += r % h;
-    s.z += Math.floor(r / h);
+  // coordinates from the loop counters; labels come in runs, so the last label's record is kept at hand
+  const { data } = mask;
+  let last = NaN;
+  let s = stats.get(0)!;
+  for (let z = 0, k = 0; z < depth; z++) {
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++, k++) {
+        const label = data[k];
+        if (label !== last) {
+          last = label;
+          let t = stats.get(label);
+          if (!t) stats.set(label, (t = { area: 0, z: 0, y: 0, x: 0 }));
+          s = t;
+        }
+        s.area++;
+        s.x += x;
+        s.y += y;
+        s.z += z;
+      }
+    }
   }
   const channels = opts.channels !== undefined && opts.channels > 1 ? opts.channels : 0;
   const counts = new Map<number, number[]>();
